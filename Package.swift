@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "gradscope",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gradscope", targets: ["gradscope"]),
+        .library(name: "GradscopeEngine", targets: ["GradscopeEngine"]),
+        .library(name: "GradscopeSpec", targets: ["GradscopeSpec"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, each behind one module map; nothing else imports C.
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+
+        // The training engine: tensors, layers, losses, optimizers, datasets,
+        // statistics. No networking, no logging, no clocks.
+        .target(
+            name: "GradscopeEngine",
+            dependencies: ["CBLAS", "CZlib"],
+            exclude: ["Resources/DIGITS.md"],
+            resources: [.copy("Resources/digits.csv.gz")]),
+
+        // The JSON job spec and the wire form of step records.
+        .target(name: "GradscopeSpec", dependencies: ["GradscopeEngine"]),
+
+        // The thin command-line front end.
+        .executableTarget(
+            name: "gradscope",
+            dependencies: [
+                "GradscopeEngine", "GradscopeSpec",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "GradscopeEngineTests", dependencies: ["GradscopeEngine"]),
+        .testTarget(name: "GradscopeSpecTests", dependencies: ["GradscopeSpec", "GradscopeEngine"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

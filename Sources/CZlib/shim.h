@@ -1,0 +1,4 @@
+#ifndef GRADSCOPE_CZLIB_SHIM_H
+#define GRADSCOPE_CZLIB_SHIM_H
+#include <zlib.h>
+#endif

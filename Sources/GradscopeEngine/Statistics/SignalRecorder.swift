@@ -1,0 +1,94 @@
+/// What flows through one layer on a recorded step: its output (forward) and
+/// the loss gradient with respect to that output, δ (backward).
+///
+/// δ matters beyond the weight gradients: for tanh and ReLU nets the
+/// weight-gradient norms stay flat across depth while δ vanishes or explodes,
+/// because activations shrink or grow by the same factor (ALGORITHMS.md §12).
+public struct LayerSignal: Sendable, Equatable {
+    public var name: String
+    public var kind: LayerKind
+    /// RMS, mean and standard deviation of the layer's output over the batch.
+    public var outputRMS: Double = 0
+    public var outputMean: Double = 0
+    public var outputStd: Double = 0
+    /// RMS of δ = ∂L/∂y over the batch.
+    public var deltaRMS: Double = 0
+    /// ReLU-family: the fraction of units whose output is exactly 0 for every
+    /// row of the batch.
+    public var deadFraction: Double?
+    /// sigmoid / tanh: the fraction of outputs in the flat region where the
+    /// derivative is below ~0.04 (sigmoid y ∉ [0.04, 0.96], tanh |y| > 0.98).
+    public var saturatedFraction: Double?
+    /// NaN or ±Inf values in the output and in δ.
+    public var outputNonfinite: Int = 0
+    public var deltaNonfinite: Int = 0
+}
+
+/// Collects `LayerSignal`s during one recorded step. Layers are keyed by
+/// identity; `signals(for:)` returns them in model order.
+public final class SignalRecorder {
+    private var byLayer: [ObjectIdentifier: LayerSignal] = [:]
+
+    public init() {}
+
+    public func reset() { byLayer.removeAll(keepingCapacity: true) }
+
+    func recordOutput(of layer: Layer, _ y: Tensor) {
+        var s = LayerSignal(name: layer.name, kind: layer.kind)
+        let n = y.count, v = y.data
+        var sum = 0.0, sumSq = 0.0, nonfinite = 0, saturated = 0
+        for i in 0..<n {
+            let x = v[i]
+            guard x.isFinite else { nonfinite += 1; continue }
+            let d = Double(x)
+            sum += d
+            sumSq += d * d
+        }
+        let finite = max(n - nonfinite, 1)
+        s.outputMean = sum / Double(finite)
+        s.outputRMS = (sumSq / Double(finite)).squareRoot()
+        s.outputStd = max(sumSq / Double(finite) - s.outputMean * s.outputMean, 0).squareRoot()
+        s.outputNonfinite = nonfinite
+        switch layer.kind {
+        case .relu:
+            let rows = y.rows, cols = y.cols
+            var dead = 0
+            for j in 0..<cols {
+                var alive = false
+                for r in 0..<rows where v[r * cols + j] != 0 { alive = true; break }
+                if !alive { dead += 1 }
+            }
+            s.deadFraction = Double(dead) / Double(max(cols, 1))
+        case .sigmoid:
+            for i in 0..<n where v[i] < 0.04 || v[i] > 0.96 { saturated += 1 }
+            s.saturatedFraction = Double(saturated) / Double(max(n, 1))
+        case .tanh:
+            for i in 0..<n where abs(v[i]) > 0.98 { saturated += 1 }
+            s.saturatedFraction = Double(saturated) / Double(max(n, 1))
+        default: break
+        }
+        byLayer[ObjectIdentifier(layer)] = s
+    }
+
+    func recordDelta(of layer: Layer, _ dy: Tensor) {
+        let n = dy.count, v = dy.data
+        var sumSq = 0.0, nonfinite = 0
+        for i in 0..<n {
+            let x = v[i]
+            if x.isFinite { sumSq += Double(x) * Double(x) } else { nonfinite += 1 }
+        }
+        let id = ObjectIdentifier(layer)
+        byLayer[id, default: LayerSignal(name: layer.name, kind: layer.kind)].deltaRMS =
+            (sumSq / Double(max(n - nonfinite, 1))).squareRoot()
+        byLayer[id]!.deltaNonfinite = nonfinite
+    }
+
+    /// The signals of `layers` (a flattened model), qualified names applied.
+    func signals(for layers: [(name: String, layer: Layer)]) -> [LayerSignal] {
+        layers.compactMap { entry in
+            guard var s = byLayer[ObjectIdentifier(entry.layer)] else { return nil }
+            s.name = entry.name
+            return s
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// Training targets of one batch or of a whole dataset.
+public enum Targets: Sendable {
+    /// Class indices 0..<classes.
+    case labels([Int32], classes: Int)
+    /// Real-valued targets, `width` per row, row-major.
+    case values([Float], width: Int)
+
+    public var count: Int {
+        switch self {
+        case .labels(let l, _): l.count
+        case .values(let v, let w): v.count / max(w, 1)
+        }
+    }
+}
+
+/// Losses with `reduction='mean'`, as PyTorch (ALGORITHMS.md §9).
+public enum Loss: String, Sendable, CaseIterable {
+    /// −log softmax(x)[y], averaged over rows; ∂L/∂x = (softmax(x) − onehot(y))/B.
+    case crossEntropy = "cross_entropy"
+    /// (x − y)², averaged over all B·K elements; ∂L/∂x = 2(x − y)/(B·K).
+    case mse
+    /// max(x, 0) − x·y + log(1 + e^{−|x|}), averaged over all elements;
+    /// ∂L/∂x = (σ(x) − y)/(B·K). For class labels, y = label and K = 1.
+    case bceWithLogits = "bce_with_logits"
+
+    public struct Result {
+        public var loss: Double
+        /// Correct predictions in the batch (classification only).
+        public var correct: Int?
+    }
+
+    /// Computes the loss of `output: [B, K]` against `targets` rows
+    /// `rowIndices` (or 0..<B when nil) and writes ∂L/∂output into `grad`.
+    public func evaluate(_ output: Tensor, _ targets: BatchTargets, grad: Tensor?) -> Result {
+        let b = output.rows, k = output.cols, x = output.data
+        grad?.resize(rows: b, cols: k)
+        let g = grad?.data
+        switch self {
+        case .crossEntropy:
+            guard case .labels(let labels) = targets else { preconditionFailure("cross_entropy needs labels") }
+            var total = 0.0, correct = 0
+            for r in 0..<b {
+                let row = x + r * k
+                var m = row[0], argmax = 0
+                for j in 1..<max(k, 1) where row[j] > m { m = row[j]; argmax = j }
+                var sum = 0.0
+                for j in 0..<k { sum += Double(exp(row[j] - m)) }
+                let logZ = Double(m) + log(sum)
+                let y = Int(labels[r])
+                total += logZ - Double(row[y])
+                if argmax == y { correct += 1 }
+                if let g {
+                    let scale = 1 / Double(b)
+                    for j in 0..<k {
+                        let p = exp(Double(row[j]) - logZ)
+                        g[r * k + j] = Float((p - (j == y ? 1 : 0)) * scale)
+                    }
+                }
+            }
+            return Result(loss: total / Double(b), correct: correct)
+        case .mse:
+            guard case .values(let y) = targets else { preconditionFailure("mse needs values") }
+            var total = 0.0
+            let scale = 2 / Float(b * k)
+            for i in 0..<(b * k) {
+                let d = x[i] - y[i]
+                total += Double(d) * Double(d)
+                g?[i] = scale * d
+            }
+            return Result(loss: total / Double(b * k), correct: nil)
+        case .bceWithLogits:
+            var total = 0.0, correct = 0
+            let scale = 1 / Float(b * k)
+            for i in 0..<(b * k) {
+                let t: Float
+                switch targets {
+                case .labels(let l): t = Float(l[i])
+                case .values(let v): t = v[i]
+                }
+                let z = x[i]
+                total += Double(max(z, 0) - z * t + log1p(exp(-abs(z))))
+                if (z > 0) == (t > 0.5) { correct += 1 }
+                g?[i] = scale * (1 / (1 + exp(-z)) - t)
+            }
+            if case .labels = targets { return Result(loss: total / Double(b * k), correct: correct) }
+            return Result(loss: total / Double(b * k), correct: nil)
+        }
+    }
+}
+
+/// The targets of one mini-batch, in the same row order as its inputs.
+public enum BatchTargets {
+    case labels(UnsafeBufferPointer<Int32>)
+    case values(UnsafeBufferPointer<Float>)
+}

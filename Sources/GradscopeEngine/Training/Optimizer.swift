@@ -1,0 +1,132 @@
+import Foundation
+
+/// Optimizers exactly as PyTorch's single-tensor implementations
+/// (ALGORITHMS.md §7), including the order of operations, so a PyTorch user
+/// sees the same weights after the same steps.
+public enum OptimizerConfig: Sendable, Equatable {
+    /// g ← g + λθ; b ← g on the first step, else μb + (1 − τ)g;
+    /// g ← g + μb (nesterov) or b; θ ← θ − γg.
+    case sgd(momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double)
+    /// g ← g + λθ; m ← lerp(m, g, 1 − β1); v ← β2v + (1 − β2)g²;
+    /// θ ← θ − (γ/(1 − β1ᵗ))·m / (√v̂/√(1 − β2ᵗ) + eps), v̂ = v or max over steps (amsgrad).
+    case adam(beta1: Double, beta2: Double, eps: Double, weightDecay: Double, amsgrad: Bool)
+    /// θ ← θ(1 − γλ), then Adam without the L2 term.
+    case adamw(beta1: Double, beta2: Double, eps: Double, weightDecay: Double, amsgrad: Bool)
+    /// g ← g + λθ; v ← αv + (1 − α)g²; s = √(v − ḡ²) (centered) or √v;
+    /// with momentum μ > 0: b ← μb + g/(s + eps), θ ← θ − γb; else θ ← θ − γg/(s + eps).
+    case rmsprop(alpha: Double, eps: Double, weightDecay: Double, momentum: Double, centered: Bool)
+}
+
+/// ‖θ‖² before an update and ‖Δθ‖² of the update, for one parameter.
+public struct UpdateMeasure: Sendable {
+    public var weightSquares: Double = 0
+    public var updateSquares: Double = 0
+}
+
+public final class Optimizer {
+    public let config: OptimizerConfig
+    public let parameters: [Parameter]
+    /// First- and second-moment buffers (momentum, exp_avg, square_avg, …),
+    /// allocated on first use as PyTorch's lazy state.
+    private var first: [Tensor?], second: [Tensor?], third: [Tensor?]
+    public private(set) var stepCount = 0
+
+    public init(_ config: OptimizerConfig, parameters: [Parameter]) {
+        self.config = config
+        self.parameters = parameters
+        first = Array(repeating: nil, count: parameters.count)
+        second = first
+        third = first
+    }
+
+    private func state(_ slot: inout [Tensor?], _ i: Int) -> Tensor {
+        if let t = slot[i] { return t }
+        let t = Tensor(shape: parameters[i].shape)
+        slot[i] = t
+        return t
+    }
+
+    /// Applies one update with learning rate `lr`. When `measure` is set, it
+    /// returns ‖θ‖² and ‖Δθ‖² per parameter, accumulated in the same loop.
+    @discardableResult
+    public func step(lr: Double, measure: Bool) -> [UpdateMeasure] {
+        stepCount += 1
+        var measures = measure ? [UpdateMeasure](repeating: UpdateMeasure(), count: parameters.count) : []
+        for (i, p) in parameters.enumerated() {
+            let n = p.count, theta = p.value.data, g = p.grad.data
+            var wsq = 0.0, usq = 0.0
+            @inline(__always) func apply(_ k: Int, _ newValue: Float) {
+                if measure {
+                    let old = theta[k]
+                    wsq += Double(old) * Double(old)
+                    let d = Double(newValue) - Double(old)
+                    usq += d * d
+                }
+                theta[k] = newValue
+            }
+            switch config {
+            case .sgd(let momentum, let dampening, let nesterov, let weightDecay):
+                let wd = Float(weightDecay), mu = Float(momentum), damp = Float(1 - dampening), rate = Float(lr)
+                let firstStep = first[i] == nil
+                let buf = momentum != 0 ? state(&first, i) : nil
+                for k in 0..<n {
+                    var d = g[k]
+                    if wd != 0 { d += wd * theta[k] }
+                    if let buf {
+                        let b = firstStep ? d : mu * buf[k] + damp * d
+                        buf[k] = b
+                        d = nesterov ? d + mu * b : b
+                    }
+                    apply(k, theta[k] - rate * d)
+                }
+            case .adam(let beta1, let beta2, let eps, let weightDecay, let amsgrad),
+                 .adamw(let beta1, let beta2, let eps, let weightDecay, let amsgrad):
+                let decoupled: Bool
+                if case .adamw = config { decoupled = true } else { decoupled = false }
+                let m = state(&first, i), v = state(&second, i), vmax = amsgrad ? state(&third, i) : nil
+                let t = Double(stepCount)
+                let bc1 = 1 - pow(beta1, t), bc2Sqrt = (1 - pow(beta2, t)).squareRoot()
+                let stepSize = Float(lr / bc1), bc2 = Float(bc2Sqrt), epsF = Float(eps)
+                let b1c = Float(1 - beta1), b2 = Float(beta2), b2c = Float(1 - beta2)
+                let wd = Float(weightDecay), decay = Float(1 - lr * weightDecay)
+                for k in 0..<n {
+                    var th = theta[k]
+                    var d = g[k]
+                    if decoupled { th *= decay } else if wd != 0 { d += wd * th }
+                    m[k] += b1c * (d - m[k])
+                    v[k] = b2 * v[k] + b2c * d * d
+                    var vhat = v[k]
+                    if let vmax { vmax[k] = max(vmax[k], v[k]); vhat = vmax[k] }
+                    let denom = vhat.squareRoot() / bc2 + epsF
+                    apply(k, th - stepSize * (m[k] / denom))
+                }
+            case .rmsprop(let alpha, let eps, let weightDecay, let momentum, let centered):
+                let v = state(&first, i), avg = centered ? state(&second, i) : nil
+                let buf = momentum > 0 ? state(&third, i) : nil
+                let a = Float(alpha), ac = Float(1 - alpha), epsF = Float(eps), wd = Float(weightDecay)
+                let mu = Float(momentum), rate = Float(lr)
+                for k in 0..<n {
+                    var d = g[k]
+                    if wd != 0 { d += wd * theta[k] }
+                    v[k] = a * v[k] + ac * d * d
+                    var s: Float
+                    if let avg {
+                        avg[k] += ac * (d - avg[k])
+                        s = (v[k] - avg[k] * avg[k]).squareRoot()
+                    } else {
+                        s = v[k].squareRoot()
+                    }
+                    s += epsF
+                    if let buf {
+                        buf[k] = mu * buf[k] + d / s
+                        apply(k, theta[k] - rate * buf[k])
+                    } else {
+                        apply(k, theta[k] - rate * (d / s))
+                    }
+                }
+            }
+            if measure { measures[i] = UpdateMeasure(weightSquares: wsq, updateSquares: usq) }
+        }
+        return measures
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import GradscopeEngine
+
+/// Where the training data comes from (`data` in the spec).
+///
+/// | source  | fields (defaults)                                                   |
+/// |---------|---------------------------------------------------------------------|
+/// | spirals | samples (1000), classes (3), noise (0.1)                            |
+/// | moons   | samples (1000), noise (0.1)                                         |
+/// | circles | samples (1000), noise (0.05), factor (0.5)                          |
+/// | blobs   | samples (1000), classes (3), features (2), std (1.0)                |
+/// | xor     | samples (1000), noise (0.05)                                        |
+/// | sine    | samples (1000), noise (0.05) — regression                           |
+/// | digits  | — (1,797 UCI digits, 64 inputs in [0, 1], 10 classes)               |
+/// | csv     | path, target (both required)                                        |
+///
+/// Every source also takes `standardize` (false): scale inputs to mean 0 and
+/// std 1 using the training split's statistics.
+struct DataSpec: Equatable, Sendable {
+    var source: String
+    var samples: Int?, classes: Int?, features: Int?
+    var noise: Double?, factor: Double?, std: Double?
+    var path: String?, target: String?
+    var standardize: Bool
+
+    static let sources = ["spirals", "moons", "circles", "blobs", "xor", "sine", "digits", "csv"]
+    static let maxSamples = 1_000_000
+
+    static func read(_ r: inout ObjectReader) throws(SpecError) -> DataSpec {
+        guard let source = try r.string("source") else {
+            throw SpecError(r.field("source"), "is required (one of \(sources.joined(separator: ", ")))")
+        }
+        try Check.oneOf(source, sources, r.field("source"))
+        let takes: [String] = switch source {
+        case "spirals": ["samples", "classes", "noise"]
+        case "moons", "xor", "sine": ["samples", "noise"]
+        case "circles": ["samples", "noise", "factor"]
+        case "blobs": ["samples", "classes", "features", "std"]
+        case "csv": ["path", "target"]
+        default: []
+        }
+        let all = ["samples", "classes", "features", "noise", "factor", "std", "path", "target"]
+        for f in all where !takes.contains(f) && r.has(f) {
+            throw SpecError(r.field(f), "does not apply to source \"\(source)\"" +
+                (takes.isEmpty ? "" : " (it takes \(takes.joined(separator: ", ")))"))
+        }
+        var d = DataSpec(source: source, standardize: try r.bool("standardize") ?? false)
+        d.samples = try r.integer("samples")
+        d.classes = try r.integer("classes")
+        d.features = try r.integer("features")
+        d.noise = try r.number("noise")
+        d.factor = try r.number("factor")
+        d.std = try r.number("std")
+        d.path = try r.string("path")
+        d.target = try r.string("target")
+        try Check.range(d.samples, 4, maxSamples, r.field("samples"))
+        try Check.range(d.classes, 2, 1000, r.field("classes"))
+        try Check.range(d.features, 1, 10_000, r.field("features"))
+        try Check.nonNegative(d.noise, r.field("noise"))
+        try Check.range(d.factor, 0, 1, r.field("factor"), open: true)
+        try Check.nonNegative(d.std, r.field("std"))
+        if source == "csv" {
+            if d.path == nil { throw SpecError(r.field("path"), "is required for source \"csv\"") }
+            if d.target == nil { throw SpecError(r.field("target"), "is required for source \"csv\" (the target column's name)") }
+        }
+        try r.finish("data", accepted: ["source", "standardize"] + takes)
+        return d
+    }
+
+    /// Loads or generates the data. Relative CSV paths are resolved against
+    /// `baseDirectory` (the spec file's folder).
+    func load(seed: UInt64, baseDirectory: String?) throws(SpecError) -> Dataset {
+        var random = Random(seed: seed, stream: .data)
+        let n = samples ?? 1000
+        switch source {
+        case "spirals": return SyntheticData.spirals(samples: n, classes: classes ?? 3, noise: noise ?? 0.1, random: &random)
+        case "moons": return SyntheticData.moons(samples: n, noise: noise ?? 0.1, random: &random)
+        case "circles": return SyntheticData.circles(samples: n, noise: noise ?? 0.05, factor: factor ?? 0.5, random: &random)
+        case "blobs":
+            return SyntheticData.blobs(samples: n, classes: classes ?? 3, features: features ?? 2, std: std ?? 1, random: &random)
+        case "xor": return SyntheticData.xor(samples: n, noise: noise ?? 0.05, random: &random)
+        case "sine": return SyntheticData.sine(samples: n, noise: noise ?? 0.05, random: &random)
+        case "digits":
+            do { return try DigitsData.load() } catch { throw SpecError("data.source", "could not load: \(error)") }
+        default:
+            var file = path!
+            if !file.hasPrefix("/"), let base = baseDirectory { file = base + "/" + file }
+            do { return try CSVData.load(path: file, target: target!) } catch {
+                throw SpecError("data.path", "could not be loaded: \(error)")
+            }
+        }
+    }
+}

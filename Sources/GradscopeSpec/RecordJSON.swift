@@ -1,0 +1,159 @@
+import GradscopeEngine
+
+/// The wire form of what a run produces: one JSON object per line, each with
+/// a `type` (`start`, `step`, `epoch`, `summary`). The same text is what
+/// `gradscope run` prints and what the service stores and streams.
+public enum RecordJSON {
+    /// `{"type":"start",…}`: the run's shape, so a consumer can lay out its
+    /// charts before the first step (layer names, histogram edges).
+    public static func start(_ job: Job) -> String {
+        let t = job.trainer
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "start")
+        w.field("name", job.spec.name)
+        w.field("seed", Int(job.spec.seed))
+        w.field("loss", job.loss.rawValue)
+        w.field("parameters", t.model.parameterCount)
+        w.field("total_steps", t.totalSteps)
+        w.field("steps_per_epoch", t.batchesPerEpoch)
+        w.field("train_samples", t.train.count)
+        w.field("validation_samples", t.validation?.count ?? 0)
+        w.field("input_width", t.model.inputWidth)
+        w.field("output_width", t.model.outputWidth)
+        w.beginArray("layers")
+        let parameterised = Set(t.model.parameterLayers.map(\.name))
+        for (name, layer) in t.model.flattened {
+            w.beginObject()
+            w.field("name", name)
+            w.field("kind", layer.kind.rawValue)
+            w.field("has_parameters", parameterised.contains(name))
+            w.beginArray("params")
+            for p in layer.parameters {
+                w.beginObject()
+                w.field("name", p.name)
+                w.ints("shape", p.shape)
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+        histogramEdges(&w, t.config.edges)
+        w.endObject()
+        return w.text
+    }
+
+    static func histogramEdges(_ w: inout JSONWriter, _ e: HistogramEdges) {
+        w.beginObject("hist_edges")
+        w.field("bins", e.bins)
+        w.field("min", e.low)
+        w.field("max", e.high)
+        w.field("scale", "log10")
+        w.endObject()
+    }
+
+    public static func step(_ r: StepRecord) -> String {
+        var w = JSONWriter(capacity: 512 + r.layers.count * 900 + r.signals.count * 200)
+        w.beginObject()
+        w.field("type", "step")
+        w.field("step", r.step)
+        w.field("epoch", r.epoch)
+        w.field("loss", r.loss)
+        w.field("lr", r.learningRate)
+        w.field("grad_norm", r.gradNorm)
+        w.field("nonfinite_grads", r.nonfiniteGradients)
+        w.field("accuracy", r.accuracy)
+        w.field("batch_size", r.batchSize)
+        w.beginArray("layers")
+        for l in r.layers {
+            w.beginObject()
+            w.field("name", l.name)
+            w.field("kind", l.kind.rawValue)
+            w.field("grad_norm", l.gradNorm)
+            w.field("max_abs", l.maxAbs)
+            w.field("mean_abs", l.meanAbs)
+            w.field("zero_fraction", l.zeroFraction)
+            w.field("nan", l.nanCount)
+            w.field("inf", l.infCount)
+            w.field("weight_norm", l.weightNorm)
+            w.field("update_norm", l.updateNorm)
+            w.field("update_ratio", l.updateRatio)
+            w.beginArray("params")
+            for p in l.params {
+                w.beginObject()
+                w.field("name", p.name)
+                w.field("grad_norm", p.gradNorm)
+                w.field("max_abs", p.maxAbs)
+                w.field("mean_abs", p.meanAbs)
+                w.field("zero_fraction", p.zeroFraction)
+                w.field("nan", p.nanCount)
+                w.field("inf", p.infCount)
+                w.field("weight_norm", p.weightNorm)
+                w.field("update_norm", p.updateNorm)
+                w.endObject()
+            }
+            w.endArray()
+            w.beginObject("hist")
+            w.ints("counts", l.histogram.counts)
+            w.field("zero", l.histogram.zero)
+            w.field("underflow", l.histogram.underflow)
+            w.field("overflow", l.histogram.overflow)
+            w.field("nonfinite", l.histogram.nonfinite)
+            w.endObject()
+            w.endObject()
+        }
+        w.endArray()
+        w.beginArray("signals")
+        for s in r.signals {
+            w.beginObject()
+            w.field("name", s.name)
+            w.field("kind", s.kind.rawValue)
+            w.field("output_rms", s.outputRMS)
+            w.field("output_mean", s.outputMean)
+            w.field("output_std", s.outputStd)
+            w.field("delta_rms", s.deltaRMS)
+            if let d = s.deadFraction { w.field("dead_fraction", d) }
+            if let f = s.saturatedFraction { w.field("saturated_fraction", f) }
+            w.field("output_nonfinite", s.outputNonfinite)
+            w.field("delta_nonfinite", s.deltaNonfinite)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.text
+    }
+
+    public static func epoch(_ e: EpochRecord) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "epoch")
+        w.field("epoch", e.epoch)
+        w.field("step", e.step)
+        w.field("train_loss", e.trainLoss)
+        w.field("train_accuracy", e.trainAccuracy)
+        w.field("val_loss", e.validationLoss)
+        w.field("val_accuracy", e.validationAccuracy)
+        w.endObject()
+        return w.text
+    }
+
+    public static func summary(_ job: Job) -> String {
+        let t = job.trainer
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "summary")
+        w.field("steps", t.stepsDone)
+        w.field("epochs", t.stepsDone == 0 ? 0 : t.epoch(ofStep: t.stepsDone))
+        w.field("final_loss", t.lastLoss)
+        w.field("train_loss", t.lastEpoch?.trainLoss)
+        w.field("train_accuracy", t.lastEpoch?.trainAccuracy)
+        w.field("val_loss", t.lastEpoch?.validationLoss)
+        w.field("val_accuracy", t.lastEpoch?.validationAccuracy)
+        w.field("max_grad_norm", t.maxGradNorm)
+        w.field("nonfinite_steps", t.nonfiniteSteps)
+        w.field("parameters", t.model.parameterCount)
+        w.endObject()
+        return w.text
+    }
+}

@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""PyTorch reference timings for the MLPs that `gradscope bench` trains.
+
+Net for config mlp-d{depth}-w{width}-b{batch}:
+    input 64 -> depth x [Linear(width) -> ReLU] -> Linear(10), cross-entropy,
+    SGD(lr=0.01, momentum=0.9), kaiming_normal_ weights, zero biases,
+    one fixed random-normal input batch and fixed random labels per run.
+
+Two variants per config:
+  stats=false  plain step: zero_grad, forward, loss, backward, step
+  stats=true   the same plus what a PyTorch user would hand-write to get
+               gradscope's per-step statistics (see stats_step below), every
+               value moved to Python floats each step.
+
+Timing: `--repeats` runs of `--steps` steps each (after `--warmup` steps),
+time.perf_counter around each run, per-step ms = elapsed / steps, and the
+median over runs is reported.
+
+Examples:
+  python3 bench/pytorch_bench.py
+  python3 bench/pytorch_bench.py --configs d4-w64-b64,d8-w256-b128 --threads 1 --json
+"""
+
+import argparse
+import json
+import math
+import re
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+DEFAULT_CONFIGS = [(4, 64, 64), (8, 256, 128), (4, 1024, 256)]
+INPUT_DIM, CLASSES = 64, 10
+HIST_BINS, HIST_LO, HIST_HI = 64, -12.0, 4.0  # log10|g| over [1e-12, 1e4]
+
+
+def parse_config(s):
+    m = re.fullmatch(r"(?:mlp-)?d(\d+)-w(\d+)-b(\d+)", s.strip())
+    if not m:
+        raise argparse.ArgumentTypeError("bad config %r (want d4-w64-b64)" % s)
+    return tuple(int(v) for v in m.groups())
+
+
+def config_name(cfg):
+    return "mlp-d%d-w%d-b%d" % cfg
+
+
+def build(cfg, seed):
+    depth, width, batch = cfg
+    g = torch.Generator().manual_seed(seed)
+    layers, d = [], INPUT_DIM
+    for _ in range(depth):
+        layers += [nn.Linear(d, width), nn.ReLU()]
+        d = width
+    layers.append(nn.Linear(d, CLASSES))
+    model = nn.Sequential(*layers)
+    for m in model:
+        if isinstance(m, nn.Linear):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu", generator=g)
+            nn.init.zeros_(m.bias)
+    x = torch.randn(batch, INPUT_DIM, generator=g)
+    y = torch.randint(0, CLASSES, (batch,), generator=g)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    return model, opt, x, y, linears
+
+
+def plain_step(model, opt, x, y, linears):
+    opt.zero_grad(set_to_none=True)
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+    return None
+
+
+def stats_step(model, opt, x, y, linears):
+    """Plain step plus hand-written gradscope-style statistics."""
+    opt.zero_grad(set_to_none=True)
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+
+    out = {"loss": loss.item(), "layers": []}
+    per_layer = []
+    for m in linears:
+        gw, gb = m.weight.grad, m.bias.grad
+        g = torch.cat([gw.reshape(-1), gb.reshape(-1)])
+        a = g.abs()
+        w = torch.cat([m.weight.detach().reshape(-1), m.bias.detach().reshape(-1)])
+        nz = a[a > 0]
+        lg = torch.log10(nz)
+        hist = torch.histc(lg, bins=HIST_BINS, min=HIST_LO, max=HIST_HI)
+        scalars = torch.stack([
+            torch.linalg.vector_norm(g),                 # layer grad L2 (weight+bias)
+            torch.linalg.vector_norm(gw),                # per-parameter norms
+            torch.linalg.vector_norm(gb),
+            a.max(),                                     # max |g|
+            a.mean(),                                    # mean |g|
+            (g == 0).sum().to(g.dtype) / g.numel(),      # fraction of zeros
+            torch.isnan(g).sum().to(g.dtype),            # NaN count
+            torch.isinf(g).sum().to(g.dtype),            # Inf count
+            torch.linalg.vector_norm(w),                 # weight norm
+            (a == 0).sum().to(g.dtype),                  # histogram: zeros
+            (lg < HIST_LO).sum().to(g.dtype),            # underflow
+            (lg > HIST_HI).sum().to(g.dtype),            # overflow
+        ])
+        per_layer.append((scalars, hist))
+
+    total_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1e9)
+    before = [(m.weight.detach().clone(), m.bias.detach().clone()) for m in linears]
+    opt.step()
+
+    for m, (w0, b0), (scalars, hist) in zip(linears, before, per_layer):
+        upd = torch.sqrt(torch.sum((m.weight.detach() - w0) ** 2)
+                         + torch.sum((m.bias.detach() - b0) ** 2))
+        ratio = upd / scalars[8]
+        out["layers"].append({"scalars": scalars.tolist(), "hist": hist.tolist(),
+                              "update_norm": upd.item(), "update_ratio": ratio.item()})
+    out["global_norm"] = total_norm.item()
+    return out
+
+
+def time_variant(cfg, stats, args, seed):
+    model, opt, x, y, linears = build(cfg, seed)
+    fn = stats_step if stats else plain_step
+    for _ in range(args.warmup):
+        fn(model, opt, x, y, linears)
+    steps = args.steps
+    if steps is None:  # calibrate: aim for ~0.5 s per run
+        t0 = time.perf_counter()
+        n = 0
+        while n < 3 or time.perf_counter() - t0 < 0.1:
+            fn(model, opt, x, y, linears)
+            n += 1
+        per = (time.perf_counter() - t0) / n
+        steps = max(3, min(20000, int(math.ceil(0.5 / per))))
+    per_step_ms = []
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            fn(model, opt, x, y, linears)
+        per_step_ms.append((time.perf_counter() - t0) * 1000.0 / steps)
+    return statistics.median(per_step_ms), per_step_ms, steps
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--configs", type=lambda s: [parse_config(c) for c in s.split(",") if c],
+                    default=DEFAULT_CONFIGS,
+                    help="comma list like d4-w64-b64,d8-w256-b128 (default: the three gradscope configs)")
+    ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
+    ap.add_argument("--repeats", type=int, default=7, help="timed runs per variant (default 7)")
+    ap.add_argument("--steps", type=int, default=None,
+                    help="steps per run (default: calibrated so a run lasts ~0.5 s)")
+    ap.add_argument("--warmup", type=int, default=10, help="untimed steps first (default 10)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", action="store_true", help="print machine-readable JSON only")
+    args = ap.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    results = []
+    if not args.json:
+        print("torch %s, %d thread(s), %d repeats" % (torch.__version__, args.threads, args.repeats))
+        print("%-22s %-6s %10s %10s %10s %7s" % ("config", "stats", "median_ms", "min_ms",
+                                                "max_ms", "steps"))
+    for cfg in args.configs:
+        for stats in (False, True):
+            med, runs, steps = time_variant(cfg, stats, args, args.seed)
+            results.append({"config": config_name(cfg), "stats": stats,
+                            "median_ms": round(med, 4), "threads": args.threads,
+                            "engine": "pytorch", "torch_version": torch.__version__})
+            if not args.json:
+                print("%-22s %-6s %10.4f %10.4f %10.4f %7d" % (
+                    config_name(cfg), str(stats).lower(), med, min(runs), max(runs), steps))
+                sys.stdout.flush()
+    if args.json:
+        print(json.dumps({"results": results}))
+
+
+if __name__ == "__main__":
+    main()
