@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import GradscopeEngine
+
+struct HistogramTests {
+    let edges = HistogramEdges()
+
+    @Test func defaultEdgesAreFourPerDecadeFrom1e12To1e4() {
+        #expect(edges.bins == 64)
+        #expect(edges.edges.count == 65)
+        #expect(edges.edges[0] == Float(1e-12))
+        #expect(edges.edges[4] == Float(1e-11))
+        #expect(edges.edges[64] == Float(1e4))
+    }
+
+    /// Every edge value falls in the bin it opens, and the float just below
+    /// it in the bin before: the bit-level log estimate never misplaces a value.
+    @Test func valuesAtAndBelowEdgesLandInTheRightBin() {
+        for i in 1..<edges.bins {
+            let e = edges.edges[i]
+            #expect(edges.bin(ofMagnitude: e) == i)
+            #expect(edges.bin(ofMagnitude: e.nextDown) == i - 1)
+        }
+        #expect(edges.bin(ofMagnitude: edges.edges[0]) == 0)
+        #expect(edges.bin(ofMagnitude: edges.edges[64].nextDown) == 63)
+    }
+
+    @Test func binsAgreeWithLog10OnRandomMagnitudes() {
+        var r = Random(seed: 9)
+        for _ in 0..<20_000 {
+            let a = Float(pow(10, r.uniform(-12, 4)))
+            guard a >= edges.edges[0] && a < edges.edges[64] else { continue }
+            let i = edges.bin(ofMagnitude: a)
+            #expect(edges.edges[i] <= a && a < edges.edges[i + 1])
+        }
+    }
+
+    @Test func specialValuesAreCountedApart() {
+        let p = Parameter(name: "weight", shape: [8])
+        p.grad.copy(from: [0, -0.0, 1e-20, 5e5, .nan, .infinity, -1e-3, 1e-3])
+        var h = Histogram(bins: 64)
+        let (stats, squares) = GradientStatistics.measure(p, name: "weight", edges: edges, into: &h)
+        #expect(h.zero == 2 && h.underflow == 1 && h.overflow == 1 && h.nonfinite == 2)
+        #expect(h.counts.reduce(0, +) == 2)
+        #expect(h.counts[36] == 2)  // 1e-3 = 10^(-12 + 36/4)
+        #expect(h.total == 8)
+        #expect(stats.nanCount == 1 && stats.infCount == 1)
+        #expect(stats.zeroFraction == 0.25)
+        #expect(abs(squares - (1e-40 + 25e10 + 2e-6)) / squares < 1e-6)
+        #expect(stats.maxAbs == Double(Float(5e5)))
+    }
+
+    @Test func hugeGradientsDoNotOverflowTheNorm() {
+        let p = Parameter(name: "weight", shape: [2])
+        p.grad.copy(from: [3e20, 4e20])
+        var h = Histogram(bins: 64)
+        let (stats, _) = GradientStatistics.measure(p, name: "weight", edges: edges, into: &h)
+        #expect(abs(stats.gradNorm / 5e20 - 1) < 1e-6)
+    }
+}
