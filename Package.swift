@@ -42,6 +42,8 @@ let package = Package(
 
         .testTarget(name: "GradscopeEngineTests", dependencies: ["GradscopeEngine"]),
         .testTarget(name: "GradscopeSpecTests", dependencies: ["GradscopeSpec", "GradscopeEngine"]),
+        // End-to-end: runs the built `gradscope` executable as a user would.
+        .testTarget(name: "GradscopeCLITests", dependencies: ["gradscope"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -43,7 +43,7 @@ public struct Checkpoint: Sendable {
     public static func read(path: String) throws(ReadError) -> Checkpoint {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw .unreadable("\(path): \((error as NSError).localizedDescription)")
+            throw .unreadable("\(path): \(fileReadProblem(path, error))")
         }
         return try decode(data)
     }

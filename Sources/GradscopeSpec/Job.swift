@@ -27,16 +27,17 @@ public struct Job {
         if spec.isShorthand, case .dense(_, let bias, let w, let b) = layers[layers.count - 1].body {
             layers[layers.count - 1].body = .dense(units: outputUnits, bias: bias, weightInit: w, biasInit: b)
         }
-        var builder = ModelBuilder(random: Random(seed: spec.seed, stream: .initialization))
-        let (built, width) = try builder.build(layers, inputWidth: data.features, path: "layers")
+        let (parameters, width) = countParameters(layers, inputWidth: data.features)
+        if parameters > JobSpec.maxParameters {
+            throw SpecError(spec.isShorthand ? "mlp" : "layers",
+                            "has \(parameters) parameters, more than the limit of \(JobSpec.maxParameters)")
+        }
         if width != outputUnits {
             throw SpecError("layers", "the last layer outputs \(width) values but \(loss.rawValue) on this data needs \(outputUnits)"
                 + (data.classes.map { " (\($0) classes)" } ?? "") + "; set the last dense layer's units to \(outputUnits)")
         }
-        if builder.parameterCount > JobSpec.maxParameters {
-            throw SpecError(spec.isShorthand ? "mlp" : "layers",
-                            "has \(builder.parameterCount) parameters, more than the limit of \(JobSpec.maxParameters)")
-        }
+        var builder = ModelBuilder(random: Random(seed: spec.seed, stream: .initialization))
+        let (built, _) = try builder.build(layers, inputWidth: data.features, path: "layers")
         let model = Model(layers: built, inputWidth: data.features, outputWidth: width)
 
         if let checkpoint {

@@ -55,7 +55,7 @@ public struct JobSpec: Decodable, Sendable {
     public static func parse(_ data: Data) throws(SpecError) -> JobSpec {
         let json: JSONValue
         do { json = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
-            throw SpecError("", "the spec is not valid JSON: \(Self.describe(error))")
+            throw SpecError("", "the spec is not valid JSON: \(jsonSyntaxProblem(data) ?? describe(error))")
         }
         return try JobSpec(json: json)
     }
@@ -121,12 +121,21 @@ public struct JobSpec: Decodable, Sendable {
         try Check.range(bins, 1, 1024, "diagnostics.bins")
         let low = try g.number("hist_min") ?? 1e-12, high = try g.number("hist_max") ?? 1e4
         try Check.positive(low, "diagnostics.hist_min")
-        if !(high > low) { throw SpecError("diagnostics.hist_max", "must be greater than diagnostics.hist_min, got \(high)") }
+        if !(high > low) { throw SpecError("diagnostics.hist_max", "must be greater than diagnostics.hist_min, got \(Check.show(high))") }
         diagnostics = DiagnosticsSpec(every: every, edges: HistogramEdges(bins: bins, low: low, high: high))
         try g.finish("diagnostics", accepted: ["every", "bins", "hist_min", "hist_max"])
 
         initFrom = try r.string("init_from")
         try r.finish("the spec", accepted: Self.fields)
+    }
+
+    /// JSONDecoder does not say where the syntax broke; JSONSerialization
+    /// does ("Invalid value around character 8."). Only used on the error path.
+    static func jsonSyntaxProblem(_ data: Data) -> String? {
+        do { _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
+            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+        }
+        return nil
     }
 
     static func describe(_ error: Error) -> String {

@@ -30,47 +30,40 @@ struct LayerSpec: Equatable, Sendable {
         if let name, name.isEmpty || name.contains(".") || name.contains(where: \.isWhitespace) {
             throw SpecError(r.field("name"), "must be non-empty, without dots or spaces, got \"\(name)\"")
         }
-        var fields = ["type", "name"]
+        let fields = ["type", "name"] + Self.fields(of: kind)
+        try r.only(fields, in: "a \(type) layer")
         let body: Body
         switch kind {
         case .dense:
-            fields += ["units", "bias"] + InitSpec.weightFields + InitSpec.biasFields
             guard let units = try r.integer("units") else { throw SpecError(r.field("units"), "is required for a dense layer") }
             try Check.range(units, 1, maxUnits, r.field("units"))
             body = .dense(units: units, bias: try r.bool("bias") ?? true,
                           weightInit: try InitSpec.read(&r), biasInit: try InitSpec.read(&r, prefix: "bias_"))
         case .leakyRelu:
-            fields.append("slope")
             let slope = try r.number("slope")
             body = .activation(kind, parameter: slope, threshold: nil)
         case .elu:
-            fields.append("alpha")
             let alpha = try r.number("alpha")
             try Check.positive(alpha, r.field("alpha"))
             body = .activation(kind, parameter: alpha, threshold: nil)
         case .softplus:
-            fields += ["beta", "threshold"]
             let beta = try r.number("beta"), threshold = try r.number("threshold")
             try Check.positive(beta, r.field("beta"))
             body = .activation(kind, parameter: beta, threshold: threshold)
         case .batchnorm:
-            fields += ["eps", "momentum"]
             let eps = try r.number("eps"), momentum = try r.number("momentum")
             try Check.positive(eps, r.field("eps"))
             try Check.range(momentum, 0, 1, r.field("momentum"))
             body = .batchnorm(eps: eps, momentum: momentum)
         case .layernorm:
-            fields.append("eps")
             let eps = try r.number("eps")
             try Check.positive(eps, r.field("eps"))
             body = .layernorm(eps: eps)
         case .dropout:
-            fields.append("p")
             let p = try r.number("p") ?? 0.5
             try Check.range(p, 0, 1, r.field("p"))
             body = .dropout(p: p)
         case .residual:
-            fields.append("layers")
             guard let items = try r.array("layers"), !items.isEmpty else {
                 throw SpecError(r.field("layers"), "is required for a residual block and must list at least one layer")
             }
@@ -82,6 +75,21 @@ struct LayerSpec: Equatable, Sendable {
         }
         try r.finish("a \(type) layer", accepted: fields)
         return LayerSpec(name: name, body: body)
+    }
+
+    /// The fields each layer type takes besides `type` and `name`.
+    static func fields(of kind: LayerKind) -> [String] {
+        switch kind {
+        case .dense: ["units", "bias"] + InitSpec.weightFields + InitSpec.biasFields
+        case .leakyRelu: ["slope"]
+        case .elu: ["alpha"]
+        case .softplus: ["beta", "threshold"]
+        case .batchnorm: ["eps", "momentum"]
+        case .layernorm: ["eps"]
+        case .dropout: ["p"]
+        case .residual: ["layers"]
+        case .identity, .relu, .gelu, .sigmoid, .tanh: []
+        }
     }
 
     var kind: LayerKind {
@@ -96,10 +104,30 @@ struct LayerSpec: Equatable, Sendable {
     }
 }
 
+/// Parameters that `specs` would have on `inputWidth` inputs, counted
+/// without allocating them, so an absurd model is refused before it takes
+/// the memory. Returns the output width too.
+func countParameters(_ specs: [LayerSpec], inputWidth: Int) -> (parameters: Int, width: Int) {
+    var total = 0, width = inputWidth
+    for spec in specs {
+        switch spec.body {
+        case .dense(let units, let bias, _, _):
+            total += units * width + (bias ? units : 0)
+            width = units
+        case .batchnorm, .layernorm: total += 2 * width
+        case .residual(let inner):
+            let (p, out) = countParameters(inner, inputWidth: width)
+            total += p + (out != width ? out * width + out : 0)
+            width = out
+        case .activation, .dropout: break
+        }
+    }
+    return (total, width)
+}
+
 /// Turns layer specs into engine layers, tracking the width through them.
 struct ModelBuilder {
     var random: Random
-    var parameterCount = 0
 
     /// Builds `specs` for `inputWidth` inputs; returns the layers and the
     /// output width. `path` prefixes error fields.
@@ -124,7 +152,6 @@ struct ModelBuilder {
                     (biasInit ?? InitSpec(name: "pytorch_default")).initializer(following: nil)
                         .fill(b.value, fanIn: width, fanOut: units, random: &random)
                 }
-                parameterCount += dense.parameters.reduce(0) { $0 + $1.count }
                 width = units
                 layer = dense
             case .activation(let kind, let parameter, let threshold):
@@ -132,10 +159,8 @@ struct ModelBuilder {
                                    threshold: Float(threshold ?? 20))
             case .batchnorm(let eps, let momentum):
                 layer = BatchNorm(name: name, width: width, eps: Float(eps ?? 1e-5), momentum: Float(momentum ?? 0.1))
-                parameterCount += 2 * width
             case .layernorm(let eps):
                 layer = LayerNorm(name: name, width: width, eps: Float(eps ?? 1e-5))
-                parameterCount += 2 * width
             case .dropout(let p):
                 layer = Dropout(name: name, p: Float(p))
             case .residual(let inner):
@@ -145,7 +170,6 @@ struct ModelBuilder {
                     let proj = Dense(name: "proj", inputWidth: width, outputWidth: out)
                     Initializer.pytorchDefault.fill(proj.weight.value, fanIn: width, fanOut: out, random: &random)
                     Initializer.pytorchDefault.fill(proj.bias!.value, fanIn: width, fanOut: out, random: &random)
-                    parameterCount += proj.parameters.reduce(0) { $0 + $1.count }
                     projection = proj
                 }
                 width = out

@@ -76,6 +76,13 @@ struct ObjectReader {
         return try ObjectReader(v, path: field(key))
     }
 
+    /// Rejects any field not in `accepted`, before reading the rest, so a
+    /// misspelt field is reported as such rather than as a missing one.
+    func only(_ accepted: [String], in what: String) throws(SpecError) {
+        guard let unknown = object.keys.sorted().first(where: { !accepted.contains($0) }) else { return }
+        throw SpecError(field(unknown), "is not a field of \(what) (fields: \(accepted.joined(separator: ", ")))")
+    }
+
     /// Rejects every field that was not read, naming the first (in sorted
     /// order) and listing what `what` accepts.
     func finish(_ what: String, accepted: [String]) throws(SpecError) {
@@ -90,23 +97,28 @@ struct ObjectReader {
     }
 
     static func describe(_ v: JSONValue) -> String {
-        if case .number(let d) = v { return "\(d)" }
+        if case .number(let d) = v { return Check.show(d) }
         return v.typeName
     }
 }
 
 /// Checks shared by the spec types.
 enum Check {
+    /// A number as the user would have written it: 3, not 3.0.
+    static func show(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)"
+    }
+
     static func positive(_ v: Double?, _ field: String) throws(SpecError) {
-        if let v, !(v > 0) { throw SpecError(field, "must be a finite number > 0, got \(v)") }
+        if let v, !(v > 0) { throw SpecError(field, "must be a finite number > 0, got \(show(v))") }
     }
     static func nonNegative(_ v: Double?, _ field: String) throws(SpecError) {
-        if let v, !(v >= 0) { throw SpecError(field, "must be a finite number ≥ 0, got \(v)") }
+        if let v, !(v >= 0) { throw SpecError(field, "must be a finite number ≥ 0, got \(show(v))") }
     }
     static func range(_ v: Double?, _ lo: Double, _ hi: Double, _ field: String, open: Bool = false) throws(SpecError) {
         guard let v else { return }
         let ok = open ? (v >= lo && v < hi) : (v >= lo && v <= hi)
-        if !ok { throw SpecError(field, "must be in [\(lo), \(hi)\(open ? ")" : "]"), got \(v)") }
+        if !ok { throw SpecError(field, "must be in [\(show(lo)), \(show(hi))\(open ? ")" : "]"), got \(show(v))") }
     }
     static func range(_ v: Int?, _ lo: Int, _ hi: Int, _ field: String) throws(SpecError) {
         if let v, v < lo || v > hi { throw SpecError(field, "must be a whole number from \(lo) to \(hi), got \(v)") }

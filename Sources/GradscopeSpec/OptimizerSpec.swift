@@ -18,7 +18,7 @@ struct OptimizerSpec: Equatable, Sendable {
         try Check.oneOf(type, types, r.field("type"))
         let lrField = r.field("lr")
         let given = try r.number("lr")
-        if let given, !(given > 0) { throw SpecError(lrField, "must be a finite number > 0, got \(given)") }
+        if let given, !(given > 0) { throw SpecError(lrField, "must be a finite number > 0, got \(Check.show(given))") }
         let fields: [String]
         let config: OptimizerConfig
         let lr: Double
@@ -108,7 +108,7 @@ enum ScheduleSpec {
         let warmup = try r.integer("warmup_steps") ?? 0
         try Check.range(warmup, 0, Int(Int32.max), r.field("warmup_steps"))
         let start = try r.number("warmup_start_factor") ?? 1.0 / 3
-        if !(start > 0 && start <= 1) { throw SpecError(r.field("warmup_start_factor"), "must be in (0, 1], got \(start)") }
+        if !(start > 0 && start <= 1) { throw SpecError(r.field("warmup_start_factor"), "must be in (0, 1], got \(Check.show(start))") }
         try r.finish("a \(type) schedule", accepted: fields)
         return Schedule(baseLR: lr, shape: shape, warmupSteps: warmup, warmupStartFactor: start)
     }

@@ -104,7 +104,7 @@ struct CLIError: Error {
 
 func readFile(_ path: String) throws(CLIError) -> Data {
     do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-        throw CLIError("cannot read \(path): \((error as NSError).localizedDescription)")
+        throw CLIError("cannot read \(path): \(fileReadProblem(path, error))")
     }
 }
 

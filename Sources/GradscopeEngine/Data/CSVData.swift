@@ -9,7 +9,7 @@ public enum CSVData {
     public static func load(path: String, target: String) throws(DataError) -> Dataset {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+            throw .unreadable(path: path, reason: fileReadProblem(path, error))
         }
         return try parse(text, target: target, source: path)
     }

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+
+/// Runs the real `gradscope` binary, as the README's commands do.
+struct CLITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let binary = Bundle.main.bundleURL.appendingPathComponent("gradscope")
+
+    struct Output { var status: Int32; var stdout: String; var stderr: String }
+
+    static func run(_ arguments: [String]) throws -> Output {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = arguments
+        p.currentDirectoryURL = root
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradscope-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func runPrintsOneJSONObjectPerLineEndingWithASummary() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("spec.json")
+        try #"{"data": {"source": "xor", "samples": 200}, "mlp": {"depth": 2, "width": 8}, "optimizer": {"type": "sgd", "lr": 0.1}, "training": {"steps": 12, "batch_size": 50}, "diagnostics": {"every": 4}}"#
+            .write(to: spec, atomically: true, encoding: .utf8)
+        let ckpt = dir.appendingPathComponent("model.json")
+        let r = try Self.run(["run", spec.path, "--checkpoint-out", ckpt.path, "--checkpoint-at", "4,8"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        let types = try lines.map { try (JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["type"] as! String }
+        #expect(types.first == "start" && types.last == "summary")
+        #expect(types.filter { $0 == "step" }.count == 4)  // steps 1, 4, 8, 12
+        #expect(r.stderr.isEmpty)  // no progress bar when stderr is not a terminal
+        for name in ["model.json", "model.step4.json", "model.step8.json"] {
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), "\(name)")
+        }
+
+        // Starting from the checkpoint gives the trained weights: a lower first loss.
+        let again = try Self.run(["run", spec.path, "--init-from", ckpt.path])
+        func firstLoss(_ s: String) throws -> Double {
+            let step = try s.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+                .first { $0["type"] as? String == "step" }!
+            return step["loss"] as! Double
+        }
+        #expect(try firstLoss(again.stdout) < firstLoss(r.stdout))
+    }
+
+    @Test(arguments: [
+        (#"{"data": {"source": "xor"}, "mlp": {"depth": 2, "width": 8}, "optimizer": {"type": "sgd", "lr": -1}}"#,
+         "optimizer.lr must be a finite number > 0, got -1"),
+        (#"{"data": {"source": "xor"}, "mlp": {"depth": 2, "width": 8, "colour": "red"}, "optimizer": {"type": "sgd", "lr": 1}}"#,
+         "mlp.colour is not a field of mlp"),
+        ("not json", "the spec is not valid JSON"),
+    ])
+    func invalidSpecExitsWithCode2AndOneLineNamingTheField(json: String, fragment: String) throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("bad.json")
+        try json.write(to: spec, atomically: true, encoding: .utf8)
+        let r = try Self.run(["run", spec.path])
+        #expect(r.status == 2)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.hasPrefix("gradscope: error: \(spec.path): "))
+        #expect(r.stderr.contains(fragment), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func missingSpecFileIsAClearError() throws {
+        let r = try Self.run(["run", "/nonexistent/spec.json"])
+        #expect(r.status == 2)
+        #expect(r.stderr == "gradscope: error: cannot read /nonexistent/spec.json: no such file\n")
+    }
+
+    @Test func benchPrintsJSONResults() throws {
+        let r = try Self.run(["bench", "--json", "--configs", "d2-w16-b8", "--repeats", "1", "--steps", "3", "--warmup", "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let results = obj["results"] as! [[String: Any]]
+        #expect(results.map { $0["config"] as! String } == ["mlp-d2-w16-b8", "mlp-d2-w16-b8"])
+        #expect(results.map { $0["stats"] as! Bool } == [false, true])
+        #expect(results.allSatisfy { ($0["median_ms"] as! Double) > 0 })
+    }
+
+    @Test func examplesRunToTheirSummary() throws {
+        for name in ["healthy", "vanishing", "exploding"] {
+            let r = try Self.run(["run", "examples/\(name).json"])
+            #expect(r.status == 0, "\(name): \(r.stderr)")
+            #expect(r.stdout.split(separator: "\n").last?.contains(#""type":"summary""#) == true)
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+@testable import GradscopeSpec
+
+/// Bad specs and the exact message each gets. The message names the field
+/// and says what is accepted.
+struct SpecValidationTests {
+    static let data = #""data": {"source": "spirals", "samples": 100}"#
+    static let mlp = #""mlp": {"depth": 2, "width": 8}"#
+    static let sgd = #""optimizer": {"type": "sgd", "lr": 0.1}"#
+
+    static func spec(_ parts: String...) -> String { "{" + parts.joined(separator: ",") + "}" }
+
+    static let table: [(String, String)] = [
+        ("{", "the spec is not valid JSON: Unexpected end of file during JSON parse."),
+        ("[1]", "the spec must be an object, got an array"),
+        (spec(data, mlp, sgd, #""epochs": 3"#),
+         "epochs is not a field of the spec (fields: name, seed, data, mlp, layers, loss, optimizer, schedule, training, diagnostics, init_from)"),
+        (spec(mlp, sgd), #"data is required, e.g. {"source": "spirals"}"#),
+        (spec(data, sgd), "mlp or layers is required to describe the model"),
+        (spec(data, mlp), #"optimizer is required, e.g. {"type": "sgd", "lr": 0.1}"#),
+        (spec(data, mlp, #""optimizer": {"type": "sgd", "lr": -1}"#), "optimizer.lr must be a finite number > 0, got -1"),
+        (spec(data, mlp, #""optimizer": {"type": "sgd", "lr": "0.1"}"#), "optimizer.lr must be a finite number, got a string"),
+        (spec(data, mlp, #""optimizer": {"type": "sgd"}"#), "optimizer.lr is required for sgd"),
+        (spec(data, mlp, #""optimizer": {"type": "adam", "momentum": 0.9}"#),
+         "optimizer.momentum is not a field of an adam optimizer (fields: type, lr, betas, eps, weight_decay, amsgrad)"),
+        (spec(data, mlp, #""optimizer": {"type": "sgd", "lr": 0.1, "nesterov": true}"#),
+         "optimizer.nesterov requires momentum > 0 and dampening 0 (as PyTorch)"),
+        (spec(data, mlp, #""optimizer": {"type": "lbfgs"}"#),
+         #"optimizer.type must be one of "sgd", "adam", "adamw", "rmsprop", got "lbfgs""#),
+        (spec(data, mlp, #""optimizer": {"type": "adam", "betas": [0.9]}"#), "optimizer.betas must be two numbers [beta1, beta2]"),
+        (spec(data, mlp, #""optimizer": {"type": "adam", "betas": [0.9, 1.0]}"#), "optimizer.betas[1] must be in [0, 1), got 1"),
+        (spec(#""data": {"source": "mnist"}"#, mlp, sgd),
+         #"data.source must be one of "spirals", "moons", "circles", "blobs", "xor", "sine", "digits", "csv", got "mnist""#),
+        (spec(#""data": {"source": "moons", "classes": 3}"#, mlp, sgd),
+         #"data.classes does not apply to source "moons" (it takes samples, noise)"#),
+        (spec(#""data": {"source": "spirals", "samples": 1e9}"#, mlp, sgd),
+         "data.samples must be a whole number from 4 to 1000000, got 1000000000"),
+        (spec(#""data": {"source": "spirals", "samples": 10.5}"#, mlp, sgd), "data.samples must be a whole number, got 10.5"),
+        (spec(#""data": {"source": "csv", "path": "x.csv"}"#, mlp, sgd),
+         #"data.target is required for source "csv" (the target column's name)"#),
+        (spec(data, #""mlp": {"depth": 2}"#, sgd), "mlp.width is required (units per hidden layer)"),
+        (spec(data, #""mlp": {"depth": 0, "width": 8}"#, sgd), "mlp.depth must be a whole number from 1 to 1000, got 0"),
+        (spec(data, #""mlp": {"depth": 2, "width": 8, "activation": "swish"}"#, sgd),
+         #"mlp.activation must be one of "identity", "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softplus", got "swish""#),
+        (spec(data, #""mlp": {"depth": 2, "width": 8, "init": "xavier_uniform", "std": 1}"#, sgd),
+         #"mlp.std does not apply to init "xavier_uniform" (it takes gain)"#),
+        (spec(data, #""mlp": {"depth": 2, "width": 8, "bias_init": "constant"}"#, sgd),
+         #"mlp.bias_value is required with bias_init "constant""#),
+        (spec(data, #""mlp": {"depth": 2, "width": 8, "init": "normal", "std": -1}"#, sgd),
+         "mlp.std must be a finite number ≥ 0, got -1"),
+        (spec(data, mlp, #""layers": [{"type": "dense", "units": 3}]"#, sgd), "layers cannot be given together with mlp; use one of them"),
+        (spec(data, #""layers": [{"type": "dense"}]"#, sgd), "layers[0].units is required for a dense layer"),
+        (spec(data, #""layers": [{"units": 3}]"#, sgd),
+         "layers[0].type is required (one of dense, batchnorm, layernorm, dropout, residual, identity, relu, leaky_relu, elu, gelu, sigmoid, tanh, softplus)"),
+        (spec(data, #""layers": [{"type": "relu", "units": 3}]"#, sgd), "layers[0].units is not a field of a relu layer (fields: type, name)"),
+        (spec(data, #""layers": [{"type": "dropout", "p": 1.5}, {"type": "dense", "units": 3}]"#, sgd),
+         "layers[0].p must be in [0, 1], got 1.5"),
+        (spec(data, #""layers": [{"type": "residual", "layers": [{"type": "dense", "unit": 4}]}]"#, sgd),
+         "layers[0].layers[0].unit is not a field of a dense layer (fields: type, name, units, bias, init, mean, std, a, gain, value, mode, nonlinearity, bias_init, bias_mean, bias_std, bias_a, bias_value)"),
+        (spec(data, #""layers": [{"type": "dense", "units": 3, "name": "a.b"}]"#, sgd),
+         #"layers[0].name must be non-empty, without dots or spaces, got "a.b""#),
+        (spec(data, mlp, sgd, #""training": {"epochs": 2, "steps": 10}"#), "training.steps cannot be given together with training.epochs"),
+        (spec(data, mlp, sgd, #""training": {"batch_size": 0}"#), "training.batch_size must be a whole number from 1 to 65536, got 0"),
+        (spec(data, mlp, sgd, #""training": {"validation_split": 1}"#), "training.validation_split must be in [0, 1), got 1"),
+        (spec(data, mlp, sgd, #""training": {"shuffle": 1}"#), "training.shuffle must be true or false, got a number"),
+        (spec(data, mlp, sgd, #""diagnostics": {"every": 0}"#), "diagnostics.every must be a whole number from 1 to 10000000, got 0"),
+        (spec(data, mlp, sgd, #""diagnostics": {"hist_min": 1, "hist_max": 0.5}"#),
+         "diagnostics.hist_max must be greater than diagnostics.hist_min, got 0.5"),
+        (spec(data, mlp, sgd, #""schedule": {"type": "step"}"#), "schedule.step_size is required for a step schedule"),
+        (spec(data, mlp, sgd, #""schedule": {"type": "cosine", "gamma": 0.5, "t_max": 10}"#),
+         "schedule.gamma is not a field of a cosine schedule (fields: type, warmup_steps, warmup_start_factor, t_max, eta_min)"),
+        (spec(data, mlp, sgd, #""loss": "hinge""#), #"loss must be one of "cross_entropy", "mse", "bce_with_logits", got "hinge""#),
+        (spec(data, mlp, sgd, #""seed": -1"#), "seed must be a whole number from 0 to 2^53, got -1"),
+    ]
+
+    @Test(arguments: table)
+    func rejectsBadSpecWithAMessageNamingTheField(json: String, message: String) {
+        do {
+            _ = try JobSpec.parse(Data(json.utf8))
+            Issue.record("accepted: \(json)")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    /// Specs that parse but cannot be built against their data.
+    static let buildTable: [(String, String)] = [
+        (spec(data, #""layers": [{"type": "dense", "units": 4}]"#, sgd),
+         "layers the last layer outputs 4 values but cross_entropy on this data needs 3 (3 classes); set the last dense layer's units to 3"),
+        (spec(data, mlp, sgd, #""loss": "mse""#),
+         #"loss "mse" needs a real-valued target, but the data has class labels; use "cross_entropy""#),
+        (spec(#""data": {"source": "sine"}"#, mlp, sgd, #""loss": "cross_entropy""#),
+         #"loss "cross_entropy" needs class labels, but the data's target is real-valued; use "mse""#),
+        (spec(data, mlp, sgd, #""loss": "bce_with_logits""#),
+         #"loss "bce_with_logits" needs 2 classes, the data has 3; use "cross_entropy""#),
+        (spec(data, #""mlp": {"depth": 20, "width": 4000}"#, sgd), "mlp has 304100003 parameters, more than the limit of 50000000"),
+        (spec(data, #""layers": [{"type": "dense", "units": 3, "name": "x"}, {"type": "dense", "units": 3, "name": "x"}]"#, sgd),
+         #"layers[1].name "x" is used twice; layer names must be unique"#),
+        (spec(#""data": {"source": "csv", "path": "/nonexistent.csv", "target": "y"}"#, mlp, sgd),
+         "data.path could not be loaded: cannot read /nonexistent.csv: no such file"),
+        (spec(data, mlp, sgd, #""init_from": "/nonexistent.json""#),
+         "init_from cannot read the checkpoint: /nonexistent.json: no such file"),
+    ]
+
+    @Test(arguments: buildTable)
+    func rejectsSpecThatDoesNotFitItsData(json: String, message: String) throws {
+        let spec = try JobSpec.parse(Data(json.utf8))
+        do {
+            _ = try Job(spec: spec)
+            Issue.record("built: \(json)")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test func decodesThroughJSONDecoderToo() throws {
+        let spec = try JSONDecoder().decode(JobSpec.self, from: Data(Self.spec(Self.data, Self.mlp, Self.sgd).utf8))
+        #expect(spec.training.epochs == 10 && spec.training.batchSize == 32 && spec.diagnostics.every == 1)
+        #expect(throws: SpecError.self) { try JSONDecoder().decode(JobSpec.self, from: Data(#"{"x": 1}"#.utf8)) }
+    }
+}
