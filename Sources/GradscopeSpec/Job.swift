@@ -15,56 +15,55 @@ public struct Job {
     ///   - checkpoint: starting weights that override the spec's `init_from`.
     public init(spec: JobSpec, baseDirectory: String? = nil, checkpoint: Checkpoint? = nil) throws(SpecError) {
         self.spec = spec
+        (trainer, loss) = try Self.build(spec, baseDirectory: baseDirectory, checkpoint: checkpoint)
+    }
+
+    private static func build(_ spec: JobSpec, baseDirectory: String?, checkpoint: Checkpoint?)
+        throws(SpecError) -> (Trainer, Loss)
+    {
         let data = try spec.data.load(seed: spec.seed, baseDirectory: baseDirectory)
         let loss = try Self.chooseLoss(spec.loss, for: data)
-        self.loss = loss
-        let outputUnits: Int = switch (loss, data.targets) {
-        case (.bceWithLogits, .labels): 1
-        default: data.targetWidth
-        }
+        let outputUnits = Self.outputUnits(loss, data)
 
-        var layers = spec.layers
-        if spec.isShorthand, case .dense(_, let bias, let w, let b) = layers[layers.count - 1].body {
-            layers[layers.count - 1].body = .dense(units: outputUnits, bias: bias, weightInit: w, biasInit: b)
-        }
+        let layers = spec.isShorthand ? MLPSpec.settingOutput(spec.layers, units: outputUnits) : spec.layers
         let (parameters, width) = countParameters(layers, inputWidth: data.features)
         if parameters > JobSpec.maxParameters {
             throw SpecError(spec.isShorthand ? "mlp" : "layers",
                             "has \(parameters) parameters, more than the limit of \(JobSpec.maxParameters)")
         }
         if width != outputUnits {
-            throw SpecError("layers", "the last layer outputs \(width) values but \(loss.rawValue) on this data needs \(outputUnits)"
-                + (data.classes.map { " (\($0) classes)" } ?? "") + "; set the last dense layer's units to \(outputUnits)")
+            let classes = data.classes.map { " (\($0) classes)" } ?? ""
+            throw SpecError("layers", "the last layer outputs \(width) values but \(loss.rawValue) on this data needs "
+                + "\(outputUnits)\(classes); set the last dense layer's units to \(outputUnits)")
         }
-        var builder = ModelBuilder(random: Random(seed: spec.seed, stream: .initialization))
-        let (built, _) = try builder.build(layers, inputWidth: data.features, path: "layers")
-        let model = Model(layers: built, inputWidth: data.features, outputWidth: width)
+        let model = try makeModel(layers, inputWidth: data.features, outputWidth: width, seed: spec.seed)
 
-        if let checkpoint {
-            try Self.load(checkpoint, into: model, field: "init_from")
-        } else if let path = spec.initFrom {
-            let file = path.hasPrefix("/") || baseDirectory == nil ? path : baseDirectory! + "/" + path
-            let loaded: Checkpoint
-            do { loaded = try Checkpoint.read(path: file) } catch { throw SpecError("init_from", "\(error)") }
-            try Self.load(loaded, into: model, field: "init_from")
-        }
+        try loadStart(checkpoint, spec: spec, baseDirectory: baseDirectory, into: model)
 
         var splitRandom = Random(seed: spec.seed, stream: .split)
         if data.count < 2 { throw SpecError("data", "has \(data.count) rows; at least 2 are needed") }
-        var (train, validation) = data.split(validationFraction: spec.training.validationSplit, random: &splitRandom)
-        if spec.data.standardize {
-            let stats = train.standardize()
-            validation?.standardize(using: stats)
-        }
+        let (train, validation) = Self.prepare(data, spec: spec, random: &splitRandom)
         let t = spec.training
         let config = TrainingConfig(
             batchSize: min(t.batchSize, train.count), shuffle: t.shuffle, steps: t.steps, epochs: t.epochs,
             every: spec.diagnostics.every, edges: spec.diagnostics.edges, seed: spec.seed)
-        trainer = Trainer(model: model, loss: loss, optimizer: spec.optimizer.config, schedule: spec.schedule,
-                          train: train, validation: validation, config: config)
+        let trainer = Trainer(model: model, loss: loss, optimizer: spec.optimizer.config, schedule: spec.schedule,
+                              train: train, validation: validation, config: config)
         if trainer.totalSteps > JobSpec.maxSteps {
             throw SpecError("training.epochs", "makes \(trainer.totalSteps) steps, more than the limit of \(JobSpec.maxSteps)")
         }
+        return (trainer, loss)
+    }
+
+    /// Splits off the validation rows and standardises both splits with the
+    /// training split's statistics when the spec asks for it.
+    static func prepare(_ data: Dataset, spec: JobSpec, random: inout Random) -> (Dataset, Dataset?) {
+        var (train, validation) = data.split(validationFraction: spec.training.validationSplit, random: &random)
+        if spec.data.standardize {
+            let stats = train.standardize()
+            validation?.standardize(using: stats)
+        }
+        return (train, validation)
     }
 
     static func chooseLoss(_ given: Loss?, for data: Dataset) throws(SpecError) -> Loss {
@@ -81,7 +80,27 @@ public struct Job {
         }
     }
 
-    static func load(_ checkpoint: Checkpoint, into model: Model, field: String) throws(SpecError) {
-        do { try model.load(checkpoint.tensors) } catch { throw SpecError(field, "does not fit the model: \(error)") }
+    /// One logit per class (one in all for binary BCE), or one output per target value.
+    static func outputUnits(_ loss: Loss, _ data: Dataset) -> Int {
+        if loss == .bceWithLogits, data.classes != nil { return 1 }
+        return data.targetWidth
+    }
+
+    static func makeModel(_ layers: [LayerSpec], inputWidth: Int, outputWidth: Int, seed: UInt64) throws(SpecError) -> Model {
+        var builder = ModelBuilder(random: Random(seed: seed, stream: .initialization))
+        let built = try builder.build(layers, inputWidth: inputWidth, path: "layers").0
+        return Model(layers: built, inputWidth: inputWidth, outputWidth: outputWidth)
+    }
+
+    /// Loads the starting weights: the given checkpoint, else the spec's
+    /// `init_from` file, else nothing (the initialisers stand).
+    static func loadStart(_ checkpoint: Checkpoint?, spec: JobSpec, baseDirectory: String?, into model: Model) throws(SpecError) {
+        var start = checkpoint
+        if start == nil, let path = spec.initFrom {
+            let file = path.hasPrefix("/") || baseDirectory == nil ? path : baseDirectory! + "/" + path
+            do { start = try Checkpoint.read(path: file) } catch { throw SpecError("init_from", "\(error)") }
+        }
+        guard let start else { return }
+        do { try model.load(start.tensors) } catch { throw SpecError("init_from", "does not fit the model: \(error)") }
     }
 }

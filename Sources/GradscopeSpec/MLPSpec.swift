@@ -50,4 +50,13 @@ enum MLPSpec {
         layers.append(dense(outputUnits))
         return layers
     }
+
+    /// The expansion with its output layer sized for the data.
+    static func settingOutput(_ layers: [LayerSpec], units: Int) -> [LayerSpec] {
+        var layers = layers
+        if case .dense(_, let bias, let w, let b) = layers[layers.count - 1].body {
+            layers[layers.count - 1].body = .dense(units: units, bias: bias, weightInit: w, biasInit: b)
+        }
+        return layers
+    }
 }

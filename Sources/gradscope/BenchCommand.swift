@@ -36,7 +36,8 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        MatrixThreads.set(threads)
+        MatrixLibrary.setThreads(threads)
+        if !json { print("OpenBLAS kernels: \(MatrixLibrary.coreName), \(threads) thread(s)") }
         var results: [(config: String, stats: Bool, median: Double, steps: Int)] = []
         for config in configs.split(separator: ",") {
             guard let (depth, width, batch) = Self.parse(String(config)) else {
@@ -64,6 +65,7 @@ struct BenchCommand: ParsableCommand {
                 w.field("steps_per_run", r.steps)
                 w.field("threads", threads)
                 w.field("engine", "gradscope")
+                w.field("blas_core", MatrixLibrary.coreName)
                 w.endObject()
             }
             w.endArray()
@@ -86,6 +88,11 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func time(depth: Int, width: Int, batch: Int, stats: Bool) throws -> (Double, Int) {
+        // The model and optimizer come from a spec, as a user's would. The
+        // data is Gaussian inputs with uniformly random labels, as in
+        // bench/pytorch_bench.py: nothing to learn, so gradients stay in the
+        // normal float range (a net that fits its data drives them into
+        // subnormals, which slow every matrix product several-fold).
         let spec = """
             {"data": {"source": "blobs", "samples": \(batch), "classes": 10, "features": 64},
              "mlp": {"depth": \(depth), "width": \(width), "activation": "relu", "init": "kaiming_normal"},
@@ -94,7 +101,13 @@ struct BenchCommand: ParsableCommand {
              "diagnostics": {"every": \(stats ? 1 : JobSpec.maxSteps)}}
             """
         let job = try Job(spec: JobSpec.parse(Data(spec.utf8)))
-        let trainer = job.trainer
+        var random = Random(seed: 1, stream: .data)
+        let noise = Dataset(
+            features: 64, inputs: (0..<(batch * 64)).map { _ in Float(random.normal()) },
+            targets: .labels((0..<batch).map { _ in Int32(random.below(10)) }, classes: 10))
+        let t = job.trainer
+        let trainer = Trainer(model: t.model, loss: t.loss, optimizer: t.optimizer.config, schedule: t.schedule,
+                              train: noise, validation: nil, config: t.config)
         var sink = 0
         func run(_ n: Int) -> Double {
             let start = DispatchTime.now().uptimeNanoseconds

@@ -14,15 +14,32 @@ struct HistogramTests {
     }
 
     /// Every edge value falls in the bin it opens, and the float just below
-    /// it in the bin before: the bit-level log estimate never misplaces a value.
+    /// it in the bin before: the lookup table never misplaces a value.
     @Test func valuesAtAndBelowEdgesLandInTheRightBin() {
         for i in 1..<edges.bins {
             let e = edges.edges[i]
-            #expect(edges.bin(ofMagnitude: e) == i)
-            #expect(edges.bin(ofMagnitude: e.nextDown) == i - 1)
+            #expect(edges.slot(of: e) == i)
+            #expect(edges.slot(of: -e.nextDown) == i - 1)
         }
-        #expect(edges.bin(ofMagnitude: edges.edges[0]) == 0)
-        #expect(edges.bin(ofMagnitude: edges.edges[64].nextDown) == 63)
+        #expect(edges.slot(of: edges.edges[0]) == 0)
+        #expect(edges.slot(of: edges.edges[0].nextDown) == edges.underflowSlot)
+        #expect(edges.slot(of: edges.edges[64].nextDown) == 63)
+        #expect(edges.slot(of: edges.edges[64]) == edges.overflowSlot)
+        #expect(edges.slot(of: 0) == edges.zeroSlot && edges.slot(of: -0.0) == edges.zeroSlot)
+        #expect(edges.slot(of: .nan) == edges.nonfiniteSlot && edges.slot(of: -.infinity) == edges.nonfiniteSlot)
+        #expect(edges.slot(of: .leastNonzeroMagnitude) == edges.underflowSlot)
+    }
+
+    /// The table against the definition on random bit patterns (every
+    /// exponent, subnormals and NaN payloads included), for odd bin counts too.
+    @Test(arguments: [64, 7, 300])
+    func tableAgreesWithTheDefinition(bins: Int) {
+        let e = HistogramEdges(bins: bins, low: 1e-9, high: 3e2)
+        var r = Random(seed: UInt64(bins))
+        for _ in 0..<50_000 {
+            let g = Float(bitPattern: UInt32(truncatingIfNeeded: r.next()))
+            #expect(e.slot(of: g) == HistogramEdges.exactSlot(abs(g), e.edges))
+        }
     }
 
     @Test func binsAgreeWithLog10OnRandomMagnitudes() {
@@ -30,7 +47,7 @@ struct HistogramTests {
         for _ in 0..<20_000 {
             let a = Float(pow(10, r.uniform(-12, 4)))
             guard a >= edges.edges[0] && a < edges.edges[64] else { continue }
-            let i = edges.bin(ofMagnitude: a)
+            let i = edges.slot(of: a)
             #expect(edges.edges[i] <= a && a < edges.edges[i + 1])
         }
     }

@@ -84,9 +84,29 @@ func gemm(
         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
-/// The number of threads OpenBLAS may use for one product. A job runner sets
-/// it from its plan so that concurrent jobs do not oversubscribe the cores.
-public enum MatrixThreads {
-    public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
-    public static var current: Int { Int(openblas_get_num_threads()) }
+/// The matrix library's settings that matter for speed.
+public enum MatrixLibrary {
+    /// The number of threads OpenBLAS may use for one product. A job runner
+    /// sets it from its plan so that concurrent jobs do not oversubscribe the
+    /// cores.
+    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// The kernel family OpenBLAS chose at load time ("SkylakeX", "Haswell", …).
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+
+    /// Kernel families older than x86-64-v3: what OpenBLAS falls back to on a
+    /// processor it does not recognise.
+    static let fallbackCores: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai"]
+
+    /// The `OPENBLAS_CORETYPE` that would use this processor fully, when
+    /// OpenBLAS fell back to an old kernel family. Debian 12's OpenBLAS 0.3.21
+    /// does not know recent Xeons and runs SSE3 ("Prescott") kernels there, 5×
+    /// slower than its AVX-512 ones. Nil when the choice is already right.
+    public static var betterCoreType: String? {
+        guard fallbackCores.contains(coreName.lowercased()) else { return nil }
+        if gradscope_cpu_has_avx512() != 0 { return "SkylakeX" }
+        if gradscope_cpu_has_avx2() != 0 { return "Haswell" }
+        return nil
+    }
 }

@@ -15,17 +15,24 @@ public struct Dataset: Sendable {
 
     public var count: Int { inputs.count / features }
 
+    // @inline(never) on these two: inlined into GradscopeSpec's Job.build,
+    // Swift 6.3.1's optimizer crashed ("Found ownership error", CopyPropagation).
+
     /// Number of classes, or nil for regression.
     public var classes: Int? {
-        if case .labels(_, let c) = targets { return c }
-        return nil
+        @inline(never) get {
+            if case .labels(_, let c) = targets { return c }
+            return nil
+        }
     }
 
     /// Output width a model needs: one logit per class, or one per target value.
     public var targetWidth: Int {
-        switch targets {
-        case .labels(_, let c): c
-        case .values(_, let w): w
+        @inline(never) get {
+            switch targets {
+            case .labels(_, let c): c
+            case .values(_, let w): w
+            }
         }
     }
 

@@ -37,34 +37,75 @@ public struct LayerStats: Sendable, Equatable {
 enum GradientStatistics {
     /// One pass over a gradient: sums for the norm and mean, max, zeros,
     /// non-finite counts and the histogram.
+    /// Two passes over a gradient: one classifies every value into its
+    /// histogram slot (which also counts zeros and non-finite values), one
+    /// sums |g| and g² in Double with SIMD and finds max |g|. Non-finite
+    /// values are left out of the sums.
     static func measure(_ p: Parameter, name: String, edges: HistogramEdges, into histogram: inout Histogram)
         -> (stats: TensorStats, squares: Double)
     {
         let n = p.count, g = p.grad.data
-        var sumSq = 0.0, sumAbs = 0.0, maxAbs: Float = 0, zeros = 0, nans = 0, infs = 0
-        let low = edges.edges[0], high = edges.edges[edges.bins]
-        for k in 0..<n {
-            let a = abs(g[k])
-            if a == 0 { zeros += 1; continue }
-            guard a.isFinite else {
-                if a.isNaN { nans += 1 } else { infs += 1 }
-                continue
-            }
-            // Squares in Double: a float32 square overflows from |g| ≈ 1.8e19 on.
-            sumSq += Double(a) * Double(a)
-            sumAbs += Double(a)
-            if a > maxAbs { maxAbs = a }
-            if a < low { histogram.underflow += 1 } else if a >= high { histogram.overflow += 1 } else {
-                histogram.counts[edges.bin(ofMagnitude: a)] += 1
+        var slots = [Int](repeating: 0, count: edges.slotCount)
+        slots.withUnsafeMutableBufferPointer { counts in
+            edges.table.withUnsafeBufferPointer { table in
+                for k in 0..<n { counts[edges.slot(of: g[k], table: table)] += 1 }
             }
         }
+        for i in 0..<edges.bins { histogram.counts[i] += slots[i] }
+        let zeros = slots[edges.zeroSlot]
         histogram.zero += zeros
-        histogram.nonfinite += nans + infs
+        histogram.underflow += slots[edges.underflowSlot]
+        histogram.overflow += slots[edges.overflowSlot]
+        let nonfinite = slots[edges.nonfiniteSlot]
+        histogram.nonfinite += nonfinite
+
+        let (sumSq, sumAbs, maxAbs, nans) = nonfinite == 0 ? sums(g, n) : finiteSums(g, n)
         let stats = TensorStats(
             name: name, count: n, gradNorm: sumSq.squareRoot(), maxAbs: Double(maxAbs),
             meanAbs: n > 0 ? sumAbs / Double(n) : 0, zeroFraction: n > 0 ? Double(zeros) / Double(n) : 0,
-            nanCount: nans, infCount: infs)
+            nanCount: nans, infCount: nonfinite - nans)
         return (stats, sumSq)
+    }
+
+    /// Σg², Σ|g| (in Double: a float32 square overflows from |g| ≈ 1.8e19)
+    /// and max |g| of finite data, eight lanes at a time.
+    static func sums(_ g: UnsafeMutablePointer<Float>, _ n: Int) -> (Double, Double, Float, Int) {
+        var sq = SIMD8<Double>(), ab = SIMD8<Double>(), mx = SIMD8<Float>()
+        var k = 0
+        let raw = UnsafeRawPointer(g)
+        while k + 8 <= n {
+            let v = raw.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self)
+            let a = v.replacing(with: -v, where: v .< 0)
+            let d = SIMD8<Double>(a)
+            sq += d * d
+            ab += d
+            mx.replace(with: a, where: a .> mx)
+            k += 8
+        }
+        var sumSq = sq.sum(), sumAbs = ab.sum(), maxAbs = mx.max()
+        while k < n {
+            let a = abs(g[k]), d = Double(a)
+            sumSq += d * d
+            sumAbs += d
+            maxAbs = max(maxAbs, a)
+            k += 1
+        }
+        return (sumSq, sumAbs, maxAbs, 0)
+    }
+
+    /// The same sums skipping NaN and ±Inf, and the NaN count; only for
+    /// gradients that have non-finite values.
+    static func finiteSums(_ g: UnsafeMutablePointer<Float>, _ n: Int) -> (Double, Double, Float, Int) {
+        var sumSq = 0.0, sumAbs = 0.0, maxAbs: Float = 0, nans = 0
+        for k in 0..<n {
+            let a = abs(g[k])
+            guard a.isFinite else { if a.isNaN { nans += 1 }; continue }
+            let d = Double(a)
+            sumSq += d * d
+            sumAbs += d
+            maxAbs = max(maxAbs, a)
+        }
+        return (sumSq, sumAbs, maxAbs, nans)
     }
 
     static func layer(name: String, layer: Layer, edges: HistogramEdges) -> (LayerStats, squares: Double) {

@@ -9,42 +9,71 @@ import Foundation
 ///
 /// Fixed edges (unlike TensorBoard's or W&B's min–max bins) let counts be
 /// added across steps and layers and drawn as a heat-map over time
-/// (ALGORITHMS.md §10).
+/// (ALGORITHMS.md §10). Classifying a value costs one table lookup (see
+/// `table`), the "exponent bits" approach rather than a log10 per value.
 public struct HistogramEdges: Sendable, Equatable {
     public let bins: Int
     public let low: Double
     public let high: Double
     public let edges: [Float]
-    private let log2Low: Float
-    private let binsPerLog2: Float
+    /// The slot of every float whose top 16 bits (sign cleared) are the index:
+    /// a bin, `zeroSlot`, `underflowSlot`, `overflowSlot`, `nonfiniteSlot`, or
+    /// `ambiguous` where an edge falls inside that range of floats. One table
+    /// load classifies almost every value, with no `log` call.
+    let table: [UInt16]
+    static let ambiguous = UInt16.max
 
     public init(bins: Int = 64, low: Double = 1e-12, high: Double = 1e4) {
-        precondition(bins > 0 && low > 0 && high > low)
+        precondition(bins > 0 && bins < 4096 && low > 0 && high > low)
         self.bins = bins
         self.low = low
         self.high = high
         let a = log10(low), b = log10(high)
-        edges = (0...bins).map { Float(pow(10, a + Double($0) * (b - a) / Double(bins))) }
-        log2Low = Float(log2(low))
-        binsPerLog2 = Float(Double(bins) / log2(high / low))
+        let edges = (0...bins).map { Float(pow(10, a + Double($0) * (b - a) / Double(bins))) }
+        self.edges = edges
+        table = (0..<(1 << 15)).map { key in
+            let first = Float(bitPattern: UInt32(key) << 16), last = Float(bitPattern: UInt32(key) << 16 | 0xFFFF)
+            let s = Self.exactSlot(first, edges), t = Self.exactSlot(last, edges)
+            return s == t ? UInt16(s) : Self.ambiguous
+        }
     }
 
     public static func == (l: Self, r: Self) -> Bool { l.bins == r.bins && l.low == r.low && l.high == r.high }
 
-    /// The bin of a finite, nonzero magnitude within [edges[0], edges[bins]).
-    /// An estimate of log2 from the float's bits (exponent + mantissa − 1,
-    /// off by < 0.09) is corrected against the exact edges, so no `log` call
-    /// is made per value.
+    var zeroSlot: Int { bins }
+    var underflowSlot: Int { bins + 1 }
+    var overflowSlot: Int { bins + 2 }
+    var nonfiniteSlot: Int { bins + 3 }
+    /// Bins plus the four counters kept apart.
+    var slotCount: Int { bins + 4 }
+
+    /// The slot of a magnitude |g| (sign already cleared), by definition:
+    /// binary search over the edges.
+    static func exactSlot(_ a: Float, _ edges: [Float]) -> Int {
+        let bins = edges.count - 1
+        if a == 0 { return bins }
+        if !a.isFinite { return bins + 3 }
+        if a < edges[0] { return bins + 1 }
+        if a >= edges[bins] { return bins + 2 }
+        var lo = 0, hi = bins - 1  // edges[lo] ≤ a < edges[hi + 1]
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if a >= edges[mid] { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+
+    /// The slot of a gradient value (any sign).
     @inline(__always)
-    func bin(ofMagnitude a: Float) -> Int {
-        let bits = a.bitPattern
-        let log2Estimate = Float(Int32(bitPattern: (bits >> 23) & 0xFF) - 127)
-            + (Float(bitPattern: (bits & 0x7F_FFFF) | 0x3F80_0000) - 1)
-        var i = Int((log2Estimate - log2Low) * binsPerLog2)
-        i = min(max(i, 0), bins - 1)
-        while i > 0 && a < edges[i] { i -= 1 }
-        while i < bins - 1 && a >= edges[i + 1] { i += 1 }
-        return i
+    func slot(of g: Float) -> Int {
+        table.withUnsafeBufferPointer { slot(of: g, table: $0) }
+    }
+
+    @inline(__always)
+    func slot(of g: Float, table t: UnsafeBufferPointer<UInt16>) -> Int {
+        let bits = g.bitPattern & 0x7FFF_FFFF
+        let s = t[Int(bits >> 16)]
+        return s != Self.ambiguous ? Int(s) : Self.exactSlot(Float(bitPattern: bits), edges)
     }
 }
 

@@ -53,22 +53,15 @@ public final class Optimizer {
         stepCount += 1
         var measures = measure ? [UpdateMeasure](repeating: UpdateMeasure(), count: parameters.count) : []
         for (i, p) in parameters.enumerated() {
+            // Raw pointers hoisted out of the loops: element access through the
+            // Tensor class would pay a dynamic exclusivity check per element.
             let n = p.count, theta = p.value.data, g = p.grad.data
             var wsq = 0.0, usq = 0.0
-            @inline(__always) func apply(_ k: Int, _ newValue: Float) {
-                if measure {
-                    let old = theta[k]
-                    wsq += Double(old) * Double(old)
-                    let d = Double(newValue) - Double(old)
-                    usq += d * d
-                }
-                theta[k] = newValue
-            }
             switch config {
             case .sgd(let momentum, let dampening, let nesterov, let weightDecay):
                 let wd = Float(weightDecay), mu = Float(momentum), damp = Float(1 - dampening), rate = Float(lr)
                 let firstStep = first[i] == nil
-                let buf = momentum != 0 ? state(&first, i) : nil
+                let buf = momentum != 0 ? state(&first, i).data : nil
                 for k in 0..<n {
                     var d = g[k]
                     if wd != 0 { d += wd * theta[k] }
@@ -77,37 +70,42 @@ public final class Optimizer {
                         buf[k] = b
                         d = nesterov ? d + mu * b : b
                     }
-                    apply(k, theta[k] - rate * d)
+                    let old = theta[k], new = old - rate * d
+                    theta[k] = new
+                    if measure { Self.accumulate(old, new, &wsq, &usq) }
                 }
             case .adam(let beta1, let beta2, let eps, let weightDecay, let amsgrad),
                  .adamw(let beta1, let beta2, let eps, let weightDecay, let amsgrad):
-                let decoupled: Bool
-                if case .adamw = config { decoupled = true } else { decoupled = false }
-                let m = state(&first, i), v = state(&second, i), vmax = amsgrad ? state(&third, i) : nil
+                var decoupled = false
+                if case .adamw = config { decoupled = true }
+                let m = state(&first, i).data, v = state(&second, i).data, vmax = amsgrad ? state(&third, i).data : nil
                 let t = Double(stepCount)
                 let bc1 = 1 - pow(beta1, t), bc2Sqrt = (1 - pow(beta2, t)).squareRoot()
                 let stepSize = Float(lr / bc1), bc2 = Float(bc2Sqrt), epsF = Float(eps)
                 let b1c = Float(1 - beta1), b2 = Float(beta2), b2c = Float(1 - beta2)
                 let wd = Float(weightDecay), decay = Float(1 - lr * weightDecay)
                 for k in 0..<n {
-                    var th = theta[k]
-                    var d = g[k]
+                    let old = theta[k]
+                    var th = old, d = g[k]
                     if decoupled { th *= decay } else if wd != 0 { d += wd * th }
                     m[k] += b1c * (d - m[k])
                     v[k] = b2 * v[k] + b2c * d * d
                     var vhat = v[k]
                     if let vmax { vmax[k] = max(vmax[k], v[k]); vhat = vmax[k] }
                     let denom = vhat.squareRoot() / bc2 + epsF
-                    apply(k, th - stepSize * (m[k] / denom))
+                    let new = th - stepSize * (m[k] / denom)
+                    theta[k] = new
+                    if measure { Self.accumulate(old, new, &wsq, &usq) }
                 }
             case .rmsprop(let alpha, let eps, let weightDecay, let momentum, let centered):
-                let v = state(&first, i), avg = centered ? state(&second, i) : nil
-                let buf = momentum > 0 ? state(&third, i) : nil
+                let v = state(&first, i).data, avg = centered ? state(&second, i).data : nil
+                let buf = momentum > 0 ? state(&third, i).data : nil
                 let a = Float(alpha), ac = Float(1 - alpha), epsF = Float(eps), wd = Float(weightDecay)
                 let mu = Float(momentum), rate = Float(lr)
                 for k in 0..<n {
+                    let old = theta[k]
                     var d = g[k]
-                    if wd != 0 { d += wd * theta[k] }
+                    if wd != 0 { d += wd * old }
                     v[k] = a * v[k] + ac * d * d
                     var s: Float
                     if let avg {
@@ -117,16 +115,26 @@ public final class Optimizer {
                         s = v[k].squareRoot()
                     }
                     s += epsF
+                    let new: Float
                     if let buf {
                         buf[k] = mu * buf[k] + d / s
-                        apply(k, theta[k] - rate * buf[k])
+                        new = old - rate * buf[k]
                     } else {
-                        apply(k, theta[k] - rate * (d / s))
+                        new = old - rate * (d / s)
                     }
+                    theta[k] = new
+                    if measure { Self.accumulate(old, new, &wsq, &usq) }
                 }
             }
             if measure { measures[i] = UpdateMeasure(weightSquares: wsq, updateSquares: usq) }
         }
         return measures
+    }
+
+    @inline(__always)
+    private static func accumulate(_ old: Float, _ new: Float, _ wsq: inout Double, _ usq: inout Double) {
+        let o = Double(old), d = Double(new) - o
+        wsq += o * o
+        usq += d * d
     }
 }
