@@ -70,27 +70,13 @@ public enum RecordJSON {
             w.beginObject()
             w.field("name", l.name)
             w.field("kind", l.kind.rawValue)
-            w.field("grad_norm", l.gradNorm)
-            w.field("max_abs", l.maxAbs)
-            w.field("mean_abs", l.meanAbs)
-            w.field("zero_fraction", l.zeroFraction)
-            w.field("nan", l.nanCount)
-            w.field("inf", l.infCount)
-            w.field("weight_norm", l.weightNorm)
-            w.field("update_norm", l.updateNorm)
+            summaryFields(&w, l.summary)
             w.field("update_ratio", l.updateRatio)
             w.beginArray("params")
             for p in l.params {
                 w.beginObject()
                 w.field("name", p.name)
-                w.field("grad_norm", p.gradNorm)
-                w.field("max_abs", p.maxAbs)
-                w.field("mean_abs", p.meanAbs)
-                w.field("zero_fraction", p.zeroFraction)
-                w.field("nan", p.nanCount)
-                w.field("inf", p.infCount)
-                w.field("weight_norm", p.weightNorm)
-                w.field("update_norm", p.updateNorm)
+                summaryFields(&w, p.summary)
                 w.endObject()
             }
             w.endArray()
@@ -122,6 +108,17 @@ public enum RecordJSON {
         w.endArray()
         w.endObject()
         return w.text
+    }
+
+    static func summaryFields(_ w: inout JSONWriter, _ s: GradientSummary) {
+        w.field("grad_norm", s.gradNorm)
+        w.field("max_abs", s.maxAbs)
+        w.field("mean_abs", s.meanAbs)
+        w.field("zero_fraction", s.zeroFraction)
+        w.field("nan", s.nanCount)
+        w.field("inf", s.infCount)
+        w.field("weight_norm", s.weightNorm)
+        w.field("update_norm", s.updateNorm)
     }
 
     public static func epoch(_ e: EpochRecord) -> String {

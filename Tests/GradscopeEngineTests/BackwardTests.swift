@@ -129,3 +129,26 @@ struct BackwardTests {
         #expect(!check.check([Broken(layer)], input: GradientCheck.input(rows: 2, cols: 3)).passed)
     }
 }
+
+/// The backward pass of nets whose weights come from each initialiser,
+/// so every initialisation path is trained through a checked gradient.
+struct InitializedNetBackwardTests {
+    static let initializers: [Initializer] = [
+        .pytorchDefault, .xavierUniform(gain: 1), .xavierNormal(gain: 5.0 / 3),
+        .kaimingUniform(gain: 2.0.squareRoot(), mode: .fanIn), .kaimingNormal(gain: 1, mode: .fanOut),
+        .normal(mean: 0, std: 0.7), .uniform(low: -0.5, high: 0.5), .orthogonal(gain: 1.2), .zeros, .constant(0.1),
+    ]
+
+    @Test(arguments: initializers)
+    func netMatchesFiniteDifferences(_ initializer: Initializer) {
+        var r = Random(seed: 21)
+        let layers: [Layer] = [Dense(name: "a", inputWidth: 3, outputWidth: 5), Activation(name: "t", kind: .tanh),
+                               Dense(name: "b", inputWidth: 5, outputWidth: 4), Activation(name: "s", kind: .softplus)]
+        for case let dense as Dense in layers {
+            initializer.fill(dense.weight.value, fanIn: dense.inputWidth, fanOut: dense.outputWidth, random: &r)
+            Initializer.pytorchDefault.fill(dense.bias!.value, fanIn: dense.inputWidth, fanOut: dense.outputWidth, random: &r)
+        }
+        let report = GradientCheck().check(layers, input: GradientCheck.input(rows: 4, cols: 3))
+        #expect(report.passed, "\(initializer): \(report)")
+    }
+}

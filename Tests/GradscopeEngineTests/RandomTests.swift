@@ -9,13 +9,12 @@ struct RandomTests {
         #expect(sa != (0..<100).map { _ in c.next() })
     }
 
-    /// Pins the generator: a change here changes every run's numbers.
-    @Test func sequenceIsPinned() {
+    /// Pins the generator to xoshiro256** seeded by SplitMix64, with values
+    /// from an independent Python transcription of the reference algorithms:
+    /// a change here would change every run's numbers.
+    @Test func sequenceIsTheReferenceXoshiro256StarStar() {
         var r = Random(seed: 0)
-        let first = (0..<3).map { _ in r.next() }
-        var again = Random(seed: 0)
-        #expect(first == (0..<3).map { _ in again.next() })
-        #expect(Set(first).count == 3)
+        #expect((0..<3).map { _ in r.next() } == [11091344671253066420, 13793997310169335082, 1900383378846508768])
     }
 
     @Test func streamsAreIndependent() {

@@ -1,42 +1,62 @@
-/// Statistics of one parameter tensor's gradient on one step.
-public struct TensorStats: Sendable, Equatable {
-    public var name: String
-    public var count: Int
+/// What one step's gradient looks like over some parameters (one tensor or
+/// a whole layer), and the size of the update it led to.
+public struct GradientSummary: Sendable, Equatable {
+    /// Number of values.
+    public var count = 0
     /// ‖g‖₂ over the finite entries.
-    public var gradNorm: Double
-    public var maxAbs: Double
-    public var meanAbs: Double
-    public var zeroFraction: Double
-    public var nanCount: Int
-    public var infCount: Int
+    public var gradNorm = 0.0
+    public var maxAbs = 0.0
+    public var meanAbs = 0.0
+    public var zeroFraction = 0.0
+    public var nanCount = 0
+    public var infCount = 0
     /// ‖θ‖₂ before this step's update and ‖Δθ‖₂ of the update.
-    public var weightNorm: Double = 0
-    public var updateNorm: Double = 0
+    public var weightNorm = 0.0
+    public var updateNorm = 0.0
+
+    /// ‖Δθ‖/‖θ‖; about 1e-3 is the healthy rule of thumb (CS231n).
+    public var updateRatio: Double { weightNorm > 0 ? updateNorm / weightNorm : 0 }
+
+    /// The summary of the union of two disjoint sets of values.
+    static func + (a: Self, b: Self) -> Self {
+        let n = a.count + b.count
+        func mean(_ x: Double, _ y: Double) -> Double { n > 0 ? (x * Double(a.count) + y * Double(b.count)) / Double(n) : 0 }
+        func l2(_ x: Double, _ y: Double) -> Double { (x * x + y * y).squareRoot() }
+        return Self(
+            count: n, gradNorm: l2(a.gradNorm, b.gradNorm), maxAbs: max(a.maxAbs, b.maxAbs),
+            meanAbs: mean(a.meanAbs, b.meanAbs), zeroFraction: mean(a.zeroFraction, b.zeroFraction),
+            nanCount: a.nanCount + b.nanCount, infCount: a.infCount + b.infCount,
+            weightNorm: l2(a.weightNorm, b.weightNorm), updateNorm: l2(a.updateNorm, b.updateNorm))
+    }
 }
 
-/// Statistics of one layer with parameters on one step: everything over all
+/// Statistics of one parameter tensor's gradient on one step.
+@dynamicMemberLookup
+public struct TensorStats: Sendable, Equatable {
+    public var name: String
+    public var summary: GradientSummary
+
+    public subscript<T>(dynamicMember key: WritableKeyPath<GradientSummary, T>) -> T {
+        get { summary[keyPath: key] }
+        set { summary[keyPath: key] = newValue }
+    }
+}
+
+/// Statistics of one layer with parameters on one step: the summary over all
 /// of its parameters together, the per-tensor detail, and the histogram of
 /// log10|g|.
+@dynamicMemberLookup
 public struct LayerStats: Sendable, Equatable {
     public var name: String
     public var kind: LayerKind
-    public var gradNorm: Double
-    public var maxAbs: Double
-    public var meanAbs: Double
-    public var zeroFraction: Double
-    public var nanCount: Int
-    public var infCount: Int
-    public var weightNorm: Double
-    public var updateNorm: Double
-    /// ‖Δθ‖/‖θ‖; about 1e-3 is the healthy rule of thumb (CS231n).
-    public var updateRatio: Double
+    public var summary: GradientSummary
     public var params: [TensorStats]
     public var histogram: Histogram
+
+    public subscript<T>(dynamicMember key: KeyPath<GradientSummary, T>) -> T { summary[keyPath: key] }
 }
 
 enum GradientStatistics {
-    /// One pass over a gradient: sums for the norm and mean, max, zeros,
-    /// non-finite counts and the histogram.
     /// Two passes over a gradient: one classifies every value into its
     /// histogram slot (which also counts zeros and non-finite values), one
     /// sums |g| and g² in Double with SIMD and finds max |g|. Non-finite
@@ -60,10 +80,10 @@ enum GradientStatistics {
         histogram.nonfinite += nonfinite
 
         let (sumSq, sumAbs, maxAbs, nans) = nonfinite == 0 ? sums(g, n) : finiteSums(g, n)
-        let stats = TensorStats(
-            name: name, count: n, gradNorm: sumSq.squareRoot(), maxAbs: Double(maxAbs),
+        let stats = TensorStats(name: name, summary: GradientSummary(
+            count: n, gradNorm: sumSq.squareRoot(), maxAbs: Double(maxAbs),
             meanAbs: n > 0 ? sumAbs / Double(n) : 0, zeroFraction: n > 0 ? Double(zeros) / Double(n) : 0,
-            nanCount: nans, infCount: nonfinite - nans)
+            nanCount: nans, infCount: nonfinite - nans))
         return (stats, sumSq)
     }
 
@@ -111,24 +131,16 @@ enum GradientStatistics {
     static func layer(name: String, layer: Layer, edges: HistogramEdges) -> (LayerStats, squares: Double) {
         var histogram = Histogram(bins: edges.bins)
         var params: [TensorStats] = []
-        var squares = 0.0, absSum = 0.0, maxAbs = 0.0, zeros = 0.0, count = 0, nans = 0, infs = 0
+        var squares = 0.0
         for p in layer.parameters {
             let (s, sq) = measure(p, name: p.name, edges: edges, into: &histogram)
             params.append(s)
             squares += sq
-            absSum += s.meanAbs * Double(s.count)
-            maxAbs = max(maxAbs, s.maxAbs)
-            zeros += s.zeroFraction * Double(s.count)
-            count += s.count
-            nans += s.nanCount
-            infs += s.infCount
         }
-        let stats = LayerStats(
-            name: name, kind: layer.kind, gradNorm: squares.squareRoot(), maxAbs: maxAbs,
-            meanAbs: count > 0 ? absSum / Double(count) : 0, zeroFraction: count > 0 ? zeros / Double(count) : 0,
-            nanCount: nans, infCount: infs, weightNorm: 0, updateNorm: 0, updateRatio: 0,
-            params: params, histogram: histogram)
-        return (stats, squares)
+        var summary = params.map(\.summary).reduce(GradientSummary(), +)
+        // The exact sum of squares, not the rounded norms recombined.
+        summary.gradNorm = squares.squareRoot()
+        return (LayerStats(name: name, kind: layer.kind, summary: summary, params: params, histogram: histogram), squares)
     }
 
     /// ‖g‖₂ over all parameters (finite entries), for steps that are not recorded.

@@ -217,9 +217,8 @@ public final class Trainer {
                 w += m.weightSquares
                 u += m.updateSquares
             }
-            layers[l].weightNorm = w.squareRoot()
-            layers[l].updateNorm = u.squareRoot()
-            layers[l].updateRatio = w > 0 ? (u / w).squareRoot() : 0
+            layers[l].summary.weightNorm = w.squareRoot()
+            layers[l].summary.updateNorm = u.squareRoot()
         }
     }
 
