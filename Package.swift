@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "gradscope", targets: ["gradscope"]),
         .library(name: "GradscopeEngine", targets: ["GradscopeEngine"]),
+        .library(name: "GradscopeDiagnosis", targets: ["GradscopeDiagnosis"]),
         .library(name: "GradscopeSpec", targets: ["GradscopeSpec"]),
     ],
     dependencies: [
@@ -29,19 +30,23 @@ let package = Package(
             exclude: ["Resources/DIGITS.md"],
             resources: [.copy("Resources/digits.csv.gz")]),
 
-        // The JSON job spec and the wire form of step records.
-        .target(name: "GradscopeSpec", dependencies: ["GradscopeEngine"]),
+        // Online detectors, the verdict and remedies; consumes the engine's records.
+        .target(name: "GradscopeDiagnosis", dependencies: ["GradscopeEngine"]),
+
+        // The JSON job spec, the wire form of records and reports, remedy experiments.
+        .target(name: "GradscopeSpec", dependencies: ["GradscopeEngine", "GradscopeDiagnosis"]),
 
         // The thin command-line front end.
         .executableTarget(
             name: "gradscope",
             dependencies: [
-                "GradscopeEngine", "GradscopeSpec",
+                "GradscopeEngine", "GradscopeDiagnosis", "GradscopeSpec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "GradscopeEngineTests", dependencies: ["GradscopeEngine"]),
-        .testTarget(name: "GradscopeSpecTests", dependencies: ["GradscopeSpec", "GradscopeEngine"]),
+        .testTarget(name: "GradscopeDiagnosisTests", dependencies: ["GradscopeDiagnosis", "GradscopeEngine"]),
+        .testTarget(name: "GradscopeSpecTests", dependencies: ["GradscopeSpec", "GradscopeDiagnosis", "GradscopeEngine"]),
         // End-to-end: runs the built `gradscope` executable as a user would.
         .testTarget(name: "GradscopeCLITests", dependencies: ["gradscope"]),
     ],

@@ -51,6 +51,29 @@ public struct JSONWriter {
     /// Appends already-encoded JSON as a field.
     public mutating func rawField(_ k: String, _ json: String) { key(k); text.append(json) }
 
+    /// Appends a parsed JSON value (object keys sorted, for stable output).
+    public mutating func field(_ k: String, json: JSONValue) { key(k); value(json) }
+    public mutating func element(json: JSONValue) { separate(); value(json) }
+
+    private mutating func value(_ v: JSONValue) {
+        switch v {
+        case .null: text.append("null")
+        case .bool(let b): text.append(b ? "true" : "false")
+        case .number(let d): number(d)
+        case .string(let s): string(s)
+        case .array(let a):
+            text.append("[")
+            needsComma = false
+            for item in a { element(json: item) }
+            endArray()
+        case .object(let o):
+            text.append("{")
+            needsComma = false
+            for k in o.keys.sorted() { field(k, json: o[k]!) }
+            endObject()
+        }
+    }
+
     public mutating func ints(_ k: String, _ values: [Int]) {
         beginArray(k)
         for v in values { element(v) }

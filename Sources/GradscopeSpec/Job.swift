@@ -1,4 +1,5 @@
 import Foundation
+import GradscopeDiagnosis
 import GradscopeEngine
 
 /// A spec made runnable: data loaded and split, model built and initialised
@@ -8,6 +9,11 @@ public struct Job {
     public let trainer: Trainer
     public let loss: Loss
     public var model: Model { trainer.model }
+
+    /// What the diagnosis needs to know to rank remedies for this job.
+    public var facts: ModelFacts {
+        ModelFacts(model: model, clipping: spec.clip != .none, initializer: spec.weightInitializer)
+    }
 
     /// - Parameters:
     ///   - baseDirectory: where relative paths in the spec (`data.path`,
@@ -46,7 +52,8 @@ public struct Job {
         let t = spec.training
         let config = TrainingConfig(
             batchSize: min(t.batchSize, train.count), shuffle: t.shuffle, steps: t.steps, epochs: t.epochs,
-            every: spec.diagnostics.every, edges: spec.diagnostics.edges, seed: spec.seed)
+            every: spec.diagnostics.every, edges: spec.diagnostics.edges, seed: spec.seed, clip: spec.clip,
+            skipNonfinite: spec.skipNonfinite)
         let trainer = Trainer(model: model, loss: loss, optimizer: spec.optimizer.config, schedule: spec.schedule,
                               train: train, validation: validation, config: config)
         if trainer.totalSteps > JobSpec.maxSteps {

@@ -23,6 +23,8 @@ public struct JobSpec: Decodable, Sendable {
     var schedule: Schedule
     public var training: TrainingSpec
     public var diagnostics: DiagnosticsSpec
+    var clip: ClipConfig
+    var skipNonfinite: Bool
     /// A checkpoint to start from (path, relative to the spec's folder).
     public var initFrom: String?
     /// The document as given, for echoing back.
@@ -41,7 +43,7 @@ public struct JobSpec: Decodable, Sendable {
         public var edges: HistogramEdges
     }
 
-    static let fields = ["name", "seed", "data", "mlp", "layers", "loss", "optimizer", "schedule", "training",
+    static let fields = ["name", "seed", "data", "mlp", "layers", "loss", "optimizer", "schedule", "clip", "training",
                          "diagnostics", "init_from"]
     public static let maxSteps = 10_000_000
     public static let maxBatchSize = 65_536
@@ -101,6 +103,9 @@ public struct JobSpec: Decodable, Sendable {
             schedule = Schedule(baseLR: optimizer.lr)
         }
 
+        var c = try r.object("clip") ?? ObjectReader.empty("clip")
+        (clip, skipNonfinite) = try ClipSpec.read(&c)
+
         var t = try r.object("training") ?? ObjectReader.empty("training")
         let epochs = try t.integer("epochs"), steps = try t.integer("steps")
         if epochs != nil && steps != nil { throw SpecError("training.steps", "cannot be given together with training.epochs") }
@@ -136,6 +141,21 @@ public struct JobSpec: Decodable, Sendable {
             return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
         }
         return nil
+    }
+
+    /// The weight initialiser when every dense layer uses the same one.
+    var weightInitializer: String? {
+        func names(_ list: [LayerSpec]) -> [String] {
+            list.flatMap { spec -> [String] in
+                switch spec.body {
+                case .dense(_, _, let w, _): [w?.name ?? "pytorch_default"]
+                case .residual(let inner): names(inner)
+                default: []
+                }
+            }
+        }
+        let all = Set(names(layers))
+        return all.count == 1 ? all.first : nil
     }
 
     static func describe(_ error: Error) -> String {

@@ -1,3 +1,4 @@
+import GradscopeDiagnosis
 import GradscopeEngine
 
 /// The wire form of what a run produces: one JSON object per line, each with
@@ -62,6 +63,9 @@ public enum RecordJSON {
         w.field("loss", r.loss)
         w.field("lr", r.learningRate)
         w.field("grad_norm", r.gradNorm)
+        w.field("grad_norm_clipped", r.gradNormClipped)
+        w.field("clip_coef", r.clipCoefficient)
+        w.field("skipped", r.skipped)
         w.field("nonfinite_grads", r.nonfiniteGradients)
         w.field("accuracy", r.accuracy)
         w.field("batch_size", r.batchSize)
@@ -149,7 +153,72 @@ public enum RecordJSON {
         w.field("val_accuracy", t.lastEpoch?.validationAccuracy)
         w.field("max_grad_norm", t.maxGradNorm)
         w.field("nonfinite_steps", t.nonfiniteSteps)
+        w.field("skipped_steps", t.skippedSteps)
         w.field("parameters", t.model.parameterCount)
+        w.endObject()
+        return w.text
+    }
+
+    /// `{"type":"alert", "step", "kind", "severity", "layer", "value", "threshold", "message", "samples"}`.
+    public static func alert(_ a: Alert) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "alert")
+        w.field("step", a.step)
+        w.field("kind", a.kind.rawValue)
+        w.field("severity", a.severity.rawValue)
+        w.field("layer", a.layer)
+        w.field("value", a.value)
+        w.field("threshold", a.threshold)
+        w.field("message", a.message)
+        if let samples = a.sampleIndices { w.ints("samples", samples) }
+        w.endObject()
+        return w.text
+    }
+
+    /// `{"type":"report", "verdict", "first_step", "first_layer", "pass", "evidence", "remedies", "alerts"}`.
+    public static func report(_ r: Report, job: Job) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "report")
+        w.field("verdict", r.verdict.rawValue)
+        if let step = r.firstStep { w.field("first_step", step) } else { w.field("first_step", nil as Double?) }
+        w.field("first_layer", r.firstLayer)
+        w.field("pass", r.pass)
+        if let origin = job.trainer.firstNonfinite {
+            w.beginObject("first_nonfinite")
+            w.field("step", origin.step)
+            w.field("pass", origin.pass.rawValue)
+            w.field("layer", origin.layer)
+            w.field("quantity", origin.quantity)
+            w.endObject()
+        }
+        w.beginArray("evidence")
+        for e in r.evidence {
+            w.beginObject()
+            w.field("rule", e.rule)
+            w.field("step", e.step)
+            w.field("layer", e.layer)
+            w.field("value", e.value)
+            w.field("threshold", e.threshold)
+            w.field("message", e.message)
+            w.endObject()
+        }
+        w.endArray()
+        w.beginArray("remedies")
+        let facts = job.facts
+        for remedy in r.remedies {
+            guard let change = RemedyPatch.change(remedy.kind, for: job.spec, facts: facts) else { continue }
+            w.beginObject()
+            w.field("name", remedy.kind.rawValue)
+            w.field("change", json: change)
+            w.field("reason", remedy.reason)
+            w.endObject()
+        }
+        w.endArray()
+        w.beginObject("alerts")
+        for (kind, count) in r.alertCounts.sorted(by: { $0.key < $1.key }) { w.field(kind, count) }
+        w.endObject()
         w.endObject()
         return w.text
     }

@@ -7,7 +7,7 @@ import GradscopeSpec
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Train a job spec and print its records as JSON lines (start, step, epoch, summary).")
+        abstract: "Train a job spec and print its records as JSON lines (start, step, alert, epoch, summary, report).")
 
     @Argument(help: "The job spec (JSON).")
     var spec: String
@@ -50,23 +50,19 @@ struct RunCommand: ParsableCommand {
     }
 
     private func train(_ job: Job, checkpointSteps: Set<Int>) throws(CLIError) {
+        let run = JobRun(job: job)
         let trainer = job.trainer
         let progress = ProgressBar(total: trainer.totalSteps, enabled: !quiet && isatty(STDERR_FILENO) != 0)
-        emit(RecordJSON.start(job))
-        while !trainer.isFinished {
-            for event in trainer.advance() {
-                switch event {
-                case .step(let record): emit(RecordJSON.step(record))
-                case .epoch(let record): emit(RecordJSON.epoch(record))
-                }
-            }
+        emit(run.startLine)
+        while !run.isFinished {
+            for line in run.advance() { emit(line) }
             progress.update(trainer.stepsDone, loss: trainer.lastLoss)
             if checkpointSteps.contains(trainer.stepsDone), let out = checkpointOut {
                 try write(Checkpoint(model: trainer.model, step: trainer.stepsDone), to: stepPath(out, trainer.stepsDone))
             }
         }
         progress.finish()
-        emit(RecordJSON.summary(job))
+        for line in run.finishLines() { emit(line) }
         if let out = checkpointOut { try write(Checkpoint(model: trainer.model, step: trainer.stepsDone), to: out) }
     }
 

@@ -15,7 +15,7 @@ struct SpecValidationTests {
         ("{", "the spec is not valid JSON: Unexpected end of file during JSON parse."),
         ("[1]", "the spec must be an object, got an array"),
         (spec(data, mlp, sgd, #""epochs": 3"#),
-         "epochs is not a field of the spec (fields: name, seed, data, mlp, layers, loss, optimizer, schedule, training, diagnostics, init_from)"),
+         "epochs is not a field of the spec (fields: name, seed, data, mlp, layers, loss, optimizer, schedule, clip, training, diagnostics, init_from)"),
         (spec(mlp, sgd), #"data is required, e.g. {"source": "spirals"}"#),
         (spec(data, sgd), "mlp or layers is required to describe the model"),
         (spec(data, mlp), #"optimizer is required, e.g. {"type": "sgd", "lr": 0.1}"#),

@@ -9,9 +9,14 @@ public struct TrainingConfig: Sendable {
     public var every: Int
     public var edges: HistogramEdges
     public var seed: UInt64
+    /// The cure applied between backward and the optimizer step.
+    public var clip: ClipConfig
+    /// Skip the update (and count it) when any gradient is NaN or ±Inf.
+    public var skipNonfinite: Bool
 
     public init(batchSize: Int, shuffle: Bool = true, steps: Int? = nil, epochs: Int? = nil, every: Int = 1,
-                edges: HistogramEdges = HistogramEdges(), seed: UInt64 = 0) {
+                edges: HistogramEdges = HistogramEdges(), seed: UInt64 = 0, clip: ClipConfig = .none,
+                skipNonfinite: Bool = false) {
         precondition((steps == nil) != (epochs == nil), "give steps or epochs")
         self.batchSize = batchSize
         self.shuffle = shuffle
@@ -20,44 +25,9 @@ public struct TrainingConfig: Sendable {
         self.every = every
         self.edges = edges
         self.seed = seed
+        self.clip = clip
+        self.skipNonfinite = skipNonfinite
     }
-}
-
-/// Everything measured on one recorded step. `loss` and every gradient
-/// statistic are those of this step's update, before it is applied; weight
-/// and update norms describe the update itself.
-public struct StepRecord: Sendable {
-    /// Optimizer updates counted from 1.
-    public var step: Int
-    /// The epoch this step belongs to, from 1.
-    public var epoch: Int
-    public var loss: Double
-    public var learningRate: Double
-    /// ‖g‖₂ over every parameter (finite entries).
-    public var gradNorm: Double
-    /// NaN or ±Inf gradient entries over the whole model.
-    public var nonfiniteGradients: Int
-    /// Share of the batch classified correctly, for classification.
-    public var accuracy: Double?
-    public var batchSize: Int
-    public var layers: [LayerStats]
-    public var signals: [LayerSignal]
-}
-
-/// Mean training loss and accuracy over an epoch's updates, and the
-/// validation loss and accuracy after it when a split exists.
-public struct EpochRecord: Sendable {
-    public var epoch: Int
-    public var step: Int
-    public var trainLoss: Double
-    public var trainAccuracy: Double?
-    public var validationLoss: Double?
-    public var validationAccuracy: Double?
-}
-
-public enum TrainingEvent: Sendable {
-    case step(StepRecord)
-    case epoch(EpochRecord)
 }
 
 /// Drives training one optimizer update at a time, so that a caller can
@@ -80,7 +50,11 @@ public final class Trainer {
     public private(set) var lastLoss = Double.nan
     public private(set) var maxGradNorm = 0.0
     public private(set) var nonfiniteSteps = 0
+    /// Updates skipped by `skipNonfinite`.
+    public private(set) var skippedSteps = 0
+    public private(set) var firstNonfinite: NonfiniteOrigin?
     public private(set) var lastEpoch: EpochRecord?
+    public let clipper: GradientClipper
 
     private var order: [Int]
     private var shuffleRandom: Random
@@ -90,13 +64,14 @@ public final class Trainer {
     private var batchLabels: [Int32] = []
     private var batchValues: [Float] = []
     private let lossGrad = Tensor(rows: 0, cols: 0)
-    private var epochLoss = 0.0, epochCorrect = 0, epochRows = 0, epochBatches = 0
+    private var epochLoss = 0.0, epochCorrect = 0, epochRows = 0
 
     public init(model: Model, loss: Loss, optimizer: OptimizerConfig, schedule: Schedule,
                 train: Dataset, validation: Dataset?, config: TrainingConfig) {
         self.model = model
         self.loss = loss
         self.optimizer = Optimizer(optimizer, parameters: model.namedParameters.map(\.parameter))
+        clipper = GradientClipper(config.clip, model: model)
         self.schedule = schedule
         self.train = train
         self.validation = validation
@@ -113,24 +88,23 @@ public final class Trainer {
 
     public var isFinished: Bool { stepsDone >= totalSteps }
 
-    /// Runs one optimizer update and returns what it produced: a step record
-    /// on recorded steps, an epoch record when the update ends an epoch.
+    /// Runs one optimizer update and returns what it produced, in this
+    /// order: the origin of the first non-finite value when this step has
+    /// it, the step's pulse, its record on recorded steps, an epoch record
+    /// when the update ends an epoch.
     public func advance() -> [TrainingEvent] {
         guard !isFinished else { return [] }
         let indexInEpoch = stepsDone % batchesPerEpoch
         if indexInEpoch == 0 && config.shuffle { shuffleRandom.shuffle(&order) }
         let start = indexInEpoch * config.batchSize
         let rows = min(config.batchSize, train.count - start)
-        gather(order[start..<(start + rows)])
+        let batch = order[start..<(start + rows)]
+        gather(batch)
 
         let step = stepsDone + 1
         let record = step == 1 || step % config.every == 0 || step == totalSteps
-        recorder.reset()
-        var context = ForwardContext(training: true, random: dropoutRandom, recorder: record ? recorder : nil)
-        let output = model.forward(batchInputs, &context)
-        dropoutRandom = context.random
-        let result = withBatchTargets(rows: rows) { loss.evaluate(output, $0, grad: lossGrad) }
-        model.backward(lossGrad, recorder: record ? recorder : nil)
+        let dropoutBefore = dropoutRandom
+        let result = forwardBackward(rows: rows, recorder: record ? recorder : nil)
 
         var layers: [LayerStats] = []
         var squares = 0.0, nonfinite = 0
@@ -144,31 +118,100 @@ public final class Trainer {
         } else {
             (squares, nonfinite) = GradientStatistics.globalSquares(optimizer.parameters)
         }
+        let gradNorm = squares.squareRoot()
+        var events: [TrainingEvent] = []
+        if (nonfinite > 0 || !result.loss.isFinite) && firstNonfinite == nil {
+            let origin = locateNonfinite(step: step, rows: rows, loss: result.loss, dropout: dropoutBefore, recorded: record)
+            firstNonfinite = origin
+            events.append(.nonfinite(origin))
+        }
+
         let lr = schedule.learningRate(afterUpdates: stepsDone)
-        let measures = optimizer.step(lr: lr, measure: record)
-        if record { Self.attach(measures, to: &layers) }
+        let skip = config.skipNonfinite && (nonfinite > 0 || !result.loss.isFinite)
+        var clip = ClipResult(normAfter: gradNorm, coefficient: 1, threshold: nil)
+        if skip {
+            skippedSteps += 1
+        } else {
+            clip = clipper.apply(norm: gradNorm, nonfinite: nonfinite)
+            let measures = optimizer.step(lr: lr, measure: record)
+            if record { Self.attach(measures, to: &layers) }
+        }
 
         stepsDone = step
-        let gradNorm = squares.squareRoot()
         lastLoss = result.loss
         maxGradNorm = max(maxGradNorm, gradNorm)
         if nonfinite > 0 || !result.loss.isFinite { nonfiniteSteps += 1 }
         epochLoss += result.loss * Double(rows)
         epochCorrect += result.correct ?? 0
         epochRows += rows
-        epochBatches += 1
 
-        var events: [TrainingEvent] = []
+        let pulse = StepPulse(
+            step: step, epoch: epoch(ofStep: step), loss: result.loss, learningRate: lr, gradNorm: gradNorm,
+            gradNormClipped: clip.normAfter, clipCoefficient: clip.coefficient, nonfiniteGradients: nonfinite,
+            skipped: skip, accuracy: result.correct.map { Double($0) / Double(rows) }, sampleIndices: Array(batch))
+        events.append(.pulse(pulse))
         if record {
             events.append(.step(StepRecord(
-                step: step, epoch: epoch(ofStep: step), loss: result.loss, learningRate: lr, gradNorm: gradNorm,
-                nonfiniteGradients: nonfinite, accuracy: result.correct.map { Double($0) / Double(rows) },
-                batchSize: rows, layers: layers, signals: recorder.signals(for: model.flattened))))
+                pulse: pulse, batchSize: rows, layers: layers, signals: recorder.signals(for: model.flattened))))
         }
         if indexInEpoch == batchesPerEpoch - 1 || step == totalSteps {
             events.append(.epoch(finishEpoch(step: step)))
         }
         return events
+    }
+
+    /// Forward, loss and backward on the gathered batch, in training mode.
+    private func forwardBackward(rows: Int, recorder: SignalRecorder?) -> Loss.Result {
+        recorder?.reset()
+        var context = ForwardContext(training: true, random: dropoutRandom, recorder: recorder)
+        let output = model.forward(batchInputs, &context)
+        dropoutRandom = context.random
+        let result = withBatchTargets(rows: rows) { loss.evaluate(output, $0, grad: lossGrad) }
+        model.backward(lossGrad, recorder: recorder)
+        return result
+    }
+
+    /// Finds where the first non-finite value of this step came from. On an
+    /// unrecorded step the pass is repeated with the recorder on, with the
+    /// same dropout masks and BatchNorm statistics restored afterwards, so
+    /// the step's gradients and the model's state are exactly as before.
+    private func locateNonfinite(step: Int, rows: Int, loss value: Double, dropout: Random, recorded: Bool) -> NonfiniteOrigin {
+        if !recorded {
+            let buffers = model.flattened.flatMap { $0.layer.buffers.map { ($0.tensor, $0.tensor.array) } }
+            let after = dropoutRandom
+            dropoutRandom = dropout
+            _ = forwardBackward(rows: rows, recorder: recorder)
+            dropoutRandom = after
+            for (tensor, values) in buffers { tensor.copy(from: values) }
+        }
+        let signals = Dictionary(uniqueKeysWithValues: recorder.signals(for: model.flattened).map { ($0.name, $0) })
+        // Model order with each residual block after its body: the order values flow forward.
+        let order = Self.flowOrder(model.layers, prefix: "")
+        if let first = order.first(where: { (signals[$0.name]?.outputNonfinite ?? 0) > 0 }) {
+            return NonfiniteOrigin(step: step, pass: .forward, layer: first.name, quantity: "output")
+        }
+        if !value.isFinite {
+            return NonfiniteOrigin(step: step, pass: .loss, layer: nil, quantity: "loss")
+        }
+        if !lossGrad.array.allSatisfy(\.isFinite) {
+            return NonfiniteOrigin(step: step, pass: .loss, layer: nil, quantity: "loss gradient")
+        }
+        for (k, entry) in order.enumerated().reversed() {
+            if entry.layer.parameters.contains(where: { !$0.grad.array.allSatisfy(\.isFinite) }) {
+                return NonfiniteOrigin(step: step, pass: .backward, layer: entry.name, quantity: "parameter gradient")
+            }
+            if k > 0, (signals[order[k - 1].name]?.deltaNonfinite ?? 0) > 0 {
+                return NonfiniteOrigin(step: step, pass: .backward, layer: entry.name, quantity: "input gradient")
+            }
+        }
+        return NonfiniteOrigin(step: step, pass: .loss, layer: nil, quantity: "loss")
+    }
+
+    static func flowOrder(_ layers: [Layer], prefix: String) -> [(name: String, layer: Layer)] {
+        layers.flatMap { layer -> [(name: String, layer: Layer)] in
+            let name = prefix + layer.name
+            return flowOrder(layer.children, prefix: name + ".") + [(name, layer)]
+        }
     }
 
     public func epoch(ofStep step: Int) -> Int { (step - 1) / batchesPerEpoch + 1 }
@@ -200,7 +243,7 @@ public final class Trainer {
         if let validation {
             (record.validationLoss, record.validationAccuracy) = evaluate(validation)
         }
-        epochLoss = 0; epochCorrect = 0; epochRows = 0; epochBatches = 0
+        epochLoss = 0; epochCorrect = 0; epochRows = 0
         lastEpoch = record
         return record
     }

@@ -1,0 +1,329 @@
+import Foundation
+import GradscopeEngine
+
+/// Online detectors over a run's events and the verdict at the end.
+///
+/// Feed every `TrainingEvent` in order to `observe`; it returns the alerts
+/// that fire. `report()` gives the verdict, when and where the problem
+/// started, the evidence and ranked remedies. State is bounded: a rolling
+/// window of norms, running counts and the first hit of each rule.
+///
+/// Rules (thresholds in `Thresholds`):
+/// - diverged: a non-finite loss or gradient, or a loss ≥ 1e5. The first
+///   layer is where the first NaN/Inf appeared (`NonfiniteOrigin`).
+/// - exploding over time: the global norm ≥ 100× its rolling median (last
+///   100 steps); the first layer is the one whose norm grew most against
+///   its value at the first recorded step.
+/// - exploding across depth: RMS δ of the first dense layer ≥ 70× the last's;
+///   the first layer is the dense layer nearest the output where the ratio
+///   first exceeds 70.
+/// - vanishing: RMS δ first/last < 1e-3, or AUTOTRAINER's weight-gradient
+///   rule (‖∂W_first‖/‖∂W_last‖ < 1e-3 and ‖∂W_first‖ < 1e-4); the first layer
+///   is the dense layer nearest the output below 1e-3 of the last.
+/// The depth rules alert once they hold on two consecutive recorded steps
+/// (dated from the first), and decide the verdict when they hold on at least
+/// half the recorded steps. Spikes (≥ 10× the median, or ZClip's z > 2.5), dead ReLU
+/// units, saturated sigmoid/tanh units and update/weight ratios far from 1e-3
+/// raise alerts and evidence, not verdicts.
+public final class Diagnosis {
+    public let facts: ModelFacts
+
+    private struct Hit {
+        var step: Int
+        var layer: String?
+        var value: Double?
+        var threshold: Double?
+        var message: String
+    }
+
+    private var recordedSteps = 0
+    private var explodingDepthSteps = 0, vanishingSteps = 0
+    private var diverged: Hit?, explodingTime: Hit?, explodingDepth: Hit?, vanishing: Hit?
+    private var origin: NonfiniteOrigin?
+    private var otherEvidence: [Report.Evidence] = []
+    private var alerted: Set<String> = []
+    private var alertCounts: [String: Int] = [:]
+    private var lastSpikeStep = Int.min / 2
+    /// A depth condition must hold on `Thresholds.streak` consecutive
+    /// recorded steps before it alerts; these hold the streaks' first hits.
+    private var explodingStreak: (hit: Hit, length: Int)?
+    private var vanishingStreak: (hit: Hit, length: Int)?
+
+    private var norms = RollingWindow(capacity: Thresholds.medianWindow)
+    private var emaMean = 0.0, emaVariance = 0.0, emaCount = 0
+    private var baselineLayerNorms: [String: Double] = [:]
+    private var latestLayerNorms: [String: Double] = [:]
+    private var latestSamples: [Int]?
+
+    public init(facts: ModelFacts) { self.facts = facts }
+
+    public func observe(_ event: TrainingEvent) -> [Alert] {
+        var alerts: [Alert] = []
+        switch event {
+        case .nonfinite(let o): origin = o
+        case .pulse(let p): observe(pulse: p, into: &alerts)
+        case .step(let r): observe(record: r, into: &alerts)
+        case .epoch: break
+        }
+        for a in alerts { alertCounts[a.kind.rawValue, default: 0] += 1 }
+        return alerts
+    }
+
+    // MARK: Every step
+
+    private func observe(pulse p: StepPulse, into alerts: inout [Alert]) {
+        latestSamples = p.sampleIndices
+        let blewUp = !p.loss.isFinite || p.nonfiniteGradients > 0 || p.loss >= Thresholds.divergedLoss
+        if blewUp && diverged == nil {
+            let what = p.nonfiniteGradients > 0 ? "\(p.nonfiniteGradients) NaN/Inf gradient values"
+                : p.loss.isFinite ? "loss \(format(p.loss)) ≥ 1e5" : "the loss is \(p.loss)"
+            var message = "training diverged at step \(p.step): \(what)"
+            if let o = origin, o.step == p.step {
+                message += "; the first non-finite value was the \(o.quantity) of \(o.layer ?? "the loss") in the \(o.pass.rawValue) pass"
+            }
+            let hit = Hit(step: p.step, layer: origin?.layer, value: p.loss, threshold: Thresholds.divergedLoss, message: message)
+            diverged = hit
+            raise(.diverged, .critical, hit, into: &alerts)
+        }
+        guard p.gradNorm.isFinite else { return }
+
+        if norms.count >= Thresholds.medianMinimum {
+            let median = norms.median()
+            let growth = median > 0 ? p.gradNorm / median : 0
+            if growth >= Thresholds.explodingGrowth && explodingTime == nil {
+                let hit = Hit(step: p.step, layer: nil, value: growth, threshold: Thresholds.explodingGrowth,
+                              message: "the gradient norm \(format(p.gradNorm)) is \(format(growth))× its median of the last \(norms.count) steps")
+                explodingTime = hit
+                raise(.exploding, .critical, hit, into: &alerts)
+            } else if growth >= Thresholds.spikeGrowth || spikeZ(p.gradNorm) > Thresholds.spikeZ,
+                      p.step - lastSpikeStep >= Thresholds.medianWindow {
+                lastSpikeStep = p.step
+                raise(.gradientSpike, .warning, Hit(
+                    step: p.step, layer: nil, value: p.gradNorm, threshold: Thresholds.spikeGrowth * median,
+                    message: "gradient norm spike: \(format(p.gradNorm)), \(format(growth))× the rolling median"),
+                    once: false, into: &alerts)
+            }
+        }
+        norms.append(p.gradNorm)
+        updateEMA(p.gradNorm)
+    }
+
+    /// ZClip's statistics: an EMA of the norm and its variance, after 25 steps.
+    private func spikeZ(_ norm: Double) -> Double {
+        guard emaCount >= 25 else { return 0 }
+        return (norm - emaMean) / (emaVariance.squareRoot() + 1e-6)
+    }
+
+    private func updateEMA(_ norm: Double) {
+        emaCount += 1
+        if emaCount == 1 { emaMean = norm; return }
+        let a = Thresholds.spikeAlpha
+        emaMean = a * emaMean + (1 - a) * norm
+        emaVariance = a * emaVariance + (1 - a) * (norm - emaMean) * (norm - emaMean)
+    }
+
+    // MARK: Recorded steps
+
+    private func observe(record r: StepRecord, into alerts: inout [Alert]) {
+        recordedSteps += 1
+        for l in r.layers where l.gradNorm.isFinite {
+            if baselineLayerNorms[l.name] == nil { baselineLayerNorms[l.name] = l.gradNorm }
+            latestLayerNorms[l.name] = l.gradNorm
+        }
+        // A temporal explosion found on an unrecorded step is placed by the next record.
+        if let e = explodingTime, e.layer == nil, e.step <= r.step { explodingTime?.layer = fastestGrowingLayer() }
+
+        let dense = r.signals.filter { $0.kind == .dense && $0.deltaRMS.isFinite }
+        if dense.count >= 2, let last = dense.last, last.deltaRMS > 0 {
+            let ratio = dense[0].deltaRMS / last.deltaRMS
+            if ratio >= Thresholds.explodingDeltaRatio {
+                explodingDepthSteps += 1
+                let layer = dense.reversed().first { $0.deltaRMS / last.deltaRMS >= Thresholds.explodingDeltaRatio }
+                let hit = Hit(step: r.step, layer: layer?.name, value: ratio, threshold: Thresholds.explodingDeltaRatio,
+                              message: "the backward signal grows towards the input: RMS δ of \(dense[0].name) is \(format(ratio))× that of \(last.name)")
+                if let confirmed = extend(&explodingStreak, hit), explodingDepth == nil {
+                    explodingDepth = confirmed
+                    raise(.exploding, .critical, confirmed, into: &alerts)
+                }
+            } else {
+                explodingStreak = nil
+            }
+            let weights = r.layers.filter { $0.kind == .dense && $0.gradNorm.isFinite }
+            let weightRatio = weights.count >= 2 && weights.last!.gradNorm > 0 ? weights[0].gradNorm / weights.last!.gradNorm : 1
+            let autotrainer = weightRatio < Thresholds.vanishingWeightRatio && (weights.first?.gradNorm ?? 1) < Thresholds.vanishingFirstNorm
+            if ratio < Thresholds.vanishingDeltaRatio || autotrainer {
+                vanishingSteps += 1
+                let byDelta = ratio < Thresholds.vanishingDeltaRatio
+                let layer = byDelta
+                    ? dense.reversed().first { $0.deltaRMS / last.deltaRMS < Thresholds.vanishingDeltaRatio }?.name
+                    : weights.reversed().first { $0.gradNorm / weights.last!.gradNorm < Thresholds.vanishingWeightRatio }?.name
+                let message = byDelta
+                    ? "the backward signal fades towards the input: RMS δ of \(dense[0].name) is \(format(ratio))× that of \(last.name)"
+                    : "‖∂W‖ of \(weights[0].name) is \(format(weightRatio))× that of \(weights.last!.name) and below 1e-4"
+                let hit = Hit(step: r.step, layer: layer, value: min(ratio, weightRatio),
+                              threshold: Thresholds.vanishingDeltaRatio, message: message)
+                if let confirmed = extend(&vanishingStreak, hit), vanishing == nil {
+                    vanishing = confirmed
+                    raise(.vanishing, .critical, confirmed, into: &alerts)
+                }
+            } else {
+                vanishingStreak = nil
+            }
+        }
+
+        // After a divergence every unit reads as dead or saturated: say nothing more.
+        guard diverged == nil else { return }
+        for s in r.signals {
+            if let dead = s.deadFraction, dead >= Thresholds.deadFraction {
+                let hit = Hit(step: r.step, layer: s.name, value: dead, threshold: Thresholds.deadFraction,
+                              message: "\(percent(dead)) of the units of \(s.name) output 0 for the whole batch (dead ReLU)")
+                raise(.deadUnits, .warning, hit, into: &alerts)
+            }
+            if let saturated = s.saturatedFraction, saturated >= Thresholds.saturatedFraction {
+                let hit = Hit(step: r.step, layer: s.name, value: saturated, threshold: Thresholds.saturatedFraction,
+                              message: "\(percent(saturated)) of the outputs of \(s.name) are saturated, where its derivative is near 0")
+                raise(.saturation, .warning, hit, into: &alerts)
+            }
+        }
+        // The update/weight ratio from the second update on (Adam's first steps are lr-sized by design).
+        let ratios = r.layers.map(\.updateRatio).filter { $0.isFinite && $0 > 0 }.sorted()
+        if r.step > 1, !r.skipped, !ratios.isEmpty {
+            let median = ratios[ratios.count / 2]
+            if median > Thresholds.updateRatioHigh {
+                raise(.updateRatioHigh, .warning, Hit(
+                    step: r.step, layer: nil, value: median, threshold: Thresholds.updateRatioHigh,
+                    message: "updates are \(format(median)) of the weights' size (median over layers; ~1e-3 is healthy): the learning rate is too large"), into: &alerts)
+            } else if median < Thresholds.updateRatioLow {
+                raise(.updateRatioLow, .warning, Hit(
+                    step: r.step, layer: nil, value: median, threshold: Thresholds.updateRatioLow,
+                    message: "updates are \(format(median)) of the weights' size (median over layers; ~1e-3 is healthy): the learning rate is too small or the gradients vanish"), into: &alerts)
+            }
+        }
+    }
+
+    /// Adds a hit to a streak; returns the streak's first hit once it is long enough.
+    private func extend(_ streak: inout (hit: Hit, length: Int)?, _ hit: Hit) -> Hit? {
+        streak = streak.map { ($0.hit, $0.length + 1) } ?? (hit, 1)
+        return streak!.length >= Thresholds.streak ? streak!.hit : nil
+    }
+
+    private func fastestGrowingLayer() -> String? {
+        latestLayerNorms.compactMap { name, norm -> (String, Double)? in
+            guard let base = baselineLayerNorms[name], base > 0 else { return nil }
+            return (name, norm / base)
+        }.max { $0.1 < $1.1 }?.0
+    }
+
+    /// Raises an alert for `hit`. Warnings of one kind and layer fire once
+    /// (spikes, `once: false`, are rate-limited by the caller instead), and
+    /// become evidence; critical hits are kept as the rules' first hits.
+    private func raise(_ kind: Alert.Kind, _ severity: Alert.Severity, _ hit: Hit, once: Bool = true,
+                       into alerts: inout [Alert]) {
+        if once && severity == .warning {
+            guard alerted.insert("\(kind.rawValue)|\(hit.layer ?? "")").inserted else { return }
+        }
+        if severity == .warning {
+            otherEvidence.append(Report.Evidence(rule: kind.rawValue, step: hit.step, layer: hit.layer, value: hit.value,
+                                                 threshold: hit.threshold, message: hit.message))
+        }
+        alerts.append(Alert(step: hit.step, kind: kind, severity: severity, layer: hit.layer, value: hit.value,
+                            threshold: hit.threshold, message: hit.message, sampleIndices: latestSamples))
+    }
+
+    // MARK: Verdict
+
+    public func report() -> Report {
+        let share = { (n: Int) in self.recordedSteps > 0 ? Double(n) / Double(self.recordedSteps) : 0 }
+        var verdict = Verdict.healthy
+        var decisive: (rule: String, hit: Hit)?
+        if let d = diverged {
+            verdict = .diverged
+            decisive = ("diverged", d)
+        } else if let e = explodingTime {
+            verdict = .exploding
+            decisive = ("exploding_over_time", e)
+        } else if let e = explodingDepth, share(explodingDepthSteps) >= Thresholds.persistentShare {
+            verdict = .exploding
+            decisive = ("exploding_across_depth", e)
+        } else if let v = vanishing, share(vanishingSteps) >= Thresholds.persistentShare {
+            verdict = .vanishing
+            decisive = ("vanishing", v)
+        }
+        var evidence: [Report.Evidence] = []
+        let rules: [(String, Hit?)] = [
+            ("diverged", diverged), ("exploding_over_time", explodingTime),
+            ("exploding_across_depth", explodingDepth), ("vanishing", vanishing),
+        ]
+        for (rule, hit) in rules {
+            guard let hit else { continue }
+            var message = hit.message
+            if rule == "exploding_across_depth" { message += " (on \(explodingDepthSteps) of \(recordedSteps) recorded steps)" }
+            if rule == "vanishing" { message += " (on \(vanishingSteps) of \(recordedSteps) recorded steps)" }
+            let e = Report.Evidence(rule: rule, step: hit.step, layer: hit.layer, value: hit.value, threshold: hit.threshold, message: message)
+            if rule == decisive?.rule { evidence.insert(e, at: 0) } else { evidence.append(e) }
+        }
+        evidence += otherEvidence
+        var firstLayer = decisive?.hit.layer
+        if verdict == .diverged && firstLayer == nil {
+            // A loss blow-up before any NaN: where the NaN then started, or the fastest-growing layer.
+            firstLayer = origin?.layer ?? fastestGrowingLayer()
+        }
+        return Report(
+            verdict: verdict, firstStep: decisive?.hit.step, firstLayer: firstLayer,
+            pass: verdict == .diverged ? origin?.pass.rawValue : nil, evidence: evidence,
+            remedies: remedies(for: verdict, acrossDepth: explodingDepthSteps > 0),
+            alertCounts: alertCounts)
+    }
+
+    /// Ranked cures, leaving out what the run already does.
+    func remedies(for verdict: Verdict, acrossDepth: Bool) -> [Remedy] {
+        let initReason = facts.matchedInit == "kaiming_normal"
+            ? "He (kaiming_normal) init keeps each ReLU layer's gain at 1, so signals neither grow nor fade with depth"
+            : "Xavier init with the activation's gain keeps each layer's gain near 1, so signals neither grow nor fade with depth"
+        let candidates: [Remedy]
+        switch verdict {
+        case .healthy: return []
+        case .exploding, .diverged:
+            let clip = Remedy(kind: .clipNorm, reason: "clipping the global norm at 1.0 bounds every update, the standard cure for exploding gradients (Pascanu et al. 2013)")
+            let lr = Remedy(kind: .lowerLearningRate, reason: "a 10× smaller learning rate keeps updates inside the region where the loss is stable")
+            let initialise = Remedy(kind: .matchedInit, reason: initReason)
+            let bn = Remedy(kind: .batchnorm, reason: "batch normalisation rescales every layer's input, so scale cannot compound across depth")
+            let res = Remedy(kind: .residual, reason: "residual links give the gradient an identity path around each block")
+            // Growth across depth is the initialisation's doing; growth over time the step size's.
+            candidates = acrossDepth ? [initialise, bn, clip, lr, res] : [clip, lr, initialise, bn, res]
+        case .vanishing:
+            let usesSaturating = !facts.activations.isDisjoint(with: [.sigmoid, .tanh, .softplus])
+            var list: [Remedy] = []
+            if usesSaturating {
+                list.append(Remedy(kind: .relu, reason: "ReLU's derivative is 1 wherever a unit is active (sigmoid's is at most 1/4), and with He init the gradient keeps its size through depth"))
+            }
+            list.append(Remedy(kind: .matchedInit, reason: initReason))
+            list.append(Remedy(kind: .batchnorm, reason: "batch normalisation keeps each layer's pre-activations in the range where the derivative is large"))
+            list.append(Remedy(kind: .residual, reason: "residual links carry the gradient past the layers that shrink it"))
+            candidates = list
+        }
+        return candidates.filter { r in
+            switch r.kind {
+            case .clipNorm: !facts.clipping
+            case .matchedInit: facts.initializer != facts.matchedInit
+            case .relu: !facts.activations.isSubset(of: [.relu])
+            case .batchnorm: !facts.hasBatchNorm
+            case .residual: !facts.hasResidual && facts.denseLayers > 2
+            case .lowerLearningRate: true
+            }
+        }
+    }
+}
+
+func format(_ v: Double) -> String {
+    guard v.isFinite else { return "\(v)" }
+    let a = abs(v)
+    if a != 0 && (a < 1e-3 || a >= 1e4) {
+        let exponent = Int((log10(a)).rounded(.down))
+        let mantissa = v / pow(10, Double(exponent))
+        return "\((mantissa * 10).rounded() / 10)e\(exponent)"
+    }
+    return "\((v * 1000).rounded() / 1000)"
+}
+
+func percent(_ v: Double) -> String { "\(Int((v * 100).rounded()))%" }

@@ -1,0 +1,37 @@
+import GradscopeEngine
+
+/// What the diagnosis needs to know about the model to rank remedies: it
+/// never suggests what the run already does.
+public struct ModelFacts: Sendable, Equatable {
+    public var activations: Set<LayerKind>
+    public var hasBatchNorm: Bool
+    public var hasResidual: Bool
+    public var denseLayers: Int
+    public var clipping: Bool
+    /// The weight initialiser when every dense layer uses the same one.
+    public var initializer: String?
+
+    public init(activations: Set<LayerKind>, hasBatchNorm: Bool, hasResidual: Bool, denseLayers: Int,
+                clipping: Bool, initializer: String?) {
+        self.activations = activations
+        self.hasBatchNorm = hasBatchNorm
+        self.hasResidual = hasResidual
+        self.denseLayers = denseLayers
+        self.clipping = clipping
+        self.initializer = initializer
+    }
+
+    public init(model: Model, clipping: Bool, initializer: String?) {
+        let kinds = model.flattened.map(\.layer.kind)
+        self.init(activations: Set(kinds.filter(\.isActivation)).subtracting([.identity]),
+                  hasBatchNorm: kinds.contains(.batchnorm) || kinds.contains(.layernorm),
+                  hasResidual: kinds.contains(.residual), denseLayers: kinds.filter { $0 == .dense }.count,
+                  clipping: clipping, initializer: initializer)
+    }
+
+    /// The initialiser that keeps the per-layer gain near 1 for the
+    /// activations in use (He for the ReLU family, Xavier otherwise).
+    public var matchedInit: String {
+        activations.isSubset(of: [.relu, .leakyRelu, .elu, .gelu]) ? "kaiming_normal" : "xavier_normal"
+    }
+}

@@ -1,0 +1,74 @@
+/// The global numbers of one optimizer update, produced on every step
+/// (recorded or not), so online detectors never miss a spike between
+/// recorded steps.
+public struct StepPulse: Sendable, Equatable {
+    /// Optimizer updates counted from 1.
+    public var step: Int
+    /// The epoch this step belongs to, from 1.
+    public var epoch: Int
+    public var loss: Double
+    public var learningRate: Double
+    /// ‖g‖₂ over every parameter (finite entries), before clipping.
+    public var gradNorm: Double
+    /// ‖g‖₂ after clipping, and its ratio to `gradNorm` (1 when untouched).
+    public var gradNormClipped: Double
+    public var clipCoefficient: Double
+    /// NaN or ±Inf gradient entries over the whole model.
+    public var nonfiniteGradients: Int
+    /// True when `skip_nonfinite` skipped this update.
+    public var skipped: Bool
+    /// Share of the batch classified correctly, for classification.
+    public var accuracy: Double?
+    /// The rows of the training set in this step's batch, in batch order, so
+    /// the data behind a spike can be found.
+    public var sampleIndices: [Int]
+}
+
+/// Everything measured on one recorded step. `loss` and every gradient
+/// statistic are those of this step's update, before it is applied (and
+/// before clipping); weight and update norms describe the update itself.
+@dynamicMemberLookup
+public struct StepRecord: Sendable {
+    public var pulse: StepPulse
+    public var batchSize: Int
+    public var layers: [LayerStats]
+    public var signals: [LayerSignal]
+
+    public subscript<T>(dynamicMember key: KeyPath<StepPulse, T>) -> T { pulse[keyPath: key] }
+}
+
+/// Mean training loss and accuracy over an epoch's updates, and the
+/// validation loss and accuracy after it when a split exists.
+public struct EpochRecord: Sendable {
+    public var epoch: Int
+    public var step: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double?
+    public var validationLoss: Double?
+    public var validationAccuracy: Double?
+}
+
+/// Where the first NaN or ±Inf of a run appeared, found as
+/// `torch.autograd.detect_anomaly` would (forward pass included), but only
+/// on the step where a non-finite loss or gradient shows up: healthy steps
+/// pay nothing.
+public struct NonfiniteOrigin: Sendable, Equatable {
+    public enum Pass: String, Sendable { case forward, loss, backward }
+    public var step: Int
+    public var pass: Pass
+    /// The layer (dotted name), nil when the loss itself is non-finite.
+    public var layer: String?
+    /// What was non-finite: "output", "loss", "loss gradient",
+    /// "parameter gradient" or "input gradient".
+    public var quantity: String
+}
+
+public enum TrainingEvent: Sendable {
+    /// Every step.
+    case pulse(StepPulse)
+    /// Recorded steps (after their pulse).
+    case step(StepRecord)
+    case epoch(EpochRecord)
+    /// Once, on the step where the first non-finite value appears.
+    case nonfinite(NonfiniteOrigin)
+}

@@ -1,0 +1,58 @@
+import GradscopeDiagnosis
+import GradscopeEngine
+
+/// A job driven to completion with its diagnosis: each update's records and
+/// alerts as JSON lines, then the summary and the report. `gradscope run`
+/// prints the lines; `compare` and the service use the same driver.
+public final class JobRun {
+    public let job: Job
+    public let diagnosis: Diagnosis
+    /// The first alert's step, for "steps to first alert".
+    public private(set) var firstAlertStep: Int?
+    public private(set) var alerts: [Alert] = []
+    /// A bounded memory of the step records (see `RunHistory`).
+    public private(set) var history = RunHistory()
+
+    public init(job: Job) {
+        self.job = job
+        diagnosis = Diagnosis(facts: job.facts)
+    }
+
+    public var trainer: Trainer { job.trainer }
+    public var isFinished: Bool { trainer.isFinished }
+    public var startLine: String { RecordJSON.start(job) }
+
+    /// One optimizer update; returns its lines: step (on recorded steps),
+    /// alerts as they fire, epoch.
+    public func advance() -> [String] {
+        var lines: [String] = []
+        for event in trainer.advance() {
+            switch event {
+            case .step(let r):
+                history.append(r)
+                lines.append(RecordJSON.step(r))
+            case .epoch(let e): lines.append(RecordJSON.epoch(e))
+            case .pulse, .nonfinite: break
+            }
+            for alert in diagnosis.observe(event) {
+                if firstAlertStep == nil { firstAlertStep = alert.step }
+                alerts.append(alert)
+                history.markAlert(at: alert.step)
+                lines.append(RecordJSON.alert(alert))
+            }
+        }
+        return lines
+    }
+
+    /// Trains to the end, handing each line to `emit`.
+    public func runToEnd(_ emit: (String) -> Void = { _ in }) {
+        while !isFinished { for line in advance() { emit(line) } }
+    }
+
+    public func report() -> Report { diagnosis.report() }
+
+    /// The summary and report lines.
+    public func finishLines() -> [String] {
+        [RecordJSON.summary(job), RecordJSON.report(report(), job: job)]
+    }
+}

@@ -1,0 +1,74 @@
+import GradscopeDiagnosis
+import GradscopeEngine
+
+/// Runs a job and variants of it with remedies applied, on the same seed
+/// and data, so the evidence that a remedy works is a side-by-side result.
+///
+/// A remedy works when its variant's verdict is `healthy` and its final loss
+/// (the last epoch's mean training loss) is lower than the original's (any
+/// finite loss beats a non-finite one).
+public enum RemedyExperiment {
+    public struct Trial: Sendable {
+        /// "original", or the remedy's name.
+        public var name: String
+        public var change: JSONValue?
+        public var report: Report
+        public var finalLoss: Double
+        /// Validation accuracy when the job has a split, else training accuracy (last epoch).
+        public var accuracy: Double?
+        public var maxGradNorm: Double
+        public var firstAlertStep: Int?
+        /// Nil for the original.
+        public var works: Bool?
+        public var verdict: Verdict { report.verdict }
+    }
+
+    public enum Selection: Sendable, Equatable {
+        /// The original's ranked remedies, one after another, until one works.
+        case auto
+        /// These remedies, all of them.
+        case list([Remedy.Kind])
+    }
+
+    public static func run(
+        spec json: JSONValue, baseDirectory: String?, selection: Selection, progress: (Trial) -> Void = { _ in }
+    ) throws(SpecError) -> [Trial] {
+        let original = try trial(json, name: "original", change: nil, baseDirectory: baseDirectory, baseline: nil)
+        progress(original.trial)
+        var trials = [original.trial]
+        let kinds: [Remedy.Kind] = switch selection {
+        case .auto: original.trial.report.remedies.map(\.kind)
+        case .list(let list): list
+        }
+        for kind in kinds {
+            guard let change = RemedyPatch.change(kind, for: original.job.spec, facts: original.job.facts) else { continue }
+            let variant = RemedyPatch.apply(change, to: json)
+            let t = try trial(variant, name: kind.rawValue, change: change, baseDirectory: baseDirectory,
+                              baseline: original.trial.finalLoss).trial
+            progress(t)
+            trials.append(t)
+            if selection == .auto && t.works == true { break }
+        }
+        return trials
+    }
+
+    private static func trial(_ json: JSONValue, name: String, change: JSONValue?, baseDirectory: String?,
+                              baseline: Double?) throws(SpecError) -> (trial: Trial, job: Job) {
+        let job = try Job(spec: JobSpec(json: json), baseDirectory: baseDirectory)
+        let run = JobRun(job: job)
+        run.runToEnd()
+        let report = run.report()
+        let t = job.trainer
+        let finalLoss = t.lastEpoch?.trainLoss ?? t.lastLoss
+        var works: Bool?
+        if let baseline {
+            let lower = finalLoss.isFinite && (!baseline.isFinite || finalLoss < baseline)
+            works = report.verdict == .healthy && lower
+        }
+        let trial = Trial(
+            name: name, change: change, report: report, finalLoss: finalLoss,
+            accuracy: t.lastEpoch?.validationAccuracy ?? t.lastEpoch?.trainAccuracy,
+            maxGradNorm: t.maxGradNorm, firstAlertStep: run.firstAlertStep, works: works)
+        return (trial, job)
+    }
+}

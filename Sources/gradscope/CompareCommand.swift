@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import GradscopeDiagnosis
+import GradscopeSpec
+
+/// `gradscope compare SPEC.json`: the job and its remedy variants, side by side.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Run a job and its remedy variants with the same seed and data, and compare them.",
+        discussion: """
+            A remedy works when its variant is healthy and reaches a lower final loss (the last epoch's mean \
+            training loss) than the original. With --remedies auto (the default) the original's ranked \
+            remedies are tried in order until one works; a list runs each of them. Remedies: \
+            \(Remedy.Kind.allCases.map(\.rawValue).joined(separator: ", ")).
+            """)
+
+    @Argument(help: "The job spec (JSON).")
+    var spec: String
+
+    @Option(help: "auto, or a comma-separated list of remedies.")
+    var remedies = "auto"
+
+    @Flag(help: "Print one JSON object per trial instead of a table.")
+    var json = false
+
+    func run() throws {
+        do {
+            let data = try readFile(spec)
+            let document = try JobSpec.parse(data).json
+            let selection = try parseSelection()
+            let base = URL(fileURLWithPath: spec).deletingLastPathComponent().path
+            if !json { print(Self.header) }
+            _ = try RemedyExperiment.run(spec: document, baseDirectory: base, selection: selection) { trial in
+                print(json ? Self.line(trial) : Self.row(trial))
+                fflush(nil)
+            }
+        } catch let error as SpecError {
+            fail("\(spec): \(error)")
+        } catch let error as CLIError {
+            fail(error.message)
+        }
+    }
+
+    private func parseSelection() throws(CLIError) -> RemedyExperiment.Selection {
+        if remedies == "auto" { return .auto }
+        var kinds: [Remedy.Kind] = []
+        for name in remedies.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard let kind = Remedy.Kind(rawValue: name) else {
+                throw CLIError("--remedies: unknown remedy \"\(name)\" (auto, or any of \(Remedy.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            kinds.append(kind)
+        }
+        return .list(kinds)
+    }
+
+    static let header = pad("trial", 14) + pad("verdict", 11) + pad("final loss", 12) + pad("accuracy", 10)
+        + pad("max ‖g‖", 12) + pad("1st alert", 10) + "works"
+
+    static func row(_ t: RemedyExperiment.Trial) -> String {
+        pad(t.name, 14) + pad(t.verdict.rawValue, 11) + pad(number(t.finalLoss), 12)
+            + pad(t.accuracy.map { String(format: "%.1f%%", $0 * 100) } ?? "–", 10)
+            + pad(number(t.maxGradNorm), 12) + pad(t.firstAlertStep.map(String.init) ?? "–", 10)
+            + (t.works.map { $0 ? "yes" : "no" } ?? "")
+    }
+
+    static func line(_ t: RemedyExperiment.Trial) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "trial")
+        w.field("name", t.name)
+        if let change = t.change { w.field("change", json: change) }
+        w.field("verdict", t.verdict.rawValue)
+        w.field("first_step", t.report.firstStep.map(Double.init))
+        w.field("first_layer", t.report.firstLayer)
+        w.field("final_loss", t.finalLoss)
+        w.field("accuracy", t.accuracy)
+        w.field("max_grad_norm", t.maxGradNorm)
+        w.field("first_alert_step", t.firstAlertStep.map(Double.init))
+        if let works = t.works { w.field("works", works) }
+        w.endObject()
+        return w.text
+    }
+
+    static func number(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : "\(v)" }
+    static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+}
