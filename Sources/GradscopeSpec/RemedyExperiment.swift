@@ -11,6 +11,7 @@ public enum RemedyExperiment {
     public struct Trial: Sendable {
         /// "original", or the remedy's name.
         public var name: String
+        /// The spec change; an array of changes for stacked remedies.
         public var change: JSONValue?
         public var report: Report
         public var finalLoss: Double
@@ -24,7 +25,8 @@ public enum RemedyExperiment {
     }
 
     public enum Selection: Sendable, Equatable {
-        /// The original's ranked remedies, one after another, until one works.
+        /// The original's ranked remedies, one after another, until one works;
+        /// if none does, the first two together, the first three, and so on.
         case auto
         /// These remedies, all of them.
         case list([Remedy.Kind])
@@ -36,14 +38,25 @@ public enum RemedyExperiment {
         let original = try trial(json, name: "original", change: nil, baseDirectory: baseDirectory, baseline: nil)
         progress(original.trial)
         var trials = [original.trial]
-        let kinds: [Remedy.Kind] = switch selection {
-        case .auto: original.trial.report.remedies.map(\.kind)
-        case .list(let list): list
+        let ranked = original.trial.report.remedies.map(\.kind)
+        var candidates: [[Remedy.Kind]] = switch selection {
+        case .auto: ranked.map { [$0] }
+        case .list(let list): list.map { [$0] }
         }
-        for kind in kinds {
-            guard let change = RemedyPatch.change(kind, for: original.job.spec, facts: original.job.facts) else { continue }
-            let variant = RemedyPatch.apply(change, to: json)
-            let t = try trial(variant, name: kind.rawValue, change: change, baseDirectory: baseDirectory,
+        // Auto: when no single remedy works, stack the ranked ones: the first two, the first three, …
+        if selection == .auto && ranked.count > 1 { candidates += (2...ranked.count).map { Array(ranked.prefix($0)) } }
+        for (index, kinds) in candidates.enumerated() {
+            if selection == .auto && index >= ranked.count && trials.contains(where: { $0.works == true }) { break }
+            var variant = json
+            var changes: [JSONValue] = []
+            for kind in kinds {
+                guard let change = RemedyPatch.change(kind, for: original.job.spec, facts: original.job.facts) else { continue }
+                variant = RemedyPatch.apply(change, to: variant)
+                changes.append(change)
+            }
+            guard !changes.isEmpty else { continue }
+            let t = try trial(variant, name: kinds.map(\.rawValue).joined(separator: "+"),
+                              change: changes.count == 1 ? changes[0] : .array(changes), baseDirectory: baseDirectory,
                               baseline: original.trial.finalLoss).trial
             progress(t)
             trials.append(t)

@@ -54,11 +54,11 @@ struct CompareCommand: ParsableCommand {
         return .list(kinds)
     }
 
-    static let header = pad("trial", 14) + pad("verdict", 11) + pad("final loss", 12) + pad("accuracy", 10)
+    static let header = pad("trial", 20) + pad("verdict", 11) + pad("final loss", 12) + pad("accuracy", 10)
         + pad("max ‖g‖", 12) + pad("1st alert", 10) + "works"
 
     static func row(_ t: RemedyExperiment.Trial) -> String {
-        pad(t.name, 14) + pad(t.verdict.rawValue, 11) + pad(number(t.finalLoss), 12)
+        pad(t.name, 20) + pad(t.verdict.rawValue, 11) + pad(number(t.finalLoss), 12)
             + pad(t.accuracy.map { String(format: "%.1f%%", $0 * 100) } ?? "–", 10)
             + pad(number(t.maxGradNorm), 12) + pad(t.firstAlertStep.map(String.init) ?? "–", 10)
             + (t.works.map { $0 ? "yes" : "no" } ?? "")

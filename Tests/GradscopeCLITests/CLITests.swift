@@ -29,7 +29,7 @@ struct CLITests {
         return dir
     }
 
-    @Test func runPrintsOneJSONObjectPerLineEndingWithASummary() throws {
+    @Test func runPrintsOneJSONObjectPerLineEndingWithSummaryAndReport() throws {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let spec = dir.appendingPathComponent("spec.json")
@@ -40,7 +40,7 @@ struct CLITests {
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n")
         let types = try lines.map { try (JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["type"] as! String }
-        #expect(types.first == "start" && types.last == "summary")
+        #expect(types.first == "start" && types.suffix(2) == ["summary", "report"])
         #expect(types.filter { $0 == "step" }.count == 4)  // steps 1, 4, 8, 12
         #expect(r.stderr.isEmpty)  // no progress bar when stderr is not a terminal
         for name in ["model.json", "model.step4.json", "model.step8.json"] {
@@ -93,11 +93,37 @@ struct CLITests {
         #expect(results.allSatisfy { ($0["median_ms"] as! Double) > 0 })
     }
 
-    @Test func examplesRunToTheirSummary() throws {
-        for name in ["healthy", "vanishing", "exploding"] {
-            let r = try Self.run(["run", "examples/\(name).json"])
-            #expect(r.status == 0, "\(name): \(r.stderr)")
-            #expect(r.stdout.split(separator: "\n").last?.contains(#""type":"summary""#) == true)
+    /// Each example ends with its summary and the right verdict.
+    @Test(arguments: [("healthy", "healthy"), ("vanishing", "vanishing"), ("exploding", "diverged")])
+    func examplesEndWithTheirVerdict(name: String, verdict: String) throws {
+        let r = try Self.run(["run", "examples/\(name).json"])
+        #expect(r.status == 0, "\(name): \(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(lines.dropLast().last??["type"] as? String == "summary")
+        let report = try #require(lines.last ?? nil)
+        #expect(report["type"] as? String == "report")
+        #expect(report["verdict"] as? String == verdict)
+        if verdict != "healthy" {
+            #expect((report["remedies"] as? [[String: Any]])?.isEmpty == false)
+            #expect(lines.contains { $0?["type"] as? String == "alert" })
         }
+    }
+
+    @Test func compareFindsARemedyThatTrains() throws {
+        let r = try Self.run(["compare", "examples/exploding.json", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let trials = try r.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(trials.first?["name"] as? String == "original")
+        #expect(trials.first?["verdict"] as? String == "diverged")
+        let working = trials.filter { $0["works"] as? Bool == true }
+        #expect(working.count == 1)
+        #expect(working.first?["verdict"] as? String == "healthy")
+        #expect(trials.last?["works"] as? Bool == true, "auto stops at the first remedy that works")
+    }
+
+    @Test func compareRejectsAnUnknownRemedy() throws {
+        let r = try Self.run(["compare", "examples/healthy.json", "--remedies", "magic"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("unknown remedy \"magic\""))
     }
 }

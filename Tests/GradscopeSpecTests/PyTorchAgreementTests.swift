@@ -11,14 +11,16 @@ struct PyTorchAgreementTests {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/pytorch")
 
-    /// Clipping fixtures (clip_*.json) belong to the clipping tests.
+    /// Every fixture; clip_*.json ones apply `clip_grad_norm_` or
+    /// `clip_grad_value_` between backward and the step.
     static let cases: [String] = {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { $0.hasSuffix(".json") && !$0.hasPrefix("clip_") }.sorted()
+        return files.filter { $0.hasSuffix(".json") }.sorted()
     }()
 
     @Test func fixturesArePresent() {
         #expect(Self.cases.count >= 10)
+        #expect(Self.cases.filter { $0.hasPrefix("clip_") }.count >= 4)
     }
 
     @Test(arguments: cases)
@@ -31,6 +33,13 @@ struct PyTorchAgreementTests {
         }
         #expect(records.count == fixture.steps.count)
         for (i, (record, expected)) in zip(records, fixture.steps).enumerated() {
+            if let post = expected.postClip {
+                #expect(close(record.gradNormClipped, post, rtol: 1e-4, atol: 1e-6),
+                        "\(file) step \(i + 1): clipped norm \(record.gradNormClipped) vs PyTorch \(post)")
+            }
+            if let pre = expected.preClip, fixture.clipsByL2 {
+                #expect(close(record.gradNorm, pre, rtol: 1e-4, atol: 1e-6), "\(file) step \(i + 1): pre-clip norm")
+            }
             let lossOK = close(record.loss, expected.loss, rtol: 2e-5, atol: 1e-6)
             #expect(lossOK, "\(file) step \(i + 1): loss \(record.loss) vs PyTorch \(expected.loss)")
             for layer in record.layers {
@@ -74,7 +83,14 @@ func close(_ a: Double, _ b: Double, rtol: Double, atol: Double) -> Bool {
 /// One fixture file made runnable: the model from its layer specs and
 /// checkpoint, a dataset whose consecutive batches are the fixture's batches.
 struct Fixture {
-    struct Step { var loss: Double; var layerNorms: [String: Double]; var paramNorms: [String: Double] }
+    struct Step {
+        var loss: Double
+        var layerNorms: [String: Double]
+        var paramNorms: [String: Double]
+        var preClip: Double?, postClip: Double?
+    }
+    /// True when the fixture's pre-clip norm is an L2 norm (every case but norm_type inf).
+    let clipsByL2: Bool
     let trainer: Trainer
     let steps: [Step]
     let final: [String: (shape: [Int], data: [Float])]
@@ -102,6 +118,12 @@ struct Fixture {
 
         var o = try ObjectReader(json["optimizer"]!, path: "optimizer")
         let optimizer = try OptimizerSpec.read(&o)
+        var clip = ClipConfig.none
+        if let c = json["clip"] {
+            var reader = try ObjectReader(c, path: "clip")
+            clip = try ClipSpec.read(&reader).0
+        }
+        clipsByL2 = json["clip"]?["norm_type"] != .string("inf")
 
         var x: [Float] = [], labels: [Int32] = [], values: [Float] = []
         var batchSize = 0
@@ -118,10 +140,14 @@ struct Fixture {
         trainer = Trainer(
             model: model, loss: loss, optimizer: optimizer.config, schedule: Schedule(baseLR: optimizer.lr),
             train: data, validation: nil,
-            config: TrainingConfig(batchSize: batchSize, shuffle: false, steps: batches.count, every: 1))
+            config: TrainingConfig(batchSize: batchSize, shuffle: false, steps: batches.count, every: 1, clip: clip))
         steps = stepItems.map { item in
-            guard case .number(let l) = item["loss"] else { return Step(loss: .nan, layerNorms: [:], paramNorms: [:]) }
-            return Step(loss: l, layerNorms: Self.map(item["layer_grad_norms"]), paramNorms: Self.map(item["param_grad_norms"]))
+            guard case .number(let l) = item["loss"] else {
+                return Step(loss: .nan, layerNorms: [:], paramNorms: [:], preClip: nil, postClip: nil)
+            }
+            func number(_ key: String) -> Double? { if case .number(let d)? = item[key] { d } else { nil } }
+            return Step(loss: l, layerNorms: Self.map(item["layer_grad_norms"]), paramNorms: Self.map(item["param_grad_norms"]),
+                        preClip: number("grad_norm_pre_clip"), postClip: number("grad_norm_post_clip"))
         }
     }
 

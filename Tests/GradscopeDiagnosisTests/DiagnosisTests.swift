@@ -1,0 +1,139 @@
+import Testing
+@testable import GradscopeDiagnosis
+@testable import GradscopeEngine
+
+/// The detectors on hand-made streams.
+struct DiagnosisTests {
+    static let facts = ModelFacts(activations: [.relu], hasBatchNorm: false, hasResidual: false, denseLayers: 5,
+                                  clipping: false, initializer: "pytorch_default")
+
+    static func pulse(_ step: Int, norm: Double, loss: Double = 1, nonfinite: Int = 0) -> StepPulse {
+        StepPulse(step: step, epoch: 1, loss: loss, learningRate: 0.1, gradNorm: norm, gradNormClipped: norm,
+                  clipCoefficient: 1, nonfiniteGradients: nonfinite, skipped: false, accuracy: nil, sampleIndices: [step, step + 1])
+    }
+
+    /// A record whose dense layers d0…d3 have δ RMS `deltas` and weight-gradient norms `norms`.
+    static func record(_ step: Int, deltas: [Double], norms: [Double]? = nil) -> StepRecord {
+        let signals = deltas.enumerated().map { i, d in LayerSignal(name: "d\(i)", kind: .dense, deltaRMS: d) }
+        let layers = (norms ?? deltas).enumerated().map { i, n in
+            LayerStats(name: "d\(i)", kind: .dense, summary: GradientSummary(count: 10, gradNorm: n), params: [],
+                       histogram: Histogram(bins: 4))
+        }
+        return StepRecord(pulse: pulse(step, norm: 1), batchSize: 2, layers: layers, signals: signals)
+    }
+
+    @Test func steadyNormsAreHealthy() {
+        let d = Diagnosis(facts: Self.facts)
+        var alerts: [Alert] = []
+        for s in 1...300 { alerts += d.observe(.pulse(Self.pulse(s, norm: 1 + 0.1 * Double(s % 7)))) }
+        #expect(alerts.isEmpty)
+        let r = d.report()
+        #expect(r.verdict == .healthy && r.firstStep == nil && r.remedies.isEmpty)
+    }
+
+    @Test func normHundredfoldItsMedianIsExploding() {
+        let d = Diagnosis(facts: Self.facts)
+        for s in 1...50 { _ = d.observe(.pulse(Self.pulse(s, norm: 1))) }
+        let alerts = d.observe(.pulse(Self.pulse(51, norm: 150)))
+        #expect(alerts.map(\.kind) == [.exploding])
+        #expect(alerts.first?.sampleIndices == [51, 52])
+        let r = d.report()
+        #expect(r.verdict == .exploding && r.firstStep == 51)
+        #expect(r.remedies.first?.kind == .clipNorm)
+        #expect(r.evidence.first?.rule == "exploding_over_time")
+    }
+
+    @Test func spikesWarnAndAreRateLimited() {
+        let d = Diagnosis(facts: Self.facts)
+        for s in 1...50 { _ = d.observe(.pulse(Self.pulse(s, norm: 1))) }
+        #expect(d.observe(.pulse(Self.pulse(51, norm: 20))).map(\.kind) == [.gradientSpike])
+        #expect(d.observe(.pulse(Self.pulse(52, norm: 20))).isEmpty)
+        #expect(d.report().verdict == .healthy)
+    }
+
+    @Test func nonfiniteGradientsAreDivergedWithTheirOrigin() {
+        let d = Diagnosis(facts: Self.facts)
+        _ = d.observe(.pulse(Self.pulse(1, norm: 1)))
+        _ = d.observe(.nonfinite(NonfiniteOrigin(step: 2, pass: .backward, layer: "d2", quantity: "parameter gradient")))
+        let alerts = d.observe(.pulse(Self.pulse(2, norm: 5, loss: .nan, nonfinite: 7)))
+        #expect(alerts.first?.kind == .diverged && alerts.first?.layer == "d2")
+        let r = d.report()
+        #expect(r.verdict == .diverged && r.firstStep == 2 && r.firstLayer == "d2" && r.pass == "backward")
+    }
+
+    @Test func lossAbove1e5IsDiverged() {
+        let d = Diagnosis(facts: Self.facts)
+        _ = d.observe(.pulse(Self.pulse(1, norm: 1, loss: 2e5)))
+        #expect(d.report().verdict == .diverged)
+    }
+
+    /// δ fading by 1e-5 from the last dense layer to the first, on two
+    /// consecutive records: vanishing, placed at the layer nearest the
+    /// output already below 1e-3 of the last.
+    @Test func fadingBackwardSignalIsVanishing() {
+        let d = Diagnosis(facts: ModelFacts(activations: [.sigmoid], hasBatchNorm: false, hasResidual: false,
+                                            denseLayers: 4, clipping: false, initializer: "normal"))
+        let deltas = [1e-6, 1e-5, 1e-2, 0.1]
+        #expect(d.observe(.step(Self.record(1, deltas: deltas))).isEmpty, "one record is not a streak")
+        let alerts = d.observe(.step(Self.record(2, deltas: deltas)))
+        #expect(alerts.map(\.kind) == [.vanishing])
+        let r = d.report()
+        #expect(r.verdict == .vanishing && r.firstStep == 1 && r.firstLayer == "d1")
+        #expect(r.remedies.map(\.kind) == [.relu, .matchedInit, .batchnorm, .residual])
+    }
+
+    @Test func aFirstStepThatSettlesIsNotAnAlarm() {
+        let d = Diagnosis(facts: Self.facts)
+        _ = d.observe(.step(Self.record(1, deltas: [800, 10, 2, 1])))
+        #expect(d.observe(.step(Self.record(5, deltas: [2, 1.5, 1.2, 1]))).isEmpty)
+        #expect(d.report().verdict == .healthy)
+    }
+
+    @Test func growingBackwardSignalIsExplodingAndRanksInitFirst() {
+        let d = Diagnosis(facts: Self.facts)
+        for s in [1, 5, 10] { _ = d.observe(.step(Self.record(s, deltas: [900, 100, 10, 1]))) }
+        let r = d.report()
+        #expect(r.verdict == .exploding && r.firstStep == 1 && r.firstLayer == "d1")
+        #expect(r.remedies.first?.kind == .matchedInit)
+    }
+
+    /// AUTOTRAINER's rule on weight gradients alone.
+    @Test func tinyFirstLayerWeightGradientIsVanishing() {
+        let d = Diagnosis(facts: Self.facts)
+        for s in [1, 5] { _ = d.observe(.step(Self.record(s, deltas: [1, 1, 1, 1], norms: [1e-6, 1e-4, 1e-2, 1]))) }
+        #expect(d.report().verdict == .vanishing)
+    }
+
+    @Test func remediesLeaveOutWhatTheRunAlreadyDoes() {
+        let facts = ModelFacts(activations: [.relu], hasBatchNorm: true, hasResidual: true, denseLayers: 8,
+                               clipping: true, initializer: "kaiming_normal")
+        let kinds = Diagnosis(facts: facts).remedies(for: .exploding, acrossDepth: false).map(\.kind)
+        #expect(kinds == [.lowerLearningRate])
+    }
+}
+
+struct RunHistoryTests {
+    static func record(_ step: Int) -> StepRecord {
+        StepRecord(pulse: DiagnosisTests.pulse(step, norm: 1), batchSize: 2, layers: [], signals: [])
+    }
+
+    @Test func historyStaysBoundedAndCoversTheWholeRun() {
+        var h = RunHistory(recent: 16, older: 32, margin: 3)
+        for s in 1...100_000 { h.append(Self.record(s)) }
+        let steps = h.records.map(\.step)
+        #expect(steps.count <= 16 + 32 + 1)
+        #expect(steps.last == 100_000 && steps.first! < 5_000)
+        #expect(steps == steps.sorted())
+    }
+
+    @Test func stepsAroundAnAlertAreKeptAtFullResolution() {
+        var h = RunHistory(recent: 16, older: 32, margin: 3)
+        for s in 1...500 { h.append(Self.record(s)) }
+        h.markAlert(at: 500)
+        for s in 501...100_000 { h.append(Self.record(s)) }
+        let steps = Set(h.records.map(\.step))
+        for s in 497...503 { #expect(steps.contains(s), "step \(s) near the alert") }
+        #expect(h.records.first { $0.step == 500 }?.sampleIndices == [500, 501])
+        #expect(steps.count <= 16 + 32 + 7 + 1)
+    }
+}
