@@ -11,9 +11,10 @@ import GradscopeEngine
 /// Rules (thresholds in `Thresholds`):
 /// - diverged: a non-finite loss or gradient, or a loss ≥ 1e5. The first
 ///   layer is where the first NaN/Inf appeared (`NonfiniteOrigin`).
-/// - exploding over time: the global norm ≥ 100× its rolling median (last
-///   100 steps); the first layer is the one whose norm grew most against
-///   its value at the first recorded step.
+/// - exploding over time: the global norm, or a layer's (when above the
+///   global median), ≥ 100× its rolling median (last 100 non-zero norms) on
+///   two consecutive steps; the first layer is the one whose norm grew most
+///   against its own median. One such step alone is a spike.
 /// - exploding across depth: RMS δ of the first dense layer ≥ 70× the last's;
 ///   the first layer is the dense layer nearest the output where the ratio
 ///   first exceeds 70.
@@ -22,7 +23,8 @@ import GradscopeEngine
 ///   is the dense layer nearest the output below 1e-3 of the last.
 /// The depth rules alert once they hold on two consecutive recorded steps
 /// (dated from the first), and decide the verdict when they hold on at least
-/// half the recorded steps. Spikes (≥ 10× the median, or ZClip's z > 2.5), dead ReLU
+/// half the recorded steps; steps whose gradient is exactly zero (a
+/// saturated softmax) are left out of both. Spikes (≥ 10× the median, or ZClip's z > 2.5), dead ReLU
 /// units, saturated sigmoid/tanh units and update/weight ratios far from 1e-3
 /// raise alerts and evidence, not verdicts.
 public final class Diagnosis {
@@ -48,11 +50,14 @@ public final class Diagnosis {
     /// recorded steps before it alerts; these hold the streaks' first hits.
     private var explodingStreak: (hit: Hit, length: Int)?
     private var vanishingStreak: (hit: Hit, length: Int)?
+    private var explodingTimeStreak: (hit: Hit, length: Int)?
 
     private var norms = RollingWindow(capacity: Thresholds.medianWindow)
+    private var layerWindows: [RollingWindow] = []
     private var emaMean = 0.0, emaVariance = 0.0, emaCount = 0
-    private var baselineLayerNorms: [String: Double] = [:]
-    private var latestLayerNorms: [String: Double] = [:]
+    /// Per layer, in model order: its gradient norm at the first recorded
+    /// step and at the latest.
+    private var layerNorms: [(name: String, baseline: Double, latest: Double)] = []
     private var latestSamples: [Int]?
 
     public init(facts: ModelFacts) { self.facts = facts }
@@ -90,21 +95,52 @@ public final class Diagnosis {
         if norms.count >= Thresholds.medianMinimum {
             let median = norms.median()
             let growth = median > 0 ? p.gradNorm / median : 0
-            if growth >= Thresholds.explodingGrowth && explodingTime == nil {
-                let hit = Hit(step: p.step, layer: nil, value: growth, threshold: Thresholds.explodingGrowth,
-                              message: "the gradient norm \(format(p.gradNorm)) is \(format(growth))× its median of the last \(norms.count) steps")
-                explodingTime = hit
-                raise(.exploding, .critical, hit, into: &alerts)
-            } else if growth >= Thresholds.spikeGrowth || spikeZ(p.gradNorm) > Thresholds.spikeZ,
-                      p.step - lastSpikeStep >= Thresholds.medianWindow {
-                lastSpikeStep = p.step
-                raise(.gradientSpike, .warning, Hit(
-                    step: p.step, layer: nil, value: p.gradNorm, threshold: Thresholds.spikeGrowth * median,
-                    message: "gradient norm spike: \(format(p.gradNorm)), \(format(growth))× the rolling median"),
-                    once: false, into: &alerts)
+            // Each layer against its own median: a layer can explode while the
+            // global norm is ruled by another. A layer counts once its norm is
+            // large for the model too (above the global median), so a tiny
+            // BatchNorm gradient that jumps does not.
+            var worst: (index: Int, growth: Double)?
+            for (i, n) in p.layerGradNorms.enumerated() where i < layerWindows.count && n.isFinite && n >= median {
+                let m = layerWindows[i].median()
+                let g = m > 0 ? n / m : 0
+                if g > (worst?.growth ?? 0) { worst = (i, g) }
+            }
+            let layerGrowth = worst?.growth ?? 0
+            if max(growth, layerGrowth) >= Thresholds.explodingGrowth {
+                let layer = worst.flatMap { facts.layerNames.indices.contains($0.index) ? facts.layerNames[$0.index] : nil }
+                let message = growth >= Thresholds.explodingGrowth
+                    ? "the gradient norm \(format(p.gradNorm)) is \(format(growth))× its median of the last \(norms.count) steps"
+                        + (layer.map { ", most of all in \($0) (\(format(layerGrowth))×)" } ?? "")
+                    : "the gradient norm of \(layer ?? "a layer") is \(format(layerGrowth))× its median of the last \(norms.count) steps"
+                let hit = Hit(step: p.step, layer: layer, value: max(growth, layerGrowth),
+                              threshold: Thresholds.explodingGrowth, message: message)
+                // One step that high is a spike; two in a row an explosion.
+                if let confirmed = extend(&explodingTimeStreak, hit), explodingTime == nil {
+                    explodingTime = confirmed
+                    raise(.exploding, .critical, confirmed, into: &alerts)
+                } else if explodingTimeStreak?.length == 1, p.step - lastSpikeStep >= Thresholds.medianWindow {
+                    lastSpikeStep = p.step
+                    raise(.gradientSpike, .warning, hit, once: false, into: &alerts)
+                }
+            } else {
+                explodingTimeStreak = nil
+                if (growth >= Thresholds.spikeGrowth || spikeZ(p.gradNorm) > Thresholds.spikeZ)
+                    && p.step - lastSpikeStep >= Thresholds.medianWindow {
+                    lastSpikeStep = p.step
+                    raise(.gradientSpike, .warning, Hit(
+                        step: p.step, layer: nil, value: p.gradNorm, threshold: Thresholds.spikeGrowth * median,
+                        message: "gradient norm spike: \(format(p.gradNorm)), \(format(growth))× the rolling median"),
+                        once: false, into: &alerts)
+                }
             }
         }
-        norms.append(p.gradNorm)
+        // A step whose gradient is exactly zero (a saturated softmax, a dead
+        // net) carries no scale: it would drag the median to 0.
+        if p.gradNorm > 0 { norms.append(p.gradNorm) }
+        if layerWindows.count != p.layerGradNorms.count {
+            layerWindows = p.layerGradNorms.map { _ in RollingWindow(capacity: Thresholds.medianWindow) }
+        }
+        for (i, n) in p.layerGradNorms.enumerated() where n.isFinite && n > 0 { layerWindows[i].append(n) }
         updateEMA(p.gradNorm)
     }
 
@@ -125,16 +161,16 @@ public final class Diagnosis {
     // MARK: Recorded steps
 
     private func observe(record r: StepRecord, into alerts: inout [Alert]) {
-        recordedSteps += 1
-        for l in r.layers where l.gradNorm.isFinite {
-            if baselineLayerNorms[l.name] == nil { baselineLayerNorms[l.name] = l.gradNorm }
-            latestLayerNorms[l.name] = l.gradNorm
+        if layerNorms.isEmpty { layerNorms = r.layers.map { ($0.name, $0.gradNorm, $0.gradNorm) } }
+        for (i, l) in r.layers.enumerated() where i < layerNorms.count && l.gradNorm.isFinite {
+            layerNorms[i].latest = l.gradNorm
         }
-        // A temporal explosion found on an unrecorded step is placed by the next record.
-        if let e = explodingTime, e.layer == nil, e.step <= r.step { explodingTime?.layer = fastestGrowingLayer() }
 
+        // Depth rules read records whose output layer gets a gradient; the
+        // others (exactly zero loss gradient) neither confirm nor break a streak.
         let dense = r.signals.filter { $0.kind == .dense && $0.deltaRMS.isFinite }
         if dense.count >= 2, let last = dense.last, last.deltaRMS > 0 {
+            recordedSteps += 1
             let ratio = dense[0].deltaRMS / last.deltaRMS
             if ratio >= Thresholds.explodingDeltaRatio {
                 explodingDepthSteps += 1
@@ -207,11 +243,15 @@ public final class Diagnosis {
         return streak!.length >= Thresholds.streak ? streak!.hit : nil
     }
 
+    /// The layer whose gradient norm grew most since the first record; the
+    /// earliest in model order on a tie.
     private func fastestGrowingLayer() -> String? {
-        latestLayerNorms.compactMap { name, norm -> (String, Double)? in
-            guard let base = baselineLayerNorms[name], base > 0 else { return nil }
-            return (name, norm / base)
-        }.max { $0.1 < $1.1 }?.0
+        var best: (name: String, growth: Double)?
+        for l in layerNorms where l.baseline > 0 && l.baseline.isFinite {
+            let growth = l.latest / l.baseline
+            if growth > (best?.growth ?? -1) { best = (l.name, growth) }
+        }
+        return best?.name
     }
 
     /// Raises an alert for `hit`. Warnings of one kind and layer fire once

@@ -10,15 +10,19 @@ public struct ModelFacts: Sendable, Equatable {
     public var clipping: Bool
     /// The weight initialiser when every dense layer uses the same one.
     public var initializer: String?
+    /// The layers with parameters, in model order (the order of a pulse's
+    /// `layerGradNorms`).
+    public var layerNames: [String]
 
     public init(activations: Set<LayerKind>, hasBatchNorm: Bool, hasResidual: Bool, denseLayers: Int,
-                clipping: Bool, initializer: String?) {
+                clipping: Bool, initializer: String?, layerNames: [String] = []) {
         self.activations = activations
         self.hasBatchNorm = hasBatchNorm
         self.hasResidual = hasResidual
         self.denseLayers = denseLayers
         self.clipping = clipping
         self.initializer = initializer
+        self.layerNames = layerNames
     }
 
     public init(model: Model, clipping: Bool, initializer: String?) {
@@ -26,7 +30,7 @@ public struct ModelFacts: Sendable, Equatable {
         self.init(activations: Set(kinds.filter(\.isActivation)).subtracting([.identity]),
                   hasBatchNorm: kinds.contains(.batchnorm) || kinds.contains(.layernorm),
                   hasResidual: kinds.contains(.residual), denseLayers: kinds.filter { $0 == .dense }.count,
-                  clipping: clipping, initializer: initializer)
+                  clipping: clipping, initializer: initializer, layerNames: model.parameterLayers.map(\.name))
     }
 
     /// The initialiser that keeps the per-layer gain near 1 for the

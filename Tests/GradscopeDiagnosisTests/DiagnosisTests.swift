@@ -5,10 +5,10 @@ import Testing
 /// The detectors on hand-made streams.
 struct DiagnosisTests {
     static let facts = ModelFacts(activations: [.relu], hasBatchNorm: false, hasResidual: false, denseLayers: 5,
-                                  clipping: false, initializer: "pytorch_default")
+                                  clipping: false, initializer: "pytorch_default", layerNames: ["d0", "d1", "d2"])
 
-    static func pulse(_ step: Int, norm: Double, loss: Double = 1, nonfinite: Int = 0) -> StepPulse {
-        StepPulse(step: step, epoch: 1, loss: loss, learningRate: 0.1, gradNorm: norm, gradNormClipped: norm,
+    static func pulse(_ step: Int, norm: Double, loss: Double = 1, nonfinite: Int = 0, layers: [Double] = []) -> StepPulse {
+        StepPulse(step: step, epoch: 1, loss: loss, learningRate: 0.1, gradNorm: norm, layerGradNorms: layers, gradNormClipped: norm,
                   clipCoefficient: 1, nonfiniteGradients: nonfinite, skipped: false, accuracy: nil, sampleIndices: [step, step + 1])
     }
 
@@ -31,23 +31,42 @@ struct DiagnosisTests {
         #expect(r.verdict == .healthy && r.firstStep == nil && r.remedies.isEmpty)
     }
 
-    @Test func normHundredfoldItsMedianIsExploding() {
+    /// Two steps in a row at 100× the median: exploding, dated from the first,
+    /// placed at the layer that grew most against its own median.
+    @Test func normHundredfoldItsMedianTwiceIsExploding() {
         let d = Diagnosis(facts: Self.facts)
-        for s in 1...50 { _ = d.observe(.pulse(Self.pulse(s, norm: 1))) }
-        let alerts = d.observe(.pulse(Self.pulse(51, norm: 150)))
-        #expect(alerts.map(\.kind) == [.exploding])
-        #expect(alerts.first?.sampleIndices == [51, 52])
+        for s in 1...50 { _ = d.observe(.pulse(Self.pulse(s, norm: 1, layers: [0.5, 0.5, 0.5]))) }
+        let first = d.observe(.pulse(Self.pulse(51, norm: 150, layers: [0.5, 140, 50])))
+        #expect(first.map(\.kind) == [.gradientSpike])
+        let second = d.observe(.pulse(Self.pulse(52, norm: 200, layers: [0.5, 190, 50])))
+        #expect(second.map(\.kind) == [.exploding])
+        #expect(second.first?.sampleIndices == [52, 53])
         let r = d.report()
-        #expect(r.verdict == .exploding && r.firstStep == 51)
+        #expect(r.verdict == .exploding && r.firstStep == 51 && r.firstLayer == "d1")
         #expect(r.remedies.first?.kind == .clipNorm)
         #expect(r.evidence.first?.rule == "exploding_over_time")
+    }
+
+    @Test func oneLayerExplodingWhileTheGlobalNormDoesNotIsExploding() {
+        let d = Diagnosis(facts: Self.facts)
+        for s in 1...50 { _ = d.observe(.pulse(Self.pulse(s, norm: 10, layers: [10, 0.01, 0.01]))) }
+        for s in 51...52 { _ = d.observe(.pulse(Self.pulse(s, norm: 20, layers: [10, 15, 0.01]))) }
+        let r = d.report()
+        #expect(r.verdict == .exploding && r.firstLayer == "d1")
     }
 
     @Test func spikesWarnAndAreRateLimited() {
         let d = Diagnosis(facts: Self.facts)
         for s in 1...50 { _ = d.observe(.pulse(Self.pulse(s, norm: 1))) }
         #expect(d.observe(.pulse(Self.pulse(51, norm: 20))).map(\.kind) == [.gradientSpike])
-        #expect(d.observe(.pulse(Self.pulse(52, norm: 20))).isEmpty)
+        #expect(d.observe(.pulse(Self.pulse(52, norm: 1))).isEmpty)
+        #expect(d.observe(.pulse(Self.pulse(53, norm: 20))).isEmpty)
+        #expect(d.report().verdict == .healthy)
+    }
+
+    @Test func zeroGradientStepsDoNotSetTheBaseline() {
+        let d = Diagnosis(facts: Self.facts)
+        for s in 1...50 { _ = d.observe(.pulse(Self.pulse(s, norm: s % 5 == 0 ? 1000 : 0))) }
         #expect(d.report().verdict == .healthy)
     }
 

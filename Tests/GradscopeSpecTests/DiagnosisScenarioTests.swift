@@ -7,7 +7,9 @@ import Testing
 /// The scenario table: runs across depths, activations, inits, learning
 /// rates and datasets, each with the verdict, first step and first layer it
 /// must get. Every run: seed 1, 8 epochs of batch 32 unless stated,
-/// statistics every 5 steps.
+/// statistics every 5 steps. Each answer was checked to be the same with
+/// OpenBLAS's SSE3 and AVX-512 kernels, whose rounding differs: a scenario
+/// on a knife's edge would make the table test the kernel, not the rules.
 struct DiagnosisScenarioTests {
     struct Scenario: CustomTestStringConvertible, Sendable {
         var name: String
@@ -31,7 +33,7 @@ struct DiagnosisScenarioTests {
                  verdict: .healthy),
         Scenario(name: "ReLU on digits", spec: #""data": {"source": "digits"}, "mlp": {"depth": 2, "width": 64, "activation": "relu", "init": "kaiming_uniform"}, "optimizer": {"type": "adam", "lr": 0.001}, "training": {"epochs": 3, "batch_size": 64}"#,
                  verdict: .healthy),
-        Scenario(name: "20-layer residual ReLU with BatchNorm", spec: #""data": {"source": "spirals", "samples": 600}, "mlp": {"depth": 20, "width": 32, "activation": "relu", "init": "kaiming_normal", "batchnorm": true, "residual": true}, "optimizer": {"type": "sgd", "lr": 0.05, "momentum": 0.9}"#,
+        Scenario(name: "20-layer residual ReLU with BatchNorm", spec: #""data": {"source": "spirals", "samples": 600}, "mlp": {"depth": 20, "width": 32, "activation": "relu", "init": "kaiming_normal", "batchnorm": true, "residual": true}, "optimizer": {"type": "adam", "lr": 0.001}"#,
                  verdict: .healthy),
         Scenario(name: "ELU on digits", spec: #""data": {"source": "digits"}, "mlp": {"depth": 4, "width": 64, "activation": "elu", "init": "kaiming_normal"}, "optimizer": {"type": "sgd", "lr": 0.05, "momentum": 0.9}, "training": {"epochs": 3, "batch_size": 64}"#,
                  verdict: .healthy),
@@ -46,7 +48,7 @@ struct DiagnosisScenarioTests {
         Scenario(name: "20-layer ReLU, large normal init", spec: #""data": {"source": "spirals", "samples": 600}, "mlp": {"depth": 20, "width": 64, "activation": "relu", "init": "normal", "std": 0.3}, "optimizer": {"type": "sgd", "lr": 0.05, "momentum": 0.9}"#,
                  verdict: .diverged, firstStep: 2, firstLayer: "dense32"),
         Scenario(name: "10-layer ReLU, large init, Adam", spec: #""data": {"source": "moons", "samples": 600}, "mlp": {"depth": 10, "width": 64, "activation": "relu", "init": "normal", "std": 0.5}, "optimizer": {"type": "adam", "lr": 0.001}"#,
-                 verdict: .exploding, firstStep: 76, firstLayer: "dense20"),
+                 verdict: .exploding, firstStep: 1, firstLayer: "dense8"),
         Scenario(name: "ReLU, learning rate 5", spec: #""data": {"source": "spirals", "samples": 600}, "mlp": {"depth": 4, "width": 32, "activation": "relu", "init": "kaiming_normal"}, "optimizer": {"type": "sgd", "lr": 5.0}"#,
                  verdict: .diverged, firstStep: 5, firstLayer: "dense8"),
         Scenario(name: "tanh regression, learning rate 3", spec: #""data": {"source": "sine", "samples": 600}, "mlp": {"depth": 4, "width": 32, "activation": "tanh", "init": "xavier_normal"}, "optimizer": {"type": "sgd", "lr": 3.0, "momentum": 0.9}"#,

@@ -143,16 +143,34 @@ enum GradientStatistics {
         return (LayerStats(name: name, kind: layer.kind, summary: summary, params: params, histogram: histogram), squares)
     }
 
-    /// ‖g‖₂ over all parameters (finite entries), for steps that are not recorded.
+    /// Σg² over the finite entries of `parameters`, and how many entries are
+    /// NaN or ±Inf: the SIMD sums, with a second, scalar pass only for a
+    /// gradient that has non-finite values.
     static func globalSquares(_ parameters: [Parameter]) -> (squares: Double, nonfinite: Int) {
         var total = 0.0, nonfinite = 0
         for p in parameters {
-            let g = p.grad.data
-            for k in 0..<p.count {
-                let v = Double(g[k])
-                if v.isFinite { total += v * v } else { nonfinite += 1 }
+            let (sq, _, maxAbs, _) = sums(p.grad.data, p.count)
+            if sq.isFinite && maxAbs.isFinite {
+                total += sq
+            } else {
+                let (finiteSq, _, _, _) = finiteSums(p.grad.data, p.count)
+                total += finiteSq
+                for k in 0..<p.count where !p.grad.data[k].isFinite { nonfinite += 1 }
             }
         }
         return (total, nonfinite)
+    }
+
+    /// ‖g‖₂ of each layer (finite entries) for steps that are not recorded.
+    static func layerNorms(_ layers: [(name: String, layer: Layer)]) -> (norms: [Double], squares: Double, nonfinite: Int) {
+        var norms: [Double] = [], squares = 0.0, nonfinite = 0
+        norms.reserveCapacity(layers.count)
+        for entry in layers {
+            let (sq, bad) = globalSquares(entry.layer.parameters)
+            norms.append(sq.squareRoot())
+            squares += sq
+            nonfinite += bad
+        }
+        return (norms, squares, nonfinite)
     }
 }

@@ -10,6 +10,8 @@ public struct StepPulse: Sendable, Equatable {
     public var learningRate: Double
     /// ‖g‖₂ over every parameter (finite entries), before clipping.
     public var gradNorm: Double
+    /// ‖g‖₂ of each layer with parameters, in model order.
+    public var layerGradNorms: [Double]
     /// ‖g‖₂ after clipping, and its ratio to `gradNorm` (1 when untouched).
     public var gradNormClipped: Double
     public var clipCoefficient: Double

@@ -107,16 +107,18 @@ public final class Trainer {
         let result = forwardBackward(rows: rows, recorder: record ? recorder : nil)
 
         var layers: [LayerStats] = []
+        var layerNorms: [Double] = []
         var squares = 0.0, nonfinite = 0
         if record {
             for entry in model.parameterLayers {
                 let (stats, sq) = GradientStatistics.layer(name: entry.name, layer: entry.layer, edges: config.edges)
                 layers.append(stats)
+                layerNorms.append(stats.gradNorm)
                 squares += sq
                 nonfinite += stats.nanCount + stats.infCount
             }
         } else {
-            (squares, nonfinite) = GradientStatistics.globalSquares(optimizer.parameters)
+            (layerNorms, squares, nonfinite) = GradientStatistics.layerNorms(model.parameterLayers)
         }
         let gradNorm = squares.squareRoot()
         var events: [TrainingEvent] = []
@@ -147,7 +149,8 @@ public final class Trainer {
 
         let pulse = StepPulse(
             step: step, epoch: epoch(ofStep: step), loss: result.loss, learningRate: lr, gradNorm: gradNorm,
-            gradNormClipped: clip.normAfter, clipCoefficient: clip.coefficient, nonfiniteGradients: nonfinite,
+            layerGradNorms: layerNorms, gradNormClipped: clip.normAfter, clipCoefficient: clip.coefficient,
+            nonfiniteGradients: nonfinite,
             skipped: skip, accuracy: result.correct.map { Double($0) / Double(rows) }, sampleIndices: Array(batch))
         events.append(.pulse(pulse))
         if record {
