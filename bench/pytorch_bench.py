@@ -4,7 +4,10 @@
 Net for config mlp-d{depth}-w{width}-b{batch}:
     input 64 -> depth x [Linear(width) -> ReLU] -> Linear(10), cross-entropy,
     SGD(lr=0.01, momentum=0.9), kaiming_normal_ weights, zero biases,
-    one fixed random-normal input batch and fixed random labels per run.
+    a pool of POOL random-normal input batches with random labels, cycled
+    (nothing to learn, so gradients keep their size; a net that memorises a
+    single batch drives them into float32 subnormals, which slow every
+    kernel several-fold), and a freshly built model for every timed run.
 
 Two variants per config:
   stats=false  plain step: zero_grad, forward, loss, backward, step
@@ -35,6 +38,7 @@ import torch.nn.functional as F
 
 DEFAULT_CONFIGS = [(4, 64, 64), (8, 256, 128), (4, 1024, 256)]
 INPUT_DIM, CLASSES = 64, 10
+POOL = 64  # random batches cycled through, as gradscope bench does
 HIST_BINS, HIST_LO, HIST_HI = 64, -12.0, 4.0  # log10|g| over [1e-12, 1e4]
 
 
@@ -62,8 +66,8 @@ def build(cfg, seed):
         if isinstance(m, nn.Linear):
             nn.init.kaiming_normal_(m.weight, nonlinearity="relu", generator=g)
             nn.init.zeros_(m.bias)
-    x = torch.randn(batch, INPUT_DIM, generator=g)
-    y = torch.randint(0, CLASSES, (batch,), generator=g)
+    x = [torch.randn(batch, INPUT_DIM, generator=g) for _ in range(POOL)]
+    y = [torch.randint(0, CLASSES, (batch,), generator=g) for _ in range(POOL)]
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     linears = [m for m in model if isinstance(m, nn.Linear)]
     return model, opt, x, y, linears
@@ -124,24 +128,30 @@ def stats_step(model, opt, x, y, linears):
 
 
 def time_variant(cfg, stats, args, seed):
-    model, opt, x, y, linears = build(cfg, seed)
     fn = stats_step if stats else plain_step
-    for _ in range(args.warmup):
-        fn(model, opt, x, y, linears)
+
+    def fresh():
+        model, opt, xs, ys, linears = build(cfg, seed)
+        for i in range(args.warmup):
+            fn(model, opt, xs[i % POOL], ys[i % POOL], linears)
+        return model, opt, xs, ys, linears
+
     steps = args.steps
     if steps is None:  # calibrate: aim for ~0.5 s per run
+        model, opt, xs, ys, linears = fresh()
         t0 = time.perf_counter()
         n = 0
         while n < 3 or time.perf_counter() - t0 < 0.1:
-            fn(model, opt, x, y, linears)
+            fn(model, opt, xs[n % POOL], ys[n % POOL], linears)
             n += 1
         per = (time.perf_counter() - t0) / n
         steps = max(3, min(20000, int(math.ceil(0.5 / per))))
     per_step_ms = []
     for _ in range(args.repeats):
+        model, opt, xs, ys, linears = fresh()
         t0 = time.perf_counter()
-        for _ in range(steps):
-            fn(model, opt, x, y, linears)
+        for i in range(steps):
+            fn(model, opt, xs[i % POOL], ys[i % POOL], linears)
         per_step_ms.append((time.perf_counter() - t0) * 1000.0 / steps)
     return statistics.median(per_step_ms), per_step_ms, steps
 

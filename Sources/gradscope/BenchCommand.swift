@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GradscopeDiagnosis
 import GradscopeEngine
 import GradscopeSpec
 
@@ -13,8 +14,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             A configuration d{depth}-w{width}-b{batch} is 64 inputs → depth × (dense(width) → relu) → dense(10), \
             cross-entropy, SGD lr 0.01 momentum 0.9, kaiming_normal init. "stats" steps compute every per-layer \
-            statistic and histogram and encode the step record as JSON; the others compute only the global \
-            gradient norm. Each result is the median over --repeats runs of the mean step time of a run.
+            statistic and histogram, encode the step record as JSON and run the online detectors; the others \
+            compute only the per-layer gradient norms. Each result is the median over --repeats runs of the mean step time of a run.
             """)
 
     @Option(help: "Comma-separated configurations d{depth}-w{width}-b{batch}.")
@@ -87,12 +88,16 @@ struct BenchCommand: ParsableCommand {
         return (d, w, b)
     }
 
+    /// Batches of Gaussian inputs with random labels cycled through, as in
+    /// bench/pytorch_bench.py.
+    static let pool = 64
+
     private func time(depth: Int, width: Int, batch: Int, stats: Bool) throws -> (Double, Int) {
         // The model and optimizer come from a spec, as a user's would. The
-        // data is Gaussian inputs with uniformly random labels, as in
-        // bench/pytorch_bench.py: nothing to learn, so gradients stay in the
-        // normal float range (a net that fits its data drives them into
-        // subnormals, which slow every matrix product several-fold).
+        // data has nothing to learn, so gradients keep their size (a net that
+        // memorises its data drives them into float32 subnormals, which slow
+        // every product several-fold). Every timed run starts from a fresh
+        // model, as PyTorch's does.
         let spec = """
             {"data": {"source": "blobs", "samples": \(batch), "classes": 10, "features": 64},
              "mlp": {"depth": \(depth), "width": \(width), "activation": "relu", "init": "kaiming_normal"},
@@ -100,25 +105,39 @@ struct BenchCommand: ParsableCommand {
              "training": {"steps": \(JobSpec.maxSteps), "batch_size": \(batch), "shuffle": false},
              "diagnostics": {"every": \(stats ? 1 : JobSpec.maxSteps)}}
             """
-        let job = try Job(spec: JobSpec.parse(Data(spec.utf8)))
         var random = Random(seed: 1, stream: .data)
+        let rows = batch * Self.pool
         let noise = Dataset(
-            features: 64, inputs: (0..<(batch * 64)).map { _ in Float(random.normal()) },
-            targets: .labels((0..<batch).map { _ in Int32(random.below(10)) }, classes: 10))
-        let t = job.trainer
-        let trainer = Trainer(model: t.model, loss: t.loss, optimizer: t.optimizer.config, schedule: t.schedule,
-                              train: noise, validation: nil, config: t.config)
+            features: 64, inputs: (0..<(rows * 64)).map { _ in Float(random.normal()) },
+            targets: .labels((0..<rows).map { _ in Int32(random.below(10)) }, classes: 10))
         var sink = 0
-        func run(_ n: Int) -> Double {
+        func run(_ trainer: Trainer, _ diagnosis: Diagnosis, _ n: Int) -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<n {
-                for case .step(let r) in trainer.advance() { sink &+= RecordJSON.step(r).utf8.count }
+                for event in trainer.advance() {
+                    guard stats else { continue }
+                    if case .step(let r) = event { sink &+= RecordJSON.step(r).utf8.count }
+                    sink &+= diagnosis.observe(event).count
+                }
             }
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(n)
         }
-        _ = run(warmup)
-        let n = steps ?? max(5, Int(300 / max(run(3), 0.01)))
-        var times = (0..<repeats).map { _ in run(n) }
+        func fresh() throws -> (Trainer, Diagnosis) {
+            let job = try Job(spec: JobSpec.parse(Data(spec.utf8)))
+            let t = job.trainer
+            let trainer = Trainer(model: t.model, loss: t.loss, optimizer: t.optimizer.config, schedule: t.schedule,
+                                  train: noise, validation: nil, config: t.config)
+            let diagnosis = Diagnosis(facts: job.facts)
+            _ = run(trainer, diagnosis, warmup)
+            return (trainer, diagnosis)
+        }
+        let calibration = try fresh()
+        let n = steps ?? max(5, Int(300 / max(run(calibration.0, calibration.1, 3), 0.01)))
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let (trainer, diagnosis) = try fresh()
+            times.append(run(trainer, diagnosis, n))
+        }
         times.sort()
         if sink == -1 { print(sink) }
         return (times[times.count / 2], n)

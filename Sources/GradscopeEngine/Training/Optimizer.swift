@@ -59,21 +59,11 @@ public final class Optimizer {
             var wsq = 0.0, usq = 0.0
             switch config {
             case .sgd(let momentum, let dampening, let nesterov, let weightDecay):
-                let wd = Float(weightDecay), mu = Float(momentum), damp = Float(1 - dampening), rate = Float(lr)
-                let firstStep = first[i] == nil
+                let firstStep = first[i] == nil  // PyTorch: the buffer starts as a copy of g, no dampening
                 let buf = momentum != 0 ? state(&first, i).data : nil
-                for k in 0..<n {
-                    var d = g[k]
-                    if wd != 0 { d += wd * theta[k] }
-                    if let buf {
-                        let b = firstStep ? d : mu * buf[k] + damp * d
-                        buf[k] = b
-                        d = nesterov ? d + mu * b : b
-                    }
-                    let old = theta[k], new = old - rate * d
-                    theta[k] = new
-                    if measure { Self.accumulate(old, new, &wsq, &usq) }
-                }
+                (wsq, usq) = Self.sgd(n, theta, g, buf, firstStep: firstStep,
+                                      lr: Float(lr), momentum: Float(momentum), damp: Float(1 - dampening),
+                                      nesterov: nesterov, weightDecay: Float(weightDecay), measure: measure)
             case .adam(let beta1, let beta2, let eps, let weightDecay, let amsgrad),
                  .adamw(let beta1, let beta2, let eps, let weightDecay, let amsgrad):
                 var decoupled = false
@@ -129,6 +119,54 @@ public final class Optimizer {
             if measure { measures[i] = UpdateMeasure(weightSquares: wsq, updateSquares: usq) }
         }
         return measures
+    }
+
+    /// SGD over one tensor, eight lanes at a time; the branches are loop
+    /// invariants. Returns ‖θ‖² and ‖Δθ‖² when `measure` is set.
+    private static func sgd(
+        _ n: Int, _ theta: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
+        _ buf: UnsafeMutablePointer<Float>?, firstStep: Bool, lr: Float, momentum mu: Float, damp: Float,
+        nesterov: Bool, weightDecay wd: Float, measure: Bool
+    ) -> (Double, Double) {
+        typealias V = SIMD8<Float>
+        var ws = SIMD8<Double>(), us = SIMD8<Double>()
+        let t = UnsafeMutableRawPointer(theta), gr = UnsafeRawPointer(g), b = buf.map { UnsafeMutableRawPointer($0) }
+        var k = 0
+        while k + 8 <= n {
+            let off = k * 4
+            let old = t.loadUnaligned(fromByteOffset: off, as: V.self)
+            var d = gr.loadUnaligned(fromByteOffset: off, as: V.self)
+            if wd != 0 { d += wd * old }
+            if let b {
+                let m = firstStep ? d : mu * b.loadUnaligned(fromByteOffset: off, as: V.self) + damp * d
+                b.storeBytes(of: m, toByteOffset: off, as: V.self)
+                d = nesterov ? d + mu * m : m
+            }
+            let new = old - lr * d
+            t.storeBytes(of: new, toByteOffset: off, as: V.self)
+            if measure {
+                let o = SIMD8<Double>(old), delta = SIMD8<Double>(new) - o
+                ws += o * o
+                us += delta * delta
+            }
+            k += 8
+        }
+        var wsq = ws.sum(), usq = us.sum()
+        while k < n {
+            var d = g[k]
+            let old = theta[k]
+            if wd != 0 { d += wd * old }
+            if let buf {
+                let m = firstStep ? d : mu * buf[k] + damp * d
+                buf[k] = m
+                d = nesterov ? d + mu * m : m
+            }
+            let new = old - lr * d
+            theta[k] = new
+            if measure { accumulate(old, new, &wsq, &usq) }
+            k += 1
+        }
+        return (wsq, usq)
     }
 
     @inline(__always)
