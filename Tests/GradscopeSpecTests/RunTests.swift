@@ -70,7 +70,7 @@ struct RunTests {
         #expect(signals.count == 13)
         #expect(signals.first { $0["kind"] as? String == "tanh" }?["saturated_fraction"] != nil)
         // lr after 0 updates with a 5-step warm-up starting at 1/3.
-        #expect(abs((first["lr"] as! Double) - 0.01 / 3) < 1e-12)
+        #expect(abs((first["lr"] as! Double) - 0.01 / 3) < 1e-9)  // written at float32 precision
         let epoch = objects.first { $0["type"] as? String == "epoch" }!
         #expect(epoch["val_loss"] is Double && epoch["val_accuracy"] is Double)
     }
