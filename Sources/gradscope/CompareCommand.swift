@@ -82,6 +82,6 @@ struct CompareCommand: ParsableCommand {
         return w.text
     }
 
-    static func number(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : "\(v)" }
+    static func number(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : v.isNaN ? "NaN" : "\(v)" }
     static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
 }
