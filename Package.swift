@@ -21,6 +21,13 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CMicroHTTPD", path: "Sources/CMicroHTTPD", pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]),
+
+        // HTTP over libmicrohttpd: requests, responses, routing, event streams.
+        // Knows nothing of training.
+        .target(name: "GradscopeHTTP", dependencies: ["CMicroHTTPD"]),
 
         // The training engine: tensors, layers, losses, optimizers, datasets,
         // statistics. No networking, no logging, no clocks.
@@ -36,11 +43,15 @@ let package = Package(
         // The JSON job spec, the wire form of records and reports, remedy experiments.
         .target(name: "GradscopeSpec", dependencies: ["GradscopeEngine", "GradscopeDiagnosis"]),
 
+        // Jobs, persistence, live streams and the API, on the HTTP layer.
+        .target(name: "GradscopeService",
+                dependencies: ["GradscopeHTTP", "GradscopeSpec", "GradscopeDiagnosis", "GradscopeEngine"]),
+
         // The thin command-line front end.
         .executableTarget(
             name: "gradscope",
             dependencies: [
-                "GradscopeEngine", "GradscopeDiagnosis", "GradscopeSpec",
+                "GradscopeEngine", "GradscopeDiagnosis", "GradscopeSpec", "GradscopeService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 # Build-time packages (headers and pkg-config files).
-packages=(pkg-config libopenblas-dev zlib1g-dev)
+packages=(pkg-config libopenblas-dev zlib1g-dev libmicrohttpd-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -13,6 +13,7 @@ import GradscopeEngine
 /// | sine    | samples (1000), noise (0.05) — regression                           |
 /// | digits  | — (1,797 UCI digits, 64 inputs in [0, 1], 10 classes)               |
 /// | csv     | path, target (both required)                                        |
+/// | dataset | id, target (both required): a CSV uploaded to the server            |
 ///
 /// Every source also takes `standardize` (false): scale inputs to mean 0 and
 /// std 1 using the training split's statistics.
@@ -20,10 +21,10 @@ struct DataSpec: Equatable, Sendable {
     var source: String
     var samples: Int?, classes: Int?, features: Int?
     var noise: Double?, factor: Double?, std: Double?
-    var path: String?, target: String?
+    var path: String?, target: String?, id: String?
     var standardize: Bool
 
-    static let sources = ["spirals", "moons", "circles", "blobs", "xor", "sine", "digits", "csv"]
+    static let sources = ["spirals", "moons", "circles", "blobs", "xor", "sine", "digits", "csv", "dataset"]
     static let maxSamples = 1_000_000
 
     static func read(_ r: inout ObjectReader) throws(SpecError) -> DataSpec {
@@ -37,9 +38,10 @@ struct DataSpec: Equatable, Sendable {
         case "circles": ["samples", "noise", "factor"]
         case "blobs": ["samples", "classes", "features", "std"]
         case "csv": ["path", "target"]
+        case "dataset": ["id", "target"]
         default: []
         }
-        let all = ["samples", "classes", "features", "noise", "factor", "std", "path", "target"]
+        let all = ["samples", "classes", "features", "noise", "factor", "std", "path", "target", "id"]
         for f in all where !takes.contains(f) && r.has(f) {
             throw SpecError(r.field(f), "does not apply to source \"\(source)\"" +
                 (takes.isEmpty ? "" : " (it takes \(takes.joined(separator: ", ")))"))
@@ -53,6 +55,7 @@ struct DataSpec: Equatable, Sendable {
         d.std = try r.number("std")
         d.path = try r.string("path")
         d.target = try r.string("target")
+        d.id = try r.string("id")
         try Check.range(d.samples, 4, maxSamples, r.field("samples"))
         try Check.range(d.classes, 2, 1000, r.field("classes"))
         try Check.range(d.features, 1, 10_000, r.field("features"))
@@ -63,13 +66,17 @@ struct DataSpec: Equatable, Sendable {
             if d.path == nil { throw SpecError(r.field("path"), "is required for source \"csv\"") }
             if d.target == nil { throw SpecError(r.field("target"), "is required for source \"csv\" (the target column's name)") }
         }
+        if source == "dataset" {
+            if d.id == nil { throw SpecError(r.field("id"), "is required for source \"dataset\" (an uploaded dataset's id)") }
+            if d.target == nil { throw SpecError(r.field("target"), "is required for source \"dataset\" (the target column's name)") }
+        }
         try r.finish("data", accepted: ["source", "standardize"] + takes)
         return d
     }
 
     /// Loads or generates the data. Relative CSV paths are resolved against
     /// `baseDirectory` (the spec file's folder).
-    func load(seed: UInt64, baseDirectory: String?) throws(SpecError) -> Dataset {
+    func load(seed: UInt64, baseDirectory: String?, datasets: (@Sendable (String) -> String?)? = nil) throws(SpecError) -> Dataset {
         var random = Random(seed: seed, stream: .data)
         let n = samples ?? 1000
         switch source {
@@ -82,6 +89,14 @@ struct DataSpec: Equatable, Sendable {
         case "sine": return SyntheticData.sine(samples: n, noise: noise ?? 0.05, random: &random)
         case "digits":
             do { return try DigitsData.load() } catch { throw SpecError("data.source", "could not load: \(error)") }
+        case "dataset":
+            guard let resolve = datasets else {
+                throw SpecError("data.source", "\"dataset\" names a dataset uploaded to gradscope serve; use \"csv\" here")
+            }
+            guard let file = resolve(id!) else { throw SpecError("data.id", "no uploaded dataset has id \"\(id!)\"") }
+            do { return try CSVData.load(path: file, target: target!) } catch {
+                throw SpecError("data.target", "\(error)")
+            }
         default:
             var file = path!
             if !file.hasPrefix("/"), let base = baseDirectory { file = base + "/" + file }

@@ -51,6 +51,13 @@ public struct JSONWriter {
     /// Appends already-encoded JSON as a field.
     public mutating func rawField(_ k: String, _ json: String) { key(k); text.append(json) }
 
+    /// A parsed JSON value as compact text (object keys sorted).
+    public static func encode(_ v: JSONValue) -> String {
+        var w = JSONWriter()
+        w.value(v)
+        return w.text
+    }
+
     /// Appends a parsed JSON value (object keys sorted, for stable output).
     public mutating func field(_ k: String, json: JSONValue) { key(k); value(json) }
     public mutating func element(json: JSONValue) { separate(); value(json) }

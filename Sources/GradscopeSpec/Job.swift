@@ -2,6 +2,17 @@ import Foundation
 import GradscopeDiagnosis
 import GradscopeEngine
 
+/// What one job may take, checked before anything large is allocated. The
+/// CLI uses the defaults; `gradscope serve` sets its own.
+public struct JobLimits: Sendable, Equatable {
+    public var maxParameters = 50_000_000
+    public var maxSteps = JobSpec.maxSteps
+    public var maxBatchSize = JobSpec.maxBatchSize
+    public var maxRows = 1_000_000
+    public init() {}
+    public static let standard = JobLimits()
+}
+
 /// A spec made runnable: data loaded and split, model built and initialised
 /// (or loaded from a checkpoint), trainer ready.
 public struct Job {
@@ -19,23 +30,40 @@ public struct Job {
     ///   - baseDirectory: where relative paths in the spec (`data.path`,
     ///     `init_from`) are resolved; the spec file's folder for the CLI.
     ///   - checkpoint: starting weights that override the spec's `init_from`.
-    public init(spec: JobSpec, baseDirectory: String? = nil, checkpoint: Checkpoint? = nil) throws(SpecError) {
+    ///   - limits: what the job may take.
+    ///   - datasets: finds an uploaded dataset's CSV file by id (the server's).
+    public init(spec: JobSpec, baseDirectory: String? = nil, checkpoint: Checkpoint? = nil,
+                limits: JobLimits = .standard, datasets: (@Sendable (String) -> String?)? = nil) throws(SpecError) {
         self.spec = spec
-        (trainer, loss) = try Self.build(spec, baseDirectory: baseDirectory, checkpoint: checkpoint)
+        (trainer, loss) = try Self.build(spec, baseDirectory: baseDirectory, checkpoint: checkpoint, limits: limits,
+                                         datasets: datasets)
     }
 
-    private static func build(_ spec: JobSpec, baseDirectory: String?, checkpoint: Checkpoint?)
-        throws(SpecError) -> (Trainer, Loss)
+    private static func build(_ spec: JobSpec, baseDirectory: String?, checkpoint: Checkpoint?, limits: JobLimits,
+                              datasets: (@Sendable (String) -> String?)?) throws(SpecError) -> (Trainer, Loss)
     {
-        let data = try spec.data.load(seed: spec.seed, baseDirectory: baseDirectory)
+        if spec.training.batchSize > limits.maxBatchSize {
+            throw SpecError("training.batch_size", "is \(spec.training.batchSize), more than the limit of \(limits.maxBatchSize)",
+                            isLimit: true)
+        }
+        if let steps = spec.training.steps, steps > limits.maxSteps {
+            throw SpecError("training.steps", "is \(steps), more than the limit of \(limits.maxSteps)", isLimit: true)
+        }
+        if let samples = spec.data.samples, samples > limits.maxRows {
+            throw SpecError("data.samples", "is \(samples), more than the limit of \(limits.maxRows)", isLimit: true)
+        }
+        let data = try spec.data.load(seed: spec.seed, baseDirectory: baseDirectory, datasets: datasets)
+        if data.count > limits.maxRows {
+            throw SpecError("data", "has \(data.count) rows, more than the limit of \(limits.maxRows)", isLimit: true)
+        }
         let loss = try Self.chooseLoss(spec.loss, for: data)
         let outputUnits = Self.outputUnits(loss, data)
 
         let layers = spec.isShorthand ? MLPSpec.settingOutput(spec.layers, units: outputUnits) : spec.layers
         let (parameters, width) = countParameters(layers, inputWidth: data.features)
-        if parameters > JobSpec.maxParameters {
+        if parameters > limits.maxParameters {
             throw SpecError(spec.isShorthand ? "mlp" : "layers",
-                            "has \(parameters) parameters, more than the limit of \(JobSpec.maxParameters)")
+                            "has \(parameters) parameters, more than the limit of \(limits.maxParameters)", isLimit: true)
         }
         if width != outputUnits {
             let classes = data.classes.map { " (\($0) classes)" } ?? ""
@@ -56,8 +84,9 @@ public struct Job {
             skipNonfinite: spec.skipNonfinite)
         let trainer = Trainer(model: model, loss: loss, optimizer: spec.optimizer.config, schedule: spec.schedule,
                               train: train, validation: validation, config: config)
-        if trainer.totalSteps > JobSpec.maxSteps {
-            throw SpecError("training.epochs", "makes \(trainer.totalSteps) steps, more than the limit of \(JobSpec.maxSteps)")
+        if trainer.totalSteps > limits.maxSteps {
+            throw SpecError("training.epochs", "makes \(trainer.totalSteps) steps, more than the limit of \(limits.maxSteps)",
+                            isLimit: true)
         }
         return (trainer, loss)
     }

@@ -22,23 +22,38 @@ public final class JobRun {
     public var isFinished: Bool { trainer.isFinished }
     public var startLine: String { RecordJSON.start(job) }
 
+    /// One record as it goes out: its type, the step it belongs to, its JSON.
+    public struct Line: Sendable {
+        public var type: String
+        public var step: Int?
+        public var json: String
+
+        public init(type: String, step: Int?, json: String) {
+            self.type = type
+            self.step = step
+            self.json = json
+        }
+    }
+
     /// One optimizer update; returns its lines: step (on recorded steps),
     /// alerts as they fire, epoch.
-    public func advance() -> [String] {
-        var lines: [String] = []
+    public func advance() -> [String] { advanceLines().map(\.json) }
+
+    public func advanceLines() -> [Line] {
+        var lines: [Line] = []
         for event in trainer.advance() {
             switch event {
             case .step(let r):
                 history.append(r)
-                lines.append(RecordJSON.step(r))
-            case .epoch(let e): lines.append(RecordJSON.epoch(e))
+                lines.append(Line(type: "step", step: r.step, json: RecordJSON.step(r)))
+            case .epoch(let e): lines.append(Line(type: "epoch", step: e.step, json: RecordJSON.epoch(e)))
             case .pulse, .nonfinite: break
             }
             for alert in diagnosis.observe(event) {
                 if firstAlertStep == nil { firstAlertStep = alert.step }
                 alerts.append(alert)
                 history.markAlert(at: alert.step)
-                lines.append(RecordJSON.alert(alert))
+                lines.append(Line(type: "alert", step: alert.step, json: RecordJSON.alert(alert)))
             }
         }
         return lines
@@ -52,7 +67,10 @@ public final class JobRun {
     public func report() -> Report { diagnosis.report() }
 
     /// The summary and report lines.
-    public func finishLines() -> [String] {
-        [RecordJSON.summary(job), RecordJSON.report(report(), job: job)]
+    public func finishLines() -> [String] { finish().map(\.json) }
+
+    public func finish() -> [Line] {
+        [Line(type: "summary", step: trainer.stepsDone, json: RecordJSON.summary(job)),
+         Line(type: "report", step: trainer.stepsDone, json: RecordJSON.report(report(), job: job))]
     }
 }

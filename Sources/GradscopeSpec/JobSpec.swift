@@ -136,7 +136,7 @@ public struct JobSpec: Decodable, Sendable {
 
     /// JSONDecoder does not say where the syntax broke; JSONSerialization
     /// does ("Invalid value around character 8."). Only used on the error path.
-    static func jsonSyntaxProblem(_ data: Data) -> String? {
+    public static func jsonSyntaxProblem(_ data: Data) -> String? {
         do { _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
             return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
         }

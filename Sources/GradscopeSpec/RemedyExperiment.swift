@@ -33,9 +33,14 @@ public enum RemedyExperiment {
     }
 
     public static func run(
-        spec json: JSONValue, baseDirectory: String?, selection: Selection, progress: (Trial) -> Void = { _ in }
+        spec json: JSONValue, baseDirectory: String?, selection: Selection, limits: JobLimits = .standard,
+        datasets: (@Sendable (String) -> String?)? = nil, progress: (Trial) -> Void = { _ in }
     ) throws(SpecError) -> [Trial] {
-        let original = try trial(json, name: "original", change: nil, baseDirectory: baseDirectory, baseline: nil)
+        func trial(_ json: JSONValue, name: String, change: JSONValue?, baseline: Double?) throws(SpecError) -> (trial: Trial, job: Job) {
+            try Self.trial(json, name: name, change: change, baseDirectory: baseDirectory, baseline: baseline,
+                           limits: limits, datasets: datasets)
+        }
+        let original = try trial(json, name: "original", change: nil, baseline: nil)
         progress(original.trial)
         var trials = [original.trial]
         let ranked = original.trial.report.remedies.map(\.kind)
@@ -56,7 +61,7 @@ public enum RemedyExperiment {
             }
             guard !changes.isEmpty else { continue }
             let t = try trial(variant, name: kinds.map(\.rawValue).joined(separator: "+"),
-                              change: changes.count == 1 ? changes[0] : .array(changes), baseDirectory: baseDirectory,
+                              change: changes.count == 1 ? changes[0] : .array(changes),
                               baseline: original.trial.finalLoss).trial
             progress(t)
             trials.append(t)
@@ -66,8 +71,10 @@ public enum RemedyExperiment {
     }
 
     private static func trial(_ json: JSONValue, name: String, change: JSONValue?, baseDirectory: String?,
-                              baseline: Double?) throws(SpecError) -> (trial: Trial, job: Job) {
-        let job = try Job(spec: JobSpec(json: json), baseDirectory: baseDirectory)
+                              baseline: Double?, limits: JobLimits, datasets: (@Sendable (String) -> String?)?)
+        throws(SpecError) -> (trial: Trial, job: Job)
+    {
+        let job = try Job(spec: JobSpec(json: json), baseDirectory: baseDirectory, limits: limits, datasets: datasets)
         let run = JobRun(job: job)
         run.runToEnd()
         let report = run.report()
@@ -83,5 +90,25 @@ public enum RemedyExperiment {
             accuracy: t.lastEpoch?.validationAccuracy ?? t.lastEpoch?.trainAccuracy,
             maxGradNorm: t.maxGradNorm, firstAlertStep: run.firstAlertStep, works: works)
         return (trial, job)
+    }
+
+    /// `{"type":"trial", "name", "change", "verdict", "first_step", "first_layer", "final_loss", "accuracy",
+    /// "max_grad_norm", "first_alert_step", "works"}`.
+    public static func json(_ t: Trial) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "trial")
+        w.field("name", t.name)
+        if let change = t.change { w.field("change", json: change) }
+        w.field("verdict", t.verdict.rawValue)
+        w.field("first_step", t.report.firstStep.map(Double.init))
+        w.field("first_layer", t.report.firstLayer)
+        w.field("final_loss", t.finalLoss)
+        w.field("accuracy", t.accuracy)
+        w.field("max_grad_norm", t.maxGradNorm)
+        w.field("first_alert_step", t.firstAlertStep.map(Double.init))
+        if let works = t.works { w.field("works", works) }
+        w.endObject()
+        return w.text
     }
 }

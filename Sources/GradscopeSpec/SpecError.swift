@@ -5,10 +5,13 @@
 public struct SpecError: Error, Equatable, Sendable, CustomStringConvertible {
     public var field: String
     public var message: String
+    /// The spec is valid but exceeds a limit of the server or the CLI.
+    public var isLimit: Bool
 
-    public init(_ field: String, _ message: String) {
+    public init(_ field: String, _ message: String, isLimit: Bool = false) {
         self.field = field
         self.message = message
+        self.isLimit = isLimit
     }
 
     public var description: String { field.isEmpty ? message : "\(field) \(message)" }

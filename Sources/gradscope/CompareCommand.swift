@@ -31,10 +31,10 @@ struct CompareCommand: ParsableCommand {
             let selection = try parseSelection()
             let base = URL(fileURLWithPath: spec).deletingLastPathComponent().path
             if !json { print(Self.header) }
-            _ = try RemedyExperiment.run(spec: document, baseDirectory: base, selection: selection) { trial in
-                print(json ? Self.line(trial) : Self.row(trial))
+            _ = try RemedyExperiment.run(spec: document, baseDirectory: base, selection: selection, progress: { trial in
+                print(json ? RemedyExperiment.json(trial) : Self.row(trial))
                 fflush(nil)
-            }
+            })
         } catch let error as SpecError {
             fail("\(spec): \(error)")
         } catch let error as CLIError {
@@ -62,24 +62,6 @@ struct CompareCommand: ParsableCommand {
             + pad(t.accuracy.map { String(format: "%.1f%%", $0 * 100) } ?? "–", 10)
             + pad(number(t.maxGradNorm), 12) + pad(t.firstAlertStep.map(String.init) ?? "–", 10)
             + (t.works.map { $0 ? "yes" : "no" } ?? "")
-    }
-
-    static func line(_ t: RemedyExperiment.Trial) -> String {
-        var w = JSONWriter()
-        w.beginObject()
-        w.field("type", "trial")
-        w.field("name", t.name)
-        if let change = t.change { w.field("change", json: change) }
-        w.field("verdict", t.verdict.rawValue)
-        w.field("first_step", t.report.firstStep.map(Double.init))
-        w.field("first_layer", t.report.firstLayer)
-        w.field("final_loss", t.finalLoss)
-        w.field("accuracy", t.accuracy)
-        w.field("max_grad_norm", t.maxGradNorm)
-        w.field("first_alert_step", t.firstAlertStep.map(Double.init))
-        if let works = t.works { w.field("works", works) }
-        w.endObject()
-        return w.text
     }
 
     static func number(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : v.isNaN ? "NaN" : "\(v)" }

@@ -1,0 +1,40 @@
+#ifndef GRADSCOPE_CMICROHTTPD_SHIM_H
+#define GRADSCOPE_CMICROHTTPD_SHIM_H
+// microhttpd.h needs these first (LIBMICROHTTPD.md).
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <microhttpd.h>
+
+// MHD_start_daemon is variadic and some options take function pointers:
+// Swift can call neither directly, so the options are built here.
+static inline struct MHD_Daemon *gradscope_mhd_start(
+    unsigned int flags, const struct sockaddr_in *address,
+    MHD_AccessHandlerCallback handler, void *handler_context,
+    MHD_RequestCompletedCallback completed, void *completed_context,
+    unsigned int connection_limit, unsigned int timeout_seconds, unsigned int thread_pool_size)
+{
+    struct MHD_OptionItem options[] = {
+        { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) completed, completed_context },
+        { MHD_OPTION_SOCK_ADDR, 0, (void *) address },
+        { MHD_OPTION_CONNECTION_LIMIT, (intptr_t) connection_limit, NULL },
+        { MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t) timeout_seconds, NULL },
+        { thread_pool_size > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t) thread_pool_size, NULL },
+        { MHD_OPTION_END, 0, NULL },
+    };
+    return MHD_start_daemon(flags, ntohs(address->sin_port), NULL, NULL, handler, handler_context,
+                            MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+}
+
+static inline uint64_t gradscope_mhd_size_unknown(void) { return MHD_SIZE_UNKNOWN; }
+static inline ssize_t gradscope_mhd_end_of_stream(void) { return MHD_CONTENT_READER_END_OF_STREAM; }
+
+// The port the daemon listens on (for port 0: the one the system chose).
+static inline uint16_t gradscope_mhd_port(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info ? info->port : 0;
+}
+#endif

@@ -1,0 +1,124 @@
+import Foundation
+import Synchronization
+
+/// An open streaming response that other threads write to. The HTTP server
+/// pulls bytes from it; when none are pending it parks the connection
+/// (libmicrohttpd's suspend) and `send` wakes it, so an idle stream costs no
+/// CPU. A stream is finished by `close()`, or by the client going away, which
+/// the server notices on a failed write (heartbeats make sure one happens).
+public final class EventStream: Sendable {
+    struct State {
+        var pending = Data()
+        var closed = false
+        /// The server parked the connection waiting for bytes.
+        var parked = false
+        /// Called (once) when the server has released the stream.
+        var onFinish: (@Sendable () -> Void)?
+        var finished = false
+        /// Set by the server: park and wake the connection (libmicrohttpd's
+        /// suspend and resume). Both are called with the lock held, so a
+        /// send can never fall between "nothing pending" and "parked".
+        var suspend: (@Sendable () -> Void)?
+        var resume: (@Sendable () -> Void)?
+    }
+
+    /// Streams that fall further behind than this are closed: a slow client
+    /// must not make the server hold unbounded memory.
+    public let maxPending: Int
+    let state = Mutex(State())
+
+    public init(maxPending: Int = 1 << 20) { self.maxPending = maxPending }
+
+    /// Queues bytes for the client. Returns false when the stream is closed
+    /// (or was just closed for falling too far behind).
+    @discardableResult
+    public func send(_ bytes: Data) -> Bool {
+        state.withLock { s in
+            guard !s.closed else { return false }
+            if s.pending.count + bytes.count > maxPending {
+                s.closed = true
+                s.pending.removeAll()
+            } else {
+                s.pending.append(bytes)
+            }
+            Self.wake(&s)
+            return !s.closed
+        }
+    }
+
+    private static func wake(_ s: inout State) {
+        guard s.parked else { return }
+        s.parked = false
+        s.resume?()
+    }
+
+    public func send(_ text: String) { send(Data(text.utf8)) }
+
+    /// Ends the stream once its pending bytes are written.
+    public func close() {
+        state.withLock { s in
+            s.closed = true
+            Self.wake(&s)
+        }
+    }
+
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// Registers what to do when the server lets go of the stream (the
+    /// client left, or the stream ended).
+    public func onFinish(_ action: @escaping @Sendable () -> Void) {
+        let runNow: Bool = state.withLock { s in
+            if s.finished { return true }
+            s.onFinish = action
+            return false
+        }
+        if runNow { action() }
+    }
+
+    /// Attaches the server's suspend and resume for this connection.
+    func attach(suspend: @escaping @Sendable () -> Void, resume: @escaping @Sendable () -> Void) {
+        state.withLock { s in
+            s.suspend = suspend
+            s.resume = resume
+        }
+    }
+
+    /// Called by the server when the connection is gone.
+    func finished() {
+        let action: (@Sendable () -> Void)? = state.withLock { s in
+            s.closed = true
+            s.finished = true
+            s.suspend = nil
+            s.resume = nil
+            defer { s.onFinish = nil }
+            return s.onFinish
+        }
+        action?()
+    }
+
+    /// Whether the connection is parked (for an orderly shutdown).
+    var isParked: Bool { state.withLock { $0.parked } }
+
+    enum Read {
+        case bytes(Int)
+        case park
+        case end
+    }
+
+    /// Copies up to `capacity` pending bytes into `buffer`; or parks the
+    /// connection (under the lock `send` takes); or says the stream ended.
+    func read(into buffer: UnsafeMutableRawPointer, capacity: Int) -> Read {
+        state.withLock { s in
+            if !s.pending.isEmpty {
+                let n = min(capacity, s.pending.count)
+                s.pending.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: n) }
+                s.pending.removeFirst(n)
+                return .bytes(n)
+            }
+            if s.closed { return .end }
+            s.parked = true
+            s.suspend?()
+            return .park
+        }
+    }
+}

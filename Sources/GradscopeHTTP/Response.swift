@@ -1,0 +1,72 @@
+import Foundation
+
+/// What a handler answers: a complete body, or a stream that stays open and
+/// is written to from other threads (Server-Sent Events).
+public struct Response: Sendable {
+    public enum Body: Sendable {
+        case data(Data)
+        case stream(EventStream)
+    }
+
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: Body
+
+    public init(status: Int, headers: [(String, String)] = [], body: Body = .data(Data())) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func json(_ text: String, status: Int = 200, headers: [(String, String)] = []) -> Response {
+        Response(status: status, headers: [("Content-Type", "application/json; charset=utf-8")] + headers,
+                 body: .data(Data(text.utf8)))
+    }
+
+    public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8") -> Response {
+        Response(status: status, headers: [("Content-Type", contentType)], body: .data(Data(text.utf8)))
+    }
+
+    public static func empty(_ status: Int) -> Response { Response(status: status) }
+
+    /// A Server-Sent Events response around `stream`.
+    public static func eventStream(_ stream: EventStream) -> Response {
+        Response(status: 200, headers: [
+            ("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"), ("X-Accel-Buffering", "no"),
+        ], body: .stream(stream))
+    }
+}
+
+/// An error with an HTTP status and the API's one error shape:
+/// `{"error": {"code", "message", "field"}}`.
+public struct HTTPError: Error, Sendable {
+    public var status: Int
+    public var code: String
+    public var message: String
+    public var field: String?
+    public var headers: [(String, String)]
+
+    public init(_ status: Int, _ code: String, _ message: String, field: String? = nil, headers: [(String, String)] = []) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = headers
+    }
+
+    public var response: Response {
+        var body = #"{"error":{"code":"# + Self.quote(code) + #","message":"# + Self.quote(message) + #","field":"#
+        body += field.map(Self.quote) ?? "null"
+        body += "}}"
+        return .json(body, status: status, headers: headers)
+    }
+
+    static func quote(_ s: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        let data = (try? encoder.encode(s)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public static func notFound(_ what: String = "no such resource") -> HTTPError { HTTPError(404, "not_found", what) }
+}

@@ -1,0 +1,64 @@
+/// Maps method and path to a handler. Patterns are literal segments and
+/// `{name}` parameters: `/api/jobs/{id}/events`.
+public struct Router: Sendable {
+    public typealias Handler = @Sendable (Request) throws -> Response
+
+    private struct Route: Sendable {
+        var method: String
+        var segments: [Substring]
+        var handler: Handler
+    }
+
+    private var routes: [Route] = []
+    /// Answers what no route matches (static files), or nil for 404.
+    public var fallback: (@Sendable (Request) throws -> Response?)?
+
+    public init() {}
+
+    public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+        routes.append(Route(method: method, segments: pattern.split(separator: "/"), handler: handler))
+    }
+
+    /// The response for `request`: the handler's, a 405 when the path exists
+    /// for other methods, or a 404. Thrown `HTTPError`s become their JSON
+    /// responses; anything else a 500 that reveals nothing.
+    public func respond(to request: Request) -> Response {
+        do {
+            let parts = request.path.split(separator: "/")
+            var allowed: [String] = []
+            for route in routes {
+                guard let params = Self.match(route.segments, parts) else { continue }
+                guard route.method == request.method || (route.method == "GET" && request.method == "HEAD") else {
+                    allowed.append(route.method)
+                    continue
+                }
+                var r = request
+                r.parameters = params
+                return try route.handler(r)
+            }
+            if !allowed.isEmpty {
+                return HTTPError(405, "method_not_allowed", "\(request.method) is not allowed on \(request.path)",
+                                 headers: [("Allow", allowed.joined(separator: ", "))]).response
+            }
+            if let fallback, let response = try fallback(request) { return response }
+            return HTTPError.notFound("no such resource: \(request.path)").response
+        } catch let error as HTTPError {
+            return error.response
+        } catch {
+            return HTTPError(500, "internal", "internal error").response
+        }
+    }
+
+    private static func match(_ pattern: [Substring], _ parts: [Substring]) -> [String: String]? {
+        guard pattern.count == parts.count else { return nil }
+        var params: [String: String] = [:]
+        for (p, part) in zip(pattern, parts) {
+            if p.hasPrefix("{") && p.hasSuffix("}") {
+                params[String(p.dropFirst().dropLast())] = String(part)
+            } else if p != part {
+                return nil
+            }
+        }
+        return params
+    }
+}

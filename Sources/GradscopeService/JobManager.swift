@@ -1,0 +1,416 @@
+import Foundation
+import GradscopeDiagnosis
+import GradscopeEngine
+import GradscopeHTTP
+import GradscopeSpec
+import Synchronization
+
+/// Owns jobs and their lifecycle: admission, the queue, running on Dispatch
+/// queues, cancellation, persistence and the live streams.
+public final class JobManager: Sendable {
+    public struct Configuration: Sendable {
+        /// Jobs running at once; the rest wait in the queue.
+        public var maxJobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        public var maxQueue = 64
+        public var limits = JobLimits()
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    let store: JobStore
+
+    struct State {
+        var metas: [String: JobMeta] = [:]
+        /// Newest first.
+        var order: [String] = []
+        var pending: [String] = []
+        var running: Set<String> = []
+        var cancelling: Set<String> = []
+        var channels: [String: JobChannel] = [:]
+        var nextNumber = 1
+        var stepsDone = 0
+    }
+
+    let state = Mutex(State())
+    /// One place creates the queues jobs run on.
+    private let workers = DispatchQueue(label: "gradscope.jobs", qos: .userInitiated, attributes: .concurrent)
+
+    public init(store: JobStore, configuration: Configuration) {
+        self.store = store
+        self.configuration = configuration
+        // OpenBLAS's thread count is process-wide: share the cores among the jobs.
+        MatrixLibrary.setThreads(max(1, ProcessInfo.processInfo.activeProcessorCount / configuration.maxJobs))
+        let loaded = store.loadAll()
+        state.withLock { s in
+            for var meta in loaded {
+                if !meta.status.isFinished {
+                    // The server stopped while this job was queued or running.
+                    meta.status = .interrupted
+                    meta.finishedAt = meta.finishedAt ?? Date()
+                    try? store.save(meta)
+                }
+                s.metas[meta.id] = meta
+            }
+            s.order = s.metas.values.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.map(\.id)
+            s.nextNumber = (s.metas.keys.compactMap { Int($0.dropFirst(2)) }.max() ?? 0) + 1
+        }
+    }
+
+    // MARK: Admission
+
+    public enum SubmitError: Error {
+        case invalid(SpecError)
+        case queueFull
+    }
+
+    /// Validates `spec` by building the job (so every error is found now,
+    /// with its field), stores it and queues it.
+    public func submit(json: JSONValue, checkpoint: Checkpoint?) throws(SubmitError) -> JobMeta {
+        let spec: JobSpec
+        let job: Job
+        do {
+            spec = try JobSpec(json: json)
+            job = try Job(spec: spec, checkpoint: checkpoint, limits: configuration.limits, datasets: datasetPath)
+        } catch {
+            throw .invalid(error)
+        }
+        let totalSteps = job.trainer.totalSteps
+        let specData = Data(JSONWriter.encode(json).utf8)
+        let meta: JobMeta? = state.withLock { s in
+            guard s.pending.count < configuration.maxQueue else { return nil }
+            let id = String(format: "j-%06d", s.nextNumber)
+            s.nextNumber += 1
+            let meta = JobMeta(id: id, name: spec.name, status: .queued, createdAt: Date(), step: 0, totalSteps: totalSteps)
+            s.metas[id] = meta
+            s.order.insert(id, at: 0)
+            s.pending.append(id)
+            s.channels[id] = JobChannel()
+            return meta
+        }
+        guard let meta else { throw .queueFull }
+        do {
+            try store.create(meta, spec: specData)
+            if let checkpoint {
+                try Data(checkpoint.encoded().utf8).write(to: store.jobDirectory(meta.id).appendingPathComponent("init.json"))
+            }
+        } catch {
+            fail(meta.id, "cannot store the job: \(error)")
+        }
+        schedule()
+        return meta
+    }
+
+    /// Starts queued jobs while there are free slots.
+    private func schedule() {
+        let starting: [String] = state.withLock { s in
+            var ids: [String] = []
+            while s.running.count < configuration.maxJobs, !s.pending.isEmpty {
+                let id = s.pending.removeFirst()
+                s.running.insert(id)
+                ids.append(id)
+            }
+            return ids
+        }
+        for id in starting { workers.async { self.run(id) } }
+    }
+
+    // MARK: Running
+
+    private func run(_ id: String) {
+        defer {
+            state.withLock { _ = $0.running.remove(id) }
+            schedule()
+        }
+        guard let channel = state.withLock({ $0.channels[id] }), let specData = store.spec(id) else { return }
+        if state.withLock({ $0.cancelling.contains(id) }) {
+            finish(id, status: .cancelled, channel: channel)
+            return
+        }
+        let job: Job
+        do {
+            let json = try JSONDecoder().decode(JSONValue.self, from: specData)
+            let start = try? Checkpoint.read(path: store.jobDirectory(id).appendingPathComponent("init.json").path)
+            job = try Job(spec: JobSpec(json: json), checkpoint: start, limits: configuration.limits, datasets: datasetPath)
+        } catch {
+            fail(id, "\(error)")
+            return
+        }
+        update(id) { $0.status = .running; $0.startedAt = Date() }
+        channel.publish([.status("running")])
+        let run = JobRun(job: job)
+        do {
+            try channel.open(store.appender(id))
+            try channel.append([JobRun.Line(type: "start", step: nil, json: run.startLine)])
+            var lastSave = Date()
+            while !run.isFinished {
+                if state.withLock({ $0.cancelling.contains(id) }) { break }
+                let lines = run.advanceLines()
+                if !lines.isEmpty { try channel.append(lines) }
+                let step = run.trainer.stepsDone
+                state.withLock { s in
+                    s.metas[id]?.step = step
+                    s.stepsDone += 1
+                }
+                if Date().timeIntervalSince(lastSave) > 2 {
+                    if let meta = state.withLock({ $0.metas[id] }) { try? store.save(meta) }
+                    lastSave = Date()
+                }
+            }
+            let cancelled = !run.isFinished
+            let final = run.finish()
+            try channel.append(final)
+            try Data(Checkpoint(model: job.model, step: run.trainer.stepsDone).encoded().utf8)
+                .write(to: store.checkpointURL(id), options: .atomic)
+            let verdict = run.report().verdict.rawValue
+            update(id) { $0.verdict = verdict }
+            finish(id, status: cancelled ? .cancelled : .completed, channel: channel)
+        } catch {
+            fail(id, "\(error)")
+        }
+    }
+
+    private func finish(_ id: String, status: JobMeta.Status, channel: JobChannel) {
+        update(id) { meta in
+            meta.status = status
+            meta.finishedAt = Date()
+        }
+        channel.finish(status: status.rawValue)
+        state.withLock { s in
+            s.channels[id] = nil
+            s.cancelling.remove(id)
+        }
+    }
+
+    private func fail(_ id: String, _ message: String) {
+        update(id) { $0.error = message }
+        let channel = state.withLock { $0.channels[id] } ?? JobChannel()
+        finish(id, status: .failed, channel: channel)
+    }
+
+    private func update(_ id: String, _ change: (inout JobMeta) -> Void) {
+        guard let meta: JobMeta = state.withLock({ s in
+            guard var m = s.metas[id] else { return nil }
+            change(&m)
+            s.metas[id] = m
+            return m
+        }) else { return }
+        try? store.save(meta)
+    }
+
+    // MARK: Queries and commands
+
+    public func meta(_ id: String) -> JobMeta? { state.withLock { $0.metas[id] } }
+
+    public func list(status: JobMeta.Status?, limit: Int, offset: Int) -> (jobs: [JobMeta], total: Int) {
+        state.withLock { s in
+            let all = s.order.compactMap { s.metas[$0] }.filter { status == nil || $0.status == status }
+            return (Array(all.dropFirst(offset).prefix(limit)), all.count)
+        }
+    }
+
+    public enum CommandError: Error { case notFound, finished }
+
+    /// A queued job is cancelled at once; a running one within one step.
+    public func cancel(_ id: String) throws(CommandError) -> JobMeta {
+        let result: (JobMeta?, Bool, JobChannel?) = state.withLock { s in
+            guard let meta = s.metas[id] else { return (nil, false, nil) }
+            guard !meta.status.isFinished else { return (meta, true, nil) }
+            s.cancelling.insert(id)
+            if let i = s.pending.firstIndex(of: id) {
+                s.pending.remove(at: i)
+                return (meta, false, s.channels[id])
+            }
+            return (meta, false, nil)
+        }
+        guard result.0 != nil else { throw .notFound }
+        if result.1 { throw .finished }
+        if let channel = result.2 { finish(id, status: .cancelled, channel: channel) }
+        return self.meta(id)!
+    }
+
+    public func delete(_ id: String) throws(CommandError) {
+        guard meta(id) != nil else { throw .notFound }
+        _ = try? cancel(id)
+        // Wait (bounded) for a running job to stop before removing its files.
+        for _ in 0..<500 where state.withLock({ $0.running.contains(id) }) { usleep(2_000) }
+        state.withLock { s in
+            s.metas[id] = nil
+            s.order.removeAll { $0 == id }
+            s.channels[id] = nil
+        }
+        store.delete(id)
+    }
+
+    public var counts: [JobMeta.Status: Int] {
+        state.withLock { s in
+            var c: [JobMeta.Status: Int] = [:]
+            for m in s.metas.values { c[m.status, default: 0] += 1 }
+            return c
+        }
+    }
+
+    public var stepsDone: Int { state.withLock { $0.stepsDone } }
+
+    /// The stored records of a job (complete lines).
+    public func records(_ id: String) -> [Substring] { store.records(id) }
+
+    /// The report record, once the job has one.
+    public func report(_ id: String) -> Substring? {
+        records(id).last { RecordLine($0).type == "report" }
+    }
+
+    public func summary(_ id: String) -> Substring? {
+        records(id).last { RecordLine($0).type == "summary" }
+    }
+
+    public func checkpoint(_ id: String) -> Data? { try? Data(contentsOf: store.checkpointURL(id)) }
+
+    public func spec(_ id: String) -> Data? { store.spec(id) }
+
+    /// Streams a job's records to `stream`: everything after step `from`
+    /// (the start record always), then live records until the job ends.
+    public func subscribe(_ id: String, from: Int, stream: EventStream) {
+        let channel = state.withLock { $0.channels[id] }
+        let replay = { [store] in
+            store.records(id).map(RecordLine.init).filter { line in
+                line.type == "start" || (line.step.map { $0 > from } ?? true)
+            }
+        }
+        if let channel {
+            channel.subscribe(stream, replay: replay)
+        } else {
+            for line in replay() { stream.send(JobChannel.event(type: line.type, step: line.step, json: line.json)) }
+            let status = meta(id)?.status.rawValue ?? "unknown"
+            stream.send(JobChannel.event(type: "status", step: nil, json: #"{"status":""# + status + #""}"#))
+            stream.close()
+        }
+    }
+
+    /// Sends a heartbeat comment to every live stream (so dead clients are noticed).
+    public func heartbeat() {
+        for channel in state.withLock({ Array($0.channels.values) }) { channel.ping() }
+    }
+
+    /// Marks running jobs for cancellation and waits (bounded) for them to stop,
+    /// so that a restart finds them `cancelled`, not half-written.
+    public func shutdown(grace: Double = 3) {
+        state.withLock { s in
+            s.cancelling.formUnion(s.running)
+            s.cancelling.formUnion(s.pending)
+            s.pending.removeAll()
+        }
+        let deadline = Date().addingTimeInterval(grace)
+        while Date() < deadline && !state.withLock({ $0.running.isEmpty }) { usleep(10_000) }
+    }
+
+    // MARK: Datasets
+
+    /// Stores an uploaded CSV and its description; returns its id.
+    func storeDataset(csv: Data, name: String, rows: Int, columns: [String]) throws -> String {
+        let id = "d-" + UUID().uuidString.prefix(8).lowercased()
+        try csv.write(to: store.datasetURL(id), options: .atomic)
+        let meta = JSONWriter.encode(.object([
+            "id": .string(id), "name": .string(name), "rows": .number(Double(rows)), "columns": .array(columns.map { .string($0) }),
+        ]))
+        try Data(meta.utf8).write(to: store.datasetURL(id).deletingPathExtension().appendingPathExtension("json"), options: .atomic)
+        return id
+    }
+
+    /// The descriptions of every uploaded dataset, as JSON objects.
+    func datasetDescriptions() -> [String] {
+        let dir = store.root.appendingPathComponent("datasets")
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        return files.compactMap { try? String(contentsOf: dir.appendingPathComponent($0), encoding: .utf8) }
+    }
+
+    func datasetPath(_ id: String) -> String? {
+        guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return nil }
+        let path = store.datasetURL(id).path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+}
+
+/// One running job's output: the record file and the streams that follow
+/// it. Appending and subscribing take the same lock, so a new subscriber's
+/// replay and the live records meet without a gap or a duplicate.
+final class JobChannel: Sendable {
+    struct State {
+        var file: FileHandle?
+        var subscribers: [EventStream] = []
+        var finished = false
+        var finalStatus = ""
+    }
+
+    enum Message {
+        case status(String)
+    }
+
+    private let state = Mutex(State())
+
+    func open(_ file: FileHandle) { state.withLock { $0.file = file } }
+
+    /// Writes `lines` to the record file (one write) and sends them to every
+    /// subscriber, each event encoded once.
+    func append(_ lines: [JobRun.Line]) throws {
+        try state.withLock { s in
+            var text = ""
+            for line in lines { text += line.json + "\n" }
+            try s.file?.write(contentsOf: Data(text.utf8))
+            var events = Data()
+            for line in lines { events.append(Self.event(type: line.type, step: line.step, json: Substring(line.json))) }
+            s.subscribers.removeAll { !$0.send(events) }
+        }
+    }
+
+    func publish(_ messages: [Message]) {
+        state.withLock { s in
+            for case .status(let status) in messages {
+                let event = Self.event(type: "status", step: nil, json: #"{"status":""# + status + #""}"#)
+                s.subscribers.removeAll { !$0.send(event) }
+            }
+        }
+    }
+
+    func subscribe(_ stream: EventStream, replay: () -> [RecordLine]) {
+        state.withLock { s in
+            for line in replay() { stream.send(Self.event(type: line.type, step: line.step, json: line.json)) }
+            if s.finished {
+                stream.send(Self.event(type: "status", step: nil, json: #"{"status":""# + s.finalStatus + #""}"#))
+                stream.close()
+            } else {
+                s.subscribers.append(stream)
+            }
+        }
+    }
+
+    func finish(status: String) {
+        state.withLock { s in
+            try? s.file?.close()
+            s.file = nil
+            s.finished = true
+            s.finalStatus = status
+            let event = Self.event(type: "status", step: nil, json: #"{"status":""# + status + #""}"#)
+            for stream in s.subscribers {
+                stream.send(event)
+                stream.close()
+            }
+            s.subscribers.removeAll()
+        }
+    }
+
+    func ping() {
+        state.withLock { s in s.subscribers.removeAll { !$0.send(Data(": ping\n\n".utf8)) } }
+    }
+
+    /// One Server-Sent Event: the send time as a comment, the step as `id`
+    /// (step records only), the record type as `event`.
+    static func event(type: String, step: Int?, json: Substring) -> Data {
+        let now = UInt64(Date().timeIntervalSince1970 * 1000)
+        var text = ": t=\(now)\n"
+        if type == "step", let step { text += "id: \(step)\n" }
+        text += "event: \(type)\ndata: "
+        text += json
+        text += "\n\n"
+        return Data(text.utf8)
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import GradscopeSpec
+
+/// A job's lifecycle as stored in `meta.json`.
+public struct JobMeta: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable, CaseIterable {
+        case queued, running, completed, failed, cancelled, interrupted
+        public var isFinished: Bool { ![.queued, .running].contains(self) }
+    }
+
+    public var id: String
+    public var name: String?
+    public var status: Status
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var step: Int
+    public var totalSteps: Int
+    public var verdict: String?
+    public var error: String?
+}
+
+/// Everything the service keeps on disk, under one data directory:
+///
+///     jobs/<id>/spec.json        the spec as submitted
+///     jobs/<id>/meta.json        status and progress (replaced atomically)
+///     jobs/<id>/records.ndjson   every record, appended as produced
+///     jobs/<id>/checkpoint.json  the final weights
+///     datasets/<id>.csv, datasets/<id>.json   uploads and their description
+///
+/// Records are written with one `write` per step's lines, so a `kill -9`
+/// loses nothing already written; a torn last line is skipped on reading.
+public struct JobStore: Sendable {
+    public let root: URL
+
+    public init(root: URL) throws {
+        self.root = root
+        for dir in ["jobs", "datasets"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(dir), withIntermediateDirectories: true)
+        }
+    }
+
+    func jobDirectory(_ id: String) -> URL { root.appendingPathComponent("jobs/\(id)") }
+    func recordsURL(_ id: String) -> URL { jobDirectory(id).appendingPathComponent("records.ndjson") }
+    func checkpointURL(_ id: String) -> URL { jobDirectory(id).appendingPathComponent("checkpoint.json") }
+    func datasetURL(_ id: String) -> URL { root.appendingPathComponent("datasets/\(id).csv") }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }()
+
+    func create(_ meta: JobMeta, spec: Data) throws {
+        try FileManager.default.createDirectory(at: jobDirectory(meta.id), withIntermediateDirectories: true)
+        try spec.write(to: jobDirectory(meta.id).appendingPathComponent("spec.json"), options: .atomic)
+        try save(meta)
+        try Data().write(to: recordsURL(meta.id))
+    }
+
+    func save(_ meta: JobMeta) throws {
+        try Self.encoder.encode(meta).write(to: jobDirectory(meta.id).appendingPathComponent("meta.json"), options: .atomic)
+    }
+
+    func spec(_ id: String) -> Data? { try? Data(contentsOf: jobDirectory(id).appendingPathComponent("spec.json")) }
+
+    /// Every stored job, for a restart.
+    func loadAll() -> [JobMeta] {
+        let dirs = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("jobs").path)) ?? []
+        return dirs.compactMap { id in
+            guard let data = try? Data(contentsOf: jobDirectory(id).appendingPathComponent("meta.json")) else { return nil }
+            return try? Self.decoder.decode(JobMeta.self, from: data)
+        }
+    }
+
+    func delete(_ id: String) { try? FileManager.default.removeItem(at: jobDirectory(id)) }
+
+    /// Opens the job's record file for appending.
+    func appender(_ id: String) throws -> FileHandle {
+        let handle = try FileHandle(forWritingTo: recordsURL(id))
+        try handle.seekToEnd()
+        return handle
+    }
+
+    /// The stored records, complete lines only (a torn last line is skipped).
+    func records(_ id: String) -> [Substring] {
+        guard let data = try? Data(contentsOf: recordsURL(id)), !data.isEmpty else { return [] }
+        var text = String(decoding: data, as: UTF8.self)
+        if !text.hasSuffix("\n"), let cut = text.lastIndex(of: "\n") { text = String(text[...cut]) } else if !text.hasSuffix("\n") { return [] }
+        return text.split(separator: "\n", omittingEmptySubsequences: true)
+    }
+}
+
+/// The type and step of a stored record line, read from its first fields
+/// (every record starts `{"type":"…"`, and those tied to a step carry
+/// `"step":N`).
+struct RecordLine {
+    var type: String
+    var step: Int?
+    var json: Substring
+
+    init(_ line: Substring) {
+        json = line
+        type = ""
+        if let start = line.range(of: #"{"type":""#), let end = line[start.upperBound...].firstIndex(of: "\"") {
+            type = String(line[start.upperBound..<end])
+        }
+        step = nil
+        for marker in [#","step":"#, #"{"step":"#] {
+            guard let r = line.range(of: marker) else { continue }
+            let digits = line[r.upperBound...].prefix { $0.isNumber }
+            step = Int(digits)
+            break
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import GradscopeSpec
+
+/// The OpenAPI 3.0 document of the API (docs/API.md), served at
+/// `/api/openapi.json`. A test checks that every route the server has is
+/// here and that every status the end-to-end tests receive is documented.
+enum OpenAPI {
+    struct Operation {
+        var method: String
+        var path: String
+        var summary: String
+        var responses: [Int: String]
+        var body: String?
+        var query: [String] = []
+        var content = "application/json"
+    }
+
+    static let errorResponses: [Int: String] = [400: "Invalid request (error body names the field)", 401: "Token required"]
+
+    static let operations: [Operation] = [
+        Operation(method: "post", path: "/api/jobs", summary: "Submit a job spec",
+                  responses: [201: "Created", 400: "Invalid JSON, invalid spec or over a limit", 401: "Token required",
+                              413: "Body too large", 429: "Queue full (Retry-After)"], body: "JobSpec"),
+        Operation(method: "get", path: "/api/jobs", summary: "List jobs, newest first",
+                  responses: [200: "Jobs", 400: "Invalid parameter"], query: ["status", "limit", "offset"]),
+        Operation(method: "get", path: "/api/jobs/{id}", summary: "A job's status, progress, spec and summary",
+                  responses: [200: "Job", 404: "No such job"]),
+        Operation(method: "delete", path: "/api/jobs/{id}", summary: "Delete a job (cancelling it first)",
+                  responses: [204: "Deleted", 401: "Token required", 404: "No such job"]),
+        Operation(method: "post", path: "/api/jobs/{id}/cancel", summary: "Cancel a queued or running job",
+                  responses: [202: "Cancelling", 401: "Token required", 404: "No such job", 409: "Already finished"]),
+        Operation(method: "get", path: "/api/jobs/{id}/events", summary: "Server-Sent Events: every record, live",
+                  responses: [200: "text/event-stream", 400: "Invalid Last-Event-ID or from", 404: "No such job"],
+                  query: ["from"], content: "text/event-stream"),
+        Operation(method: "get", path: "/api/jobs/{id}/steps", summary: "Step records as JSON",
+                  responses: [200: "Steps", 400: "Invalid parameter", 404: "No such job"], query: ["from", "limit", "every"]),
+        Operation(method: "get", path: "/api/jobs/{id}/report", summary: "The final report",
+                  responses: [200: "Report", 404: "No such job", 409: "Not finished"]),
+        Operation(method: "get", path: "/api/jobs/{id}/checkpoint", summary: "The final weights as a checkpoint",
+                  responses: [200: "Checkpoint", 404: "No such job", 409: "Not finished"]),
+        Operation(method: "get", path: "/api/jobs/{id}/export.csv", summary: "One CSV row per recorded step and layer",
+                  responses: [200: "CSV", 404: "No such job"], content: "text/csv"),
+        Operation(method: "post", path: "/api/jobs/{id}/remedies", summary: "Start the job's remedy experiment",
+                  responses: [202: "Started", 400: "Invalid body", 401: "Token required", 404: "No such job"],
+                  body: "RemedySelection"),
+        Operation(method: "get", path: "/api/comparisons/{id}", summary: "A remedy experiment's trials",
+                  responses: [200: "Comparison", 404: "No such comparison"]),
+        Operation(method: "post", path: "/api/datasets", summary: "Upload a numeric CSV",
+                  responses: [201: "Stored", 400: "Unreadable CSV or over a limit", 401: "Token required", 413: "Body too large"],
+                  body: "CSV", query: ["name"]),
+        Operation(method: "get", path: "/api/datasets", summary: "Uploaded datasets", responses: [200: "Datasets"]),
+        Operation(method: "get", path: "/api/presets", summary: "Ready-to-run scenarios", responses: [200: "Presets"]),
+        Operation(method: "get", path: "/healthz", summary: "Liveness", responses: [200: "OK"]),
+        Operation(method: "get", path: "/metrics", summary: "Prometheus metrics", responses: [200: "Text format 0.0.4"],
+                  content: "text/plain"),
+        Operation(method: "get", path: "/api/openapi.json", summary: "This document", responses: [200: "OpenAPI 3.0"]),
+    ]
+
+    static let document: String = {
+        var paths: [String: JSONValue] = [:]
+        for op in operations {
+            var operation: [String: JSONValue] = ["summary": .string(op.summary)]
+            var responses: [String: JSONValue] = [:]
+            for (status, description) in op.responses {
+                var response: [String: JSONValue] = ["description": .string(description)]
+                let schema: JSONValue = status >= 400 ? .object(["$ref": .string("#/components/schemas/Error")]) : .object(["type": .string(op.content == "application/json" ? "object" : "string")])
+                if status != 204 {
+                    response["content"] = .object([(status >= 400 ? "application/json" : op.content): .object(["schema": schema])])
+                }
+                responses[String(status)] = .object(response)
+            }
+            operation["responses"] = .object(responses)
+            var parameters: [JSONValue] = []
+            if op.path.contains("{id}") {
+                parameters.append(.object(["name": .string("id"), "in": .string("path"), "required": .bool(true),
+                                           "schema": .object(["type": .string("string")])]))
+            }
+            for q in op.query {
+                let type = ["limit", "offset", "from", "every"].contains(q) ? "integer" : "string"
+                parameters.append(.object(["name": .string(q), "in": .string("query"), "required": .bool(false),
+                                           "schema": .object(["type": .string(type)])]))
+            }
+            if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+            if let body = op.body {
+                let type = body == "CSV" ? "text/csv" : "application/json"
+                operation["requestBody"] = .object(["required": .bool(body == "JobSpec" || body == "CSV"), "content": .object([
+                    type: .object(["schema": .object(["type": .string(body == "CSV" ? "string" : "object")])]),
+                ])])
+            }
+            if case .object(var existing)? = paths[op.path] {
+                existing[op.method] = .object(operation)
+                paths[op.path] = .object(existing)
+            } else {
+                paths[op.path] = .object([op.method: .object(operation)])
+            }
+        }
+        let error: JSONValue = .object([
+            "type": .string("object"), "required": .array([.string("error")]),
+            "properties": .object(["error": .object([
+                "type": .string("object"), "required": .array([.string("code"), .string("message"), .string("field")]),
+                "properties": .object([
+                    "code": .object(["type": .string("string")]), "message": .object(["type": .string("string")]),
+                    "field": .object(["type": .string("string"), "nullable": .bool(true)]),
+                ]),
+            ])]),
+        ])
+        return JSONWriter.encode(.object([
+            "openapi": .string("3.0.3"),
+            "info": .object(["title": .string("gradscope"), "version": .string("1.0.0"),
+                             "description": .string("Gradient-explosion diagnostics: jobs, live step streams, reports.")]),
+            "paths": .object(paths),
+            "components": .object(["schemas": .object(["Error": error]),
+                                   "securitySchemes": .object(["bearer": .object(["type": .string("http"), "scheme": .string("bearer")])])]),
+        ]))
+    }()
+}

@@ -1,0 +1,395 @@
+import Foundation
+import GradscopeDiagnosis
+import GradscopeEngine
+import GradscopeHTTP
+import GradscopeSpec
+import Synchronization
+
+/// The gradscope service: the API of docs/API.md on an `HTTPServer`, over a
+/// `JobManager`. Handlers answer on the server's I/O threads and never wait
+/// for training: jobs run on the manager's Dispatch queues.
+public final class Service: Sendable {
+    public struct Configuration: Sendable {
+        public var http = HTTPServer.Configuration()
+        public var jobs = JobManager.Configuration()
+        public var dataDirectory = URL(fileURLWithPath: "data")
+        public var publicDirectory: URL?
+        /// Required as `Authorization: Bearer …` on POST and DELETE when set.
+        public var token: String?
+        /// Called with one line per answered request ("GET /api/jobs 200 0.4 ms").
+        public var log: (@Sendable (String) -> Void)?
+        public var maxSpecBytes = 1 << 20
+        public var maxDatasetBytes = 16 << 20
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    public let jobs: JobManager
+    let metrics = Metrics()
+    let comparisons = Comparisons()
+    private let server: Mutex<HTTPServer?> = Mutex(nil)
+    /// The timer that sends heartbeats on open streams (Dispatch sources are
+    /// thread-safe but not marked Sendable; the lock guards the handle).
+    private struct Timer: @unchecked Sendable { let source: DispatchSourceTimer }
+    private let heartbeat: Mutex<Timer?> = Mutex(nil)
+
+    public init(configuration: Configuration) throws {
+        self.configuration = configuration
+        jobs = JobManager(store: try JobStore(root: configuration.dataDirectory), configuration: configuration.jobs)
+    }
+
+    /// Starts listening; returns the port (useful with port 0).
+    @discardableResult
+    public func start() throws -> UInt16 {
+        let maxSpec = configuration.maxSpecBytes, maxDataset = configuration.maxDatasetBytes
+        let http = HTTPServer(
+            configuration: configuration.http, router: router(),
+            bodyLimit: { _, path in path.hasPrefix("/api/datasets") ? maxDataset : maxSpec },
+            onCompleted: { [metrics, log = configuration.log] method, path, status, seconds in
+                metrics.request(method: method, status: status, seconds: seconds)
+                log?("\(method) \(path) \(status) \(String(format: "%.1f", seconds * 1000)) ms")
+            })
+        try http.start()
+        server.withLock { $0 = http }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "gradscope.heartbeat"))
+        timer.schedule(deadline: .now() + 15, repeating: 15)
+        timer.setEventHandler { [jobs] in jobs.heartbeat() }
+        timer.resume()
+        heartbeat.withLock { $0 = Timer(source: timer) }
+        return http.port
+    }
+
+    /// Stops accepting, stops running jobs (they are marked cancelled), ends
+    /// every stream, then stops the server.
+    public func stop() {
+        heartbeat.withLock { $0?.source.cancel(); $0 = nil }
+        jobs.shutdown()
+        server.withLock { $0?.stop(); $0 = nil }
+    }
+
+    // MARK: Routes
+
+    func router() -> Router {
+        var r = Router()
+        r.add("POST", "/api/jobs") { [self] in try submit($0) }
+        r.add("GET", "/api/jobs") { [self] in try list($0) }
+        r.add("GET", "/api/jobs/{id}") { [self] in try show($0) }
+        r.add("DELETE", "/api/jobs/{id}") { [self] in try delete($0) }
+        r.add("POST", "/api/jobs/{id}/cancel") { [self] in try cancel($0) }
+        r.add("GET", "/api/jobs/{id}/events") { [self] in try events($0) }
+        r.add("GET", "/api/jobs/{id}/steps") { [self] in try steps($0) }
+        r.add("GET", "/api/jobs/{id}/report") { [self] in try report($0) }
+        r.add("GET", "/api/jobs/{id}/checkpoint") { [self] in try checkpoint($0) }
+        r.add("GET", "/api/jobs/{id}/export.csv") { [self] in try export($0) }
+        r.add("POST", "/api/jobs/{id}/remedies") { [self] in try remedies($0) }
+        r.add("GET", "/api/comparisons/{id}") { [self] in try comparison($0) }
+        r.add("POST", "/api/datasets") { [self] in try upload($0) }
+        r.add("GET", "/api/datasets") { [self] _ in datasets() }
+        r.add("GET", "/api/presets") { _ in Self.presets() }
+        r.add("GET", "/healthz") { [self] _ in health() }
+        r.add("GET", "/metrics") { [self] _ in .text(metrics.exposition(jobs: jobs, streams: openStreams), contentType: "text/plain; version=0.0.4") }
+        r.add("GET", "/api/openapi.json") { _ in .json(OpenAPI.document) }
+        if let root = configuration.publicDirectory {
+            let files = StaticFiles(root: root)
+            r.fallback = { request in request.method == "GET" || request.method == "HEAD" ? files.response(for: request.path) : nil }
+        }
+        return r
+    }
+
+    var openStreams: Int { server.withLock { $0?.openStreams ?? 0 } }
+
+    private func authorize(_ request: Request) throws(HTTPError) {
+        guard let token = configuration.token, !token.isEmpty else { return }
+        guard request.header("authorization") == "Bearer \(token)" else {
+            throw HTTPError(401, "unauthorized", "this server needs Authorization: Bearer <token> on POST and DELETE",
+                            headers: [("WWW-Authenticate", "Bearer")])
+        }
+    }
+
+    private func meta(_ request: Request) throws(HTTPError) -> JobMeta {
+        guard let id = request.parameters["id"], let meta = jobs.meta(id) else {
+            throw HTTPError.notFound("no job \(request.parameters["id"] ?? "")")
+        }
+        return meta
+    }
+
+    // MARK: Jobs
+
+    func submit(_ request: Request) throws -> Response {
+        try authorize(request)
+        guard var json = try? JSONDecoder().decode(JSONValue.self, from: request.body) else {
+            throw HTTPError(400, "invalid_json", "the body is not valid JSON: \(JobSpec.jsonSyntaxProblem(request.body) ?? "empty")")
+        }
+        var checkpoint: Checkpoint?
+        if case .object(var spec) = json {
+            // Over HTTP a spec may not name server files.
+            if case .object(let data)? = spec["data"], data["source"] == .string("csv") {
+                throw HTTPError(400, "invalid_spec", #"data.source "csv" reads a server file; upload the CSV to POST /api/datasets and use {"source": "dataset", "id": …}"#, field: "data.path")
+            }
+            switch spec["init_from"] {
+            case nil, .null?: break
+            case .object(let o)? where o["job"] != nil:
+                guard case .string(let other)? = o["job"], jobs.meta(other) != nil, let data = jobs.checkpoint(other),
+                      let c = try? Checkpoint.decode(data) else {
+                    throw HTTPError(400, "invalid_spec", "init_from.job must name a finished job", field: "init_from.job")
+                }
+                checkpoint = c
+            case .object?:
+                do { checkpoint = try Checkpoint.decode(JSONEncoder().encode(spec["init_from"]!)) } catch {
+                    throw HTTPError(400, "invalid_spec", "\(error)", field: "init_from")
+                }
+            default:
+                throw HTTPError(400, "invalid_spec", #"init_from must be a checkpoint object or {"job": "<id>"} over HTTP, not a path"#, field: "init_from")
+            }
+            spec["init_from"] = nil
+            json = .object(spec)
+        }
+        do {
+            let meta = try jobs.submit(json: json, checkpoint: checkpoint)
+            return .json(Self.created(meta), status: 201, headers: [("Location", "/api/jobs/\(meta.id)")])
+        } catch {
+            switch error {
+            case .invalid(let e):
+                throw HTTPError(400, e.isLimit ? "limit_exceeded" : "invalid_spec", e.description, field: e.field.isEmpty ? nil : e.field)
+            case .queueFull:
+                throw HTTPError(429, "queue_full", "the queue is full; try again shortly", headers: [("Retry-After", "5")])
+            }
+        }
+    }
+
+    func list(_ request: Request) throws -> Response {
+        let status = try request.query["status"].map { value throws(HTTPError) -> JobMeta.Status in
+            guard let s = JobMeta.Status(rawValue: value) else {
+                throw HTTPError(400, "invalid_parameter", "status must be one of \(JobMeta.Status.allCases.map(\.rawValue).joined(separator: ", "))", field: "status")
+            }
+            return s
+        }
+        let limit = try Self.integer(request, "limit", default: 50, range: 1...500)
+        let offset = try Self.integer(request, "offset", default: 0, range: 0...Int.max)
+        let (list, total) = jobs.list(status: status, limit: limit, offset: offset)
+        var w = JSONWriter()
+        w.beginObject()
+        w.beginArray("jobs")
+        for meta in list { w.element(json: Self.summary(meta)) }
+        w.endArray()
+        w.field("total", total)
+        w.field("limit", limit)
+        w.field("offset", offset)
+        w.endObject()
+        return .json(w.text)
+    }
+
+    func show(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        guard case .object(var o) = Self.summary(meta) else { return .empty(500) }
+        o["spec"] = jobs.spec(meta.id).flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) } ?? .null
+        o["summary"] = jobs.summary(meta.id).flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } ?? .null
+        o["links"] = Self.links(meta.id)
+        return .json(JSONWriter.encode(.object(o)))
+    }
+
+    func cancel(_ request: Request) throws -> Response {
+        try authorize(request)
+        let meta = try meta(request)
+        do { return .json(JSONWriter.encode(Self.summary(try jobs.cancel(meta.id))), status: 202) } catch {
+            throw HTTPError(409, "conflict", "job \(meta.id) has already finished (\(meta.status.rawValue))")
+        }
+    }
+
+    func delete(_ request: Request) throws -> Response {
+        try authorize(request)
+        let meta = try meta(request)
+        try? jobs.delete(meta.id)
+        return .empty(204)
+    }
+
+    func events(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        var from = 0
+        if let last = request.header("last-event-id") {
+            guard let n = Int(last) else { throw HTTPError(400, "invalid_parameter", "Last-Event-ID must be a step number", field: "Last-Event-ID") }
+            from = n
+        } else {
+            from = try Self.integer(request, "from", default: 0, range: 0...Int.max)
+        }
+        let stream = EventStream()
+        jobs.subscribe(meta.id, from: from, stream: stream)
+        return .eventStream(stream)
+    }
+
+    func steps(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        let from = try Self.integer(request, "from", default: 0, range: 0...Int.max)
+        let limit = try Self.integer(request, "limit", default: 100, range: 1...1000)
+        let every = try Self.integer(request, "every", default: 1, range: 1...Int.max)
+        var selected: [Substring] = [], next: Int?
+        for line in jobs.records(meta.id).map(RecordLine.init) where line.type == "step" {
+            guard let step = line.step, step > from else { continue }
+            if selected.count == limit { next = selected.isEmpty ? nil : RecordLine(selected.last!).step; break }
+            if (step - from - 1) % every == 0 || step == 1 { selected.append(line.json) }
+        }
+        return .json(#"{"steps":["# + selected.joined(separator: ",") + #"],"next":"# + (next.map(String.init) ?? "null") + "}")
+    }
+
+    func report(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        guard let report = jobs.report(meta.id) else {
+            throw HTTPError(409, "conflict", "job \(meta.id) has no report yet (\(meta.status.rawValue))")
+        }
+        return .json(String(report))
+    }
+
+    func checkpoint(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        guard let data = jobs.checkpoint(meta.id) else {
+            throw HTTPError(409, "conflict", "job \(meta.id) has no checkpoint until it has finished (\(meta.status.rawValue))")
+        }
+        return Response(status: 200, headers: [("Content-Type", "application/json; charset=utf-8")], body: .data(data))
+    }
+
+    func export(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        var csv = "step,epoch,loss,lr,grad_norm,layer,layer_grad_norm,max_abs,mean_abs,zero_fraction,nan,inf,weight_norm,update_norm,update_ratio\n"
+        for line in jobs.records(meta.id).map(RecordLine.init) where line.type == "step" {
+            guard let record = try? JSONSerialization.jsonObject(with: Data(line.json.utf8)) as? [String: Any],
+                  let layers = record["layers"] as? [[String: Any]] else { continue }
+            let head = ["step", "epoch", "loss", "lr", "grad_norm"].map { Self.cell(record[$0]) }.joined(separator: ",")
+            for l in layers {
+                let cells = ["name", "grad_norm", "max_abs", "mean_abs", "zero_fraction", "nan", "inf", "weight_norm",
+                             "update_norm", "update_ratio"].map { Self.cell(l[$0]) }
+                csv += head + "," + cells.joined(separator: ",") + "\n"
+            }
+        }
+        return .text(csv, contentType: "text/csv; charset=utf-8")
+    }
+
+    func remedies(_ request: Request) throws -> Response {
+        try authorize(request)
+        let meta = try meta(request)
+        var selection = RemedyExperiment.Selection.auto
+        if !request.body.isEmpty {
+            guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: request.body) else {
+                throw HTTPError(400, "invalid_json", "the body must be {\"remedies\": \"auto\" | [names]}")
+            }
+            if let unknown = o.keys.first(where: { $0 != "remedies" }) {
+                throw HTTPError(400, "invalid_parameter", "\(unknown) is not a field (fields: remedies)", field: unknown)
+            }
+            switch o["remedies"] {
+            case nil, .string("auto")?: break
+            case .array(let names)?:
+                var kinds: [Remedy.Kind] = []
+                for name in names {
+                    guard case .string(let s) = name, let kind = Remedy.Kind(rawValue: s) else {
+                        throw HTTPError(400, "invalid_parameter", "remedies must be \"auto\" or names among \(Remedy.Kind.allCases.map(\.rawValue).joined(separator: ", "))", field: "remedies")
+                    }
+                    kinds.append(kind)
+                }
+                selection = .list(kinds)
+            default:
+                throw HTTPError(400, "invalid_parameter", "remedies must be \"auto\" or a list of names", field: "remedies")
+            }
+        }
+        guard let specData = jobs.spec(meta.id), let json = try? JSONDecoder().decode(JSONValue.self, from: specData) else {
+            throw HTTPError.notFound()
+        }
+        let id = comparisons.start(job: meta.id, spec: json, selection: selection, limits: jobs.configuration.limits,
+                                   datasets: { [jobs] in jobs.datasetPath($0) })
+        return .json(#"{"id":""# + id + #"","links":{"self":"/api/comparisons/"# + id + #""}}"#, status: 202,
+                     headers: [("Location", "/api/comparisons/\(id)")])
+    }
+
+    func comparison(_ request: Request) throws -> Response {
+        guard let id = request.parameters["id"], let json = comparisons.json(id) else { throw HTTPError.notFound() }
+        return .json(json)
+    }
+
+    // MARK: Datasets, presets, health
+
+    func upload(_ request: Request) throws -> Response {
+        try authorize(request)
+        let text = String(decoding: request.body, as: UTF8.self)
+        let header = text.prefix { $0 != "\n" && $0 != "\r" }.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let first = header.first, !first.isEmpty else {
+            throw HTTPError(400, "invalid_parameter", "the body must be a CSV file with a header row", field: "body")
+        }
+        let parsed: Dataset
+        do { parsed = try CSVData.parse(text, target: first, source: "the upload") } catch {
+            throw HTTPError(400, "invalid_parameter", "\(error)", field: "body")
+        }
+        if parsed.count > jobs.configuration.limits.maxRows {
+            throw HTTPError(400, "limit_exceeded", "the CSV has \(parsed.count) rows, more than the limit of \(jobs.configuration.limits.maxRows)", field: "body")
+        }
+        let name = request.query["name"] ?? "dataset"
+        let id = try jobs.storeDataset(csv: request.body, name: name, rows: parsed.count, columns: header)
+        return .json(JSONWriter.encode(.object(["id": .string(id), "name": .string(name), "rows": .number(Double(parsed.count)),
+                                                "columns": .array(header.map { .string($0) })])), status: 201)
+    }
+
+    func datasets() -> Response {
+        .json(#"{"datasets":["# + jobs.datasetDescriptions().joined(separator: ",") + "]}")
+    }
+
+    static func presets() -> Response {
+        var w = JSONWriter()
+        w.beginObject()
+        w.beginArray("presets")
+        for p in Presets.all {
+            w.beginObject()
+            w.field("name", p.name)
+            w.field("title", p.title)
+            w.field("description", p.description)
+            w.field("spec", json: (try? JSONDecoder().decode(JSONValue.self, from: Data(p.spec.utf8))) ?? .null)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return .json(w.text)
+    }
+
+    func health() -> Response {
+        let c = jobs.counts
+        return .json(#"{"status":"ok","jobs_running":\#(c[.running] ?? 0),"jobs_queued":\#(c[.queued] ?? 0)}"#)
+    }
+
+    // MARK: JSON helpers
+
+    static func integer(_ r: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws(HTTPError) -> Int {
+        guard let text = r.query[name] else { return value }
+        guard let n = Int(text), range.contains(n) else {
+            throw HTTPError(400, "invalid_parameter", "\(name) must be a whole number from \(range.lowerBound)\(range.upperBound == Int.max ? " up" : " to \(range.upperBound)"), got \"\(text)\"", field: name)
+        }
+        return n
+    }
+
+    static func cell(_ v: Any?) -> String {
+        switch v {
+        case let s as String: s.contains(",") ? "\"\(s)\"" : s
+        case let n as NSNumber: "\(n)"
+        default: ""
+        }
+    }
+
+    static func date(_ d: Date?) -> JSONValue { d.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null }
+
+    static func summary(_ m: JobMeta) -> JSONValue {
+        .object([
+            "id": .string(m.id), "name": m.name.map { .string($0) } ?? .null, "status": .string(m.status.rawValue),
+            "created_at": date(m.createdAt), "started_at": date(m.startedAt), "finished_at": date(m.finishedAt),
+            "step": .number(Double(m.step)), "total_steps": .number(Double(m.totalSteps)),
+            "verdict": m.verdict.map { .string($0) } ?? .null, "error": m.error.map { .string($0) } ?? .null,
+        ])
+    }
+
+    static func links(_ id: String) -> JSONValue {
+        let base = "/api/jobs/\(id)"
+        return .object([
+            "self": .string(base), "events": .string(base + "/events"), "steps": .string(base + "/steps"),
+            "report": .string(base + "/report"), "checkpoint": .string(base + "/checkpoint"),
+            "export": .string(base + "/export.csv"), "cancel": .string(base + "/cancel"),
+        ])
+    }
+
+    static func created(_ m: JobMeta) -> String {
+        JSONWriter.encode(.object(["id": .string(m.id), "status": .string(m.status.rawValue), "links": links(m.id)]))
+    }
+}

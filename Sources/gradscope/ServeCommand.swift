@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import GradscopeService
+
+/// `gradscope serve`: the HTTP service and the dashboard.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API and the dashboard (docs/API.md).")
+
+    @Option(help: "Address to listen on (IPv4); 0.0.0.0 exposes the server to the network.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port (0 picks a free one).")
+    var port: UInt16 = 8080
+
+    @Option(help: "Where jobs and datasets are stored (default $GRADSCOPE_DATA or ./data).")
+    var dataDir: String?
+
+    @Option(help: "The dashboard's folder (default ./public when it exists).")
+    var publicDir: String?
+
+    @Option(help: "Jobs running at once (default: one per core).")
+    var maxJobs: Int?
+
+    @Option(help: "Queued jobs before new ones get 429.")
+    var maxQueue = 64
+
+    @Option(help: "Bearer token required on POST and DELETE (default $GRADSCOPE_TOKEN).")
+    var token: String?
+
+    @Option(help: "Largest model a job may build, in parameters.")
+    var maxParameters = 20_000_000
+
+    @Option(help: "Most optimizer steps a job may run.")
+    var maxSteps = 1_000_000
+
+    @Option(help: "Largest batch size.")
+    var maxBatch = 4096
+
+    @Option(help: "Most rows of training data (generated or uploaded).")
+    var maxRows = 1_000_000
+
+    @Option(help: "Connection limit.")
+    var connections = 1000
+
+    func validate() throws {
+        if let maxJobs, maxJobs < 1 { throw ValidationError("--max-jobs must be at least 1") }
+        if maxQueue < 0 { throw ValidationError("--max-queue must be 0 or more") }
+    }
+
+    func run() throws {
+        let env = ProcessInfo.processInfo.environment
+        var config = Service.Configuration()
+        config.http.host = host
+        config.http.port = port
+        config.http.connectionLimit = connections
+        config.dataDirectory = URL(fileURLWithPath: dataDir ?? env["GRADSCOPE_DATA"] ?? "data")
+        let publicPath = publicDir ?? "public"
+        if FileManager.default.fileExists(atPath: publicPath + "/index.html") {
+            config.publicDirectory = URL(fileURLWithPath: publicPath)
+        } else if publicDir != nil {
+            fail("--public-dir: \(publicPath) has no index.html")
+        }
+        if let maxJobs { config.jobs.maxJobs = maxJobs }
+        config.jobs.maxQueue = maxQueue
+        config.jobs.limits.maxParameters = maxParameters
+        config.jobs.limits.maxSteps = maxSteps
+        config.jobs.limits.maxBatchSize = maxBatch
+        config.jobs.limits.maxRows = maxRows
+        config.token = token ?? env["GRADSCOPE_TOKEN"]
+        config.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+
+        let service: Service
+        let boundPort: UInt16
+        do {
+            service = try Service(configuration: config)
+            boundPort = try service.start()
+        } catch {
+            fail("cannot start the server: \(error)")
+        }
+        let shownHost = host == "0.0.0.0" ? "127.0.0.1" : host
+        print("gradscope serving on http://\(shownHost):\(boundPort)/  (data: \(config.dataDirectory.path)"
+              + (config.token == nil ? "" : ", token required") + ")")
+        fflush(nil)
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)
+            source.setEventHandler {
+                FileHandle.standardError.write(Data("gradscope: stopping\n".utf8))
+                service.stop()
+                Foundation.exit(0)
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+        dispatchMain()
+    }
+}
+
+/// Kept alive for the life of the process.
+nonisolated(unsafe) private var signalSources: [DispatchSourceSignal] = []
