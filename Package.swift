@@ -58,6 +58,8 @@ let package = Package(
         .testTarget(name: "GradscopeEngineTests", dependencies: ["GradscopeEngine"]),
         .testTarget(name: "GradscopeDiagnosisTests", dependencies: ["GradscopeDiagnosis", "GradscopeEngine"]),
         .testTarget(name: "GradscopeSpecTests", dependencies: ["GradscopeSpec", "GradscopeDiagnosis", "GradscopeEngine"]),
+        // End-to-end: a real server on loopback, talked to over HTTP.
+        .testTarget(name: "GradscopeServiceTests", dependencies: ["GradscopeService", "GradscopeHTTP", "GradscopeSpec"]),
         // End-to-end: runs the built `gradscope` executable as a user would.
         .testTarget(name: "GradscopeCLITests", dependencies: ["gradscope"]),
     ],

@@ -12,7 +12,16 @@ public final class JobManager: Sendable {
         /// Jobs running at once; the rest wait in the queue.
         public var maxJobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
         public var maxQueue = 64
-        public var limits = JobLimits()
+        /// The server's defaults are tighter than the CLI's: one job must
+        /// not take the machine (docs/API.md "Limits").
+        public var limits: JobLimits = {
+            var l = JobLimits()
+            l.maxParameters = 20_000_000
+            l.maxSteps = 1_000_000
+            l.maxBatchSize = 4096
+            l.maxRows = 1_000_000
+            return l
+        }()
         public init() {}
     }
 
@@ -136,11 +145,11 @@ public final class JobManager: Sendable {
             return
         }
         update(id) { $0.status = .running; $0.startedAt = Date() }
-        channel.publish([.status("running")])
         let run = JobRun(job: job)
         do {
             try channel.open(store.appender(id))
             try channel.append([JobRun.Line(type: "start", step: nil, json: run.startLine)])
+            channel.publish([.status("running")])
             var lastSave = Date()
             while !run.isFinished {
                 if state.withLock({ $0.cancelling.contains(id) }) { break }

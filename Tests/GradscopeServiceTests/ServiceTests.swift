@@ -1,0 +1,305 @@
+import Foundation
+import Testing
+@testable import GradscopeHTTP
+@testable import GradscopeService
+
+/// End to end: a real server on a free loopback port, talked to over HTTP.
+@Suite(.serialized)
+struct ServiceTests {
+    /// A service on a fresh data directory (or a given one), stopped by `close`.
+    final class Harness {
+        let service: Service
+        let client: TestClient
+        let directory: URL
+
+        init(directory: URL? = nil, token: String? = nil, maxJobs: Int = 2, maxQueue: Int = 64,
+             configure: (inout Service.Configuration) -> Void = { _ in }) throws {
+            self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("gradscope-e2e-\(UUID().uuidString)")
+            var config = Service.Configuration()
+            config.http.port = 0
+            config.dataDirectory = self.directory
+            config.token = token
+            config.jobs.maxJobs = maxJobs
+            config.jobs.maxQueue = maxQueue
+            config.publicDirectory = ServiceTests.root.appendingPathComponent("public")
+            configure(&config)
+            service = try Service(configuration: config)
+            client = TestClient(port: try service.start())
+        }
+
+        func close(keepData: Bool = false) {
+            service.stop()
+            if !keepData { try? FileManager.default.removeItem(at: directory) }
+        }
+
+        /// Submits and returns the new job's id.
+        func submit(_ spec: String, headers: [String: String] = [:]) throws -> String {
+            let r = try client.request("POST", "/api/jobs", body: spec, headers: headers)
+            #expect(r.status == 201, "\(r.text)")
+            return r.json["id"] as? String ?? ""
+        }
+
+        func waitUntilFinished(_ id: String, timeout: Double = 60) throws -> [String: Any] {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                let job = try client.request("GET", "/api/jobs/\(id)").json
+                if let s = job["status"] as? String, !["queued", "running"].contains(s) { return job }
+                usleep(20_000)
+            }
+            return [:]
+        }
+    }
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let small = #"{"name": "small", "data": {"source": "xor", "samples": 200}, "mlp": {"depth": 2, "width": 8}, "optimizer": {"type": "sgd", "lr": 0.1}, "training": {"steps": 60, "batch_size": 20}, "diagnostics": {"every": 5}}"#
+    static let long = #"{"data": {"source": "spirals", "samples": 600}, "mlp": {"depth": 4, "width": 32}, "optimizer": {"type": "sgd", "lr": 0.05}, "training": {"steps": 1000000, "batch_size": 32}, "diagnostics": {"every": 50}}"#
+
+    @Test func submitStreamsEveryRecordAndTheReport() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let id = try h.submit(Self.small)
+        #expect(id.hasPrefix("j-"))
+        let (response, events) = try h.client.events("/api/jobs/\(id)/events")
+        #expect(response.status == 200)
+        #expect(response.headers["content-type"] == "text/event-stream")
+        let kinds = events.map(\.event)
+        #expect(kinds.first == "start")
+        #expect(kinds.contains("step") && kinds.contains("epoch") && kinds.contains("summary"))
+        #expect(kinds.suffix(2) == ["report", "status"])
+        #expect(events.last?.json["status"] as? String == "completed")
+        let ids = events.filter { $0.event == "step" }.compactMap { $0.id.flatMap(Int.init) }
+        #expect(ids == [1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60])
+        let job = try h.waitUntilFinished(id)
+        #expect(job["status"] as? String == "completed" && job["verdict"] as? String == "healthy")
+        #expect(job["step"] as? Int == 60 && job["total_steps"] as? Int == 60)
+        #expect((job["spec"] as? [String: Any])?["name"] as? String == "small")
+        let report = try h.client.request("GET", "/api/jobs/\(id)/report")
+        #expect(report.status == 200 && report.json["verdict"] as? String == "healthy")
+        let checkpoint = try h.client.request("GET", "/api/jobs/\(id)/checkpoint")
+        #expect(checkpoint.json["format"] as? String == "gradscope-checkpoint")
+    }
+
+    @Test func resumesFromLastEventIDWithoutGapsOrDuplicates() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let id = try h.submit(Self.small)
+        _ = try h.waitUntilFinished(id)
+        let (_, all) = try h.client.events("/api/jobs/\(id)/events")
+        let (_, resumed) = try h.client.events("/api/jobs/\(id)/events", headers: ["Last-Event-ID": "25"])
+        let (_, fromQuery) = try h.client.events("/api/jobs/\(id)/events?from=25")
+        #expect(resumed.first?.event == "start")
+        // Everything after step 25: records are in step order, alerts before their step's record.
+        let tail = Array(all.dropFirst().drop { ($0.json["step"] as? Int ?? 0) <= 25 })
+        #expect(Array(resumed.dropFirst()) == tail)
+        #expect(fromQuery == resumed)
+        let bad = try h.client.request("GET", "/api/jobs/\(id)/events", headers: ["Last-Event-ID": "x"])
+        #expect(bad.status == 400 && bad.error["field"] as? String == "Last-Event-ID")
+    }
+
+    @Test func liveStreamSeesEveryStepOfARunningJob() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let spec = Self.small.replacingOccurrences(of: #""steps": 60"#, with: #""steps": 3000"#)
+            .replacingOccurrences(of: #""every": 5"#, with: #""every": 1"#)
+        let id = try h.submit(spec)
+        let (_, events) = try h.client.events("/api/jobs/\(id)/events", timeout: 120)
+        let ids = events.filter { $0.event == "step" }.compactMap { $0.id.flatMap(Int.init) }
+        #expect(ids.count == 3000 && ids.first == 1 && ids.last == 3000, "\(ids.count) steps, first \(ids.first ?? -1)")
+        #expect(ids == Array(1...3000), "first gap or repeat after \(zip(ids, 1...).first { $0 != $1 }.map { "\($0)" } ?? "-")")
+        let steps = try h.client.request("GET", "/api/jobs/\(id)/steps?from=2990&limit=5").json
+        #expect((steps["steps"] as? [[String: Any]])?.map { $0["step"] as? Int } == [2991, 2992, 2993, 2994, 2995])
+        #expect(steps["next"] as? Int == 2995)
+    }
+
+    @Test func cancelStopsARunningJobAndDeleteRemovesIt() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let id = try h.submit(Self.long)
+        usleep(200_000)
+        let cancel = try h.client.request("POST", "/api/jobs/\(id)/cancel")
+        #expect(cancel.status == 202)
+        let job = try h.waitUntilFinished(id, timeout: 10)
+        #expect(job["status"] as? String == "cancelled")
+        #expect(try h.client.request("POST", "/api/jobs/\(id)/cancel").status == 409)
+        #expect(try h.client.request("GET", "/api/jobs/\(id)/report").json["type"] as? String == "report")
+        #expect(try h.client.request("DELETE", "/api/jobs/\(id)").status == 204)
+        #expect(try h.client.request("GET", "/api/jobs/\(id)").status == 404)
+    }
+
+    @Test func jobsSurviveARestartAndRunningOnesAreInterrupted() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradscope-restart-\(UUID().uuidString)")
+        let first = try Harness(directory: dir)
+        let done = try first.submit(Self.small)
+        _ = try first.waitUntilFinished(done)
+        let running = try first.submit(Self.long)
+        usleep(300_000)
+        // A second server on the same data, as after a crash (kill -9) of the first.
+        let second = try Harness(directory: dir)
+        #expect(try second.client.request("GET", "/api/jobs/\(done)").json["status"] as? String == "completed")
+        #expect(try second.client.request("GET", "/api/jobs/\(running)").json["status"] as? String == "interrupted")
+        let list = try second.client.request("GET", "/api/jobs?status=completed").json
+        #expect((list["jobs"] as? [[String: Any]])?.map { $0["id"] as? String } == [done])
+        let (_, events) = try second.client.events("/api/jobs/\(done)/events")
+        #expect(events.last?.event == "status" && events.filter { $0.event == "step" }.count == 13)
+        first.close(keepData: true)
+        second.close()
+    }
+
+    @Test func uploadedDatasetsTrainAndServerPathsAreRefused() throws {
+        let h = try Harness()
+        defer { h.close() }
+        var csv = "a,b,label\n"
+        for i in 0..<100 { csv += "\(Double(i % 10) / 10),\(Double(i % 7) / 7),\(i % 2)\n" }
+        let upload = try h.client.request("POST", "/api/datasets?name=toy", body: csv, headers: ["Content-Type": "text/csv"])
+        #expect(upload.status == 201)
+        let dataset = upload.json["id"] as? String ?? ""
+        #expect(upload.json["rows"] as? Int == 100 && (upload.json["columns"] as? [String]) == ["a", "b", "label"])
+        let id = try h.submit(#"{"data": {"source": "dataset", "id": "\#(dataset)", "target": "label"}, "mlp": {"depth": 1, "width": 4}, "optimizer": {"type": "sgd", "lr": 0.1}, "training": {"epochs": 2}}"#)
+        #expect(try h.waitUntilFinished(id)["status"] as? String == "completed")
+        let listed = try h.client.request("GET", "/api/datasets").json["datasets"] as? [[String: Any]]
+        #expect(listed?.first?["id"] as? String == dataset)
+        let bad = try h.client.request("POST", "/api/datasets", body: "a,b\n1,x\n")
+        #expect(bad.status == 400 && (bad.error["message"] as? String)?.contains("line 2") == true)
+    }
+
+    @Test func tokenGuardsMutatingRequestsOnly() throws {
+        let h = try Harness(token: "s3cret")
+        defer { h.close() }
+        let denied = try h.client.request("POST", "/api/jobs", body: Self.small)
+        #expect(denied.status == 401 && denied.error["code"] as? String == "unauthorized")
+        #expect(try h.client.request("POST", "/api/jobs", body: Self.small, headers: ["Authorization": "Bearer wrong"]).status == 401)
+        _ = try h.submit(Self.small, headers: ["Authorization": "Bearer s3cret"])
+        #expect(try h.client.request("GET", "/api/jobs").status == 200)
+    }
+
+    @Test func aFullQueueAnswers429WithRetryAfter() throws {
+        let h = try Harness(maxJobs: 1, maxQueue: 1)
+        defer { h.close() }
+        _ = try h.submit(Self.long)
+        usleep(100_000)
+        _ = try h.submit(Self.long)
+        let third = try h.client.request("POST", "/api/jobs", body: Self.long)
+        #expect(third.status == 429 && third.headers["retry-after"] == "5")
+        #expect(third.error["code"] as? String == "queue_full")
+    }
+
+    /// Every bad request gets a clear error and the server stays up.
+    @Test(arguments: [
+        ("POST", "/api/jobs", "{not json", 400, "invalid_json", nil),
+        ("POST", "/api/jobs", #"{"data": {"source": "xor"}, "mlp": {"depth": 2, "width": 8}, "optimizer": {"type": "sgd", "lr": 0.1}, "colour": 1}"#, 400, "invalid_spec", "colour"),
+        ("POST", "/api/jobs", #"{"data": {"source": "xor"}, "mlp": {"depth": "two", "width": 8}, "optimizer": {"type": "sgd", "lr": 0.1}}"#, 400, "invalid_spec", "mlp.depth"),
+        ("POST", "/api/jobs", #"{"data": {"source": "xor"}, "mlp": {"depth": 2, "width": 8}, "optimizer": {"type": "sgd", "lr": 0.1}, "training": {"steps": 5000000}}"#, 400, "limit_exceeded", "training.steps"),
+        ("POST", "/api/jobs", #"{"data": {"source": "xor"}, "mlp": {"depth": 10, "width": 4096}, "optimizer": {"type": "sgd", "lr": 0.1}}"#, 400, "limit_exceeded", "mlp"),
+        ("POST", "/api/jobs", #"{"data": {"source": "csv", "path": "/etc/passwd", "target": "x"}, "mlp": {"depth": 2, "width": 8}, "optimizer": {"type": "sgd", "lr": 0.1}}"#, 400, "invalid_spec", "data.path"),
+        ("POST", "/api/jobs", #"{"data": {"source": "xor"}, "mlp": {"depth": 2, "width": 8}, "optimizer": {"type": "sgd", "lr": 0.1}, "init_from": "/etc/passwd"}"#, 400, "invalid_spec", "init_from"),
+        ("POST", "/api/jobs", #"{"data": {"source": "dataset", "id": "../../etc/passwd", "target": "x"}, "mlp": {"depth": 2, "width": 8}, "optimizer": {"type": "sgd", "lr": 0.1}}"#, 400, "invalid_spec", "data.id"),
+        ("GET", "/api/jobs/j-999999", "", 404, "not_found", nil),
+        ("GET", "/api/jobs?limit=0", "", 400, "invalid_parameter", "limit"),
+        ("GET", "/api/jobs?status=done", "", 400, "invalid_parameter", "status"),
+        ("PUT", "/api/jobs", "", 405, "method_not_allowed", nil),
+        ("GET", "/../../etc/passwd", "", 404, "not_found", nil),
+        ("GET", "/%2e%2e/%2e%2e/etc/passwd", "", 404, "not_found", nil),
+        ("GET", "/api/comparisons/c-404", "", 404, "not_found", nil),
+    ] as [(String, String, String, Int, String, String?)])
+    func badRequestsGetAClearError(method: String, path: String, body: String, status: Int, code: String, field: String?) throws {
+        let h = try Harness()
+        defer { h.close() }
+        let r = try h.client.request(method, path, body: body)
+        #expect(r.status == status, "\(r.text)")
+        #expect(r.error["code"] as? String == code)
+        #expect(r.error["field"] as? String == field)
+        #expect(!(r.error["message"] as? String ?? "").isEmpty)
+        #expect(try h.client.request("GET", "/healthz").status == 200)
+    }
+
+    @Test func aBodyOverTheLimitIs413() throws {
+        let h = try Harness { $0.maxSpecBytes = 1000 }
+        defer { h.close() }
+        let r = try h.client.request("POST", "/api/jobs", body: String(repeating: " ", count: 5000) + Self.small)
+        #expect(r.status == 413 && r.error["code"] as? String == "payload_too_large")
+        #expect(try h.client.request("GET", "/healthz").status == 200)
+    }
+
+    @Test func presetsAreValidJobs() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let presets = try h.client.request("GET", "/api/presets").json["presets"] as? [[String: Any]] ?? []
+        #expect(presets.count == 8)
+        for p in presets {
+            let spec = try JSONSerialization.data(withJSONObject: p["spec"] as Any)
+            _ = try JobSpecCheck.validate(spec)
+            #expect(!(p["description"] as? String ?? "").isEmpty)
+        }
+    }
+
+    @Test func healthMetricsAndStaticFiles() throws {
+        let h = try Harness()
+        defer { h.close() }
+        _ = try h.waitUntilFinished(try h.submit(Self.small))
+        let metrics = try h.client.request("GET", "/metrics")
+        #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
+        #expect(metrics.text.contains(#"gradscope_jobs{status="completed"} 1"#))
+        #expect(metrics.text.contains("gradscope_steps_total 60"))
+        #expect(metrics.text.contains(#"gradscope_http_requests_total{method="POST",status="201"} 1"#))
+        let index = try h.client.request("GET", "/")
+        #expect(index.status == 200 && index.headers["content-type"] == "text/html; charset=utf-8")
+        #expect(index.headers["cache-control"] == "no-cache")
+        let csv = try h.client.request("GET", "/api/jobs/\(try h.submit(Self.small))/export.csv")
+        #expect(csv.headers["content-type"]?.hasPrefix("text/csv") == true)
+    }
+
+    /// The OpenAPI document lists every route, and every status a route
+    /// answered in these tests is documented for it.
+    @Test func openAPIDocumentCoversTheAPI() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let doc = try h.client.request("GET", "/api/openapi.json").json
+        #expect(doc["openapi"] as? String == "3.0.3")
+        let paths = doc["paths"] as? [String: [String: Any]] ?? [:]
+        let observed: [(String, String, Int)] = [
+            ("post", "/api/jobs", 201), ("post", "/api/jobs", 400), ("post", "/api/jobs", 401), ("post", "/api/jobs", 413),
+            ("post", "/api/jobs", 429), ("get", "/api/jobs", 200), ("get", "/api/jobs", 400), ("get", "/api/jobs/{id}", 200),
+            ("get", "/api/jobs/{id}", 404), ("delete", "/api/jobs/{id}", 204), ("post", "/api/jobs/{id}/cancel", 202),
+            ("post", "/api/jobs/{id}/cancel", 409), ("get", "/api/jobs/{id}/events", 200), ("get", "/api/jobs/{id}/events", 400),
+            ("get", "/api/jobs/{id}/steps", 200), ("get", "/api/jobs/{id}/report", 200), ("get", "/api/jobs/{id}/checkpoint", 200),
+            ("get", "/api/jobs/{id}/export.csv", 200), ("post", "/api/jobs/{id}/remedies", 202), ("get", "/api/comparisons/{id}", 200),
+            ("get", "/api/comparisons/{id}", 404), ("post", "/api/datasets", 201), ("post", "/api/datasets", 400),
+            ("get", "/api/datasets", 200), ("get", "/api/presets", 200), ("get", "/healthz", 200), ("get", "/metrics", 200),
+            ("get", "/api/openapi.json", 200),
+        ]
+        for (method, path, status) in observed {
+            let responses = (paths[path]?[method] as? [String: Any])?["responses"] as? [String: Any]
+            #expect(responses?[String(status)] != nil, "\(method.uppercased()) \(path) \(status) is not documented")
+        }
+        #expect(paths.count == Set(observed.map(\.1)).count)
+    }
+
+    @Test func remedyExperimentRunsOverHTTP() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let spec = #"{"seed": 1, "data": {"source": "spirals", "samples": 600}, "mlp": {"depth": 4, "width": 32, "activation": "relu", "init": "kaiming_normal"}, "optimizer": {"type": "sgd", "lr": 2.0}, "training": {"epochs": 8, "batch_size": 32}, "diagnostics": {"every": 5}}"#
+        let id = try h.submit(spec)
+        #expect(try h.waitUntilFinished(id)["verdict"] as? String == "diverged")
+        let started = try h.client.request("POST", "/api/jobs/\(id)/remedies", body: #"{"remedies": ["clip_norm"]}"#)
+        #expect(started.status == 202)
+        let comparison = started.json["id"] as? String ?? ""
+        var result: [String: Any] = [:]
+        for _ in 0..<600 {
+            result = try h.client.request("GET", "/api/comparisons/\(comparison)").json
+            if result["status"] as? String != "running" { break }
+            usleep(50_000)
+        }
+        let trials = result["trials"] as? [[String: Any]] ?? []
+        #expect(result["status"] as? String == "completed")
+        #expect(trials.map { $0["name"] as? String } == ["original", "clip_norm"])
+        let bad = try h.client.request("POST", "/api/jobs/\(id)/remedies", body: #"{"remedies": ["magic"]}"#)
+        #expect(bad.status == 400 && bad.error["field"] as? String == "remedies")
+    }
+}
+
+import GradscopeSpec
+
+enum JobSpecCheck {
+    static func validate(_ data: Data) throws -> Job { try Job(spec: JobSpec.parse(data)) }
+}
