@@ -4,8 +4,9 @@
 # path through the project installs the same things the same way.
 set -euo pipefail
 
-# Build-time packages (headers and pkg-config files).
-packages=(pkg-config libopenblas-dev zlib1g-dev libmicrohttpd-dev)
+# Build-time packages (headers and pkg-config files), and curl for the
+# end-to-end tests and the README check.
+packages=(pkg-config libopenblas-dev zlib1g-dev libmicrohttpd-dev curl)
 
 missing=()
 for p in "${packages[@]}"; do

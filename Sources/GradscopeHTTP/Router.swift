@@ -12,6 +12,9 @@ public struct Router: Sendable {
     private var routes: [Route] = []
     /// Answers what no route matches (static files), or nil for 404.
     public var fallback: (@Sendable (Request) throws -> Response?)?
+    /// When set, every response allows this origin (CORS) and OPTIONS
+    /// preflights are answered; when nil, browsers keep their same-origin rule.
+    public var corsOrigin: String?
 
     public init() {}
 
@@ -23,6 +26,19 @@ public struct Router: Sendable {
     /// for other methods, or a 404. Thrown `HTTPError`s become their JSON
     /// responses; anything else a 500 that reveals nothing.
     public func respond(to request: Request) -> Response {
+        guard let origin = corsOrigin else { return route(request) }
+        if request.method == "OPTIONS" {
+            return Response(status: 204, headers: [
+                ("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"),
+                ("Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID"), ("Access-Control-Max-Age", "600"),
+            ])
+        }
+        var response = route(request)
+        response.headers.append(("Access-Control-Allow-Origin", origin))
+        return response
+    }
+
+    private func route(_ request: Request) -> Response {
         do {
             let parts = request.path.split(separator: "/")
             var allowed: [String] = []

@@ -16,6 +16,8 @@ public final class Service: Sendable {
         public var publicDirectory: URL?
         /// Required as `Authorization: Bearer …` on POST and DELETE when set.
         public var token: String?
+        /// Origin allowed to call the API from a browser page served elsewhere (CORS); none by default.
+        public var corsOrigin: String?
         /// Called with one line per answered request ("GET /api/jobs 200 0.4 ms").
         public var log: (@Sendable (String) -> Void)?
         public var maxSpecBytes = 1 << 20
@@ -71,6 +73,7 @@ public final class Service: Sendable {
 
     func router() -> Router {
         var r = Router()
+        r.corsOrigin = configuration.corsOrigin
         r.add("POST", "/api/jobs") { [self] in try submit($0) }
         r.add("GET", "/api/jobs") { [self] in try list($0) }
         r.add("GET", "/api/jobs/{id}") { [self] in try show($0) }

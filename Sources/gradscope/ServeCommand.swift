@@ -44,6 +44,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Connection limit.")
     var connections = 1000
 
+    @Option(help: "Allow browser pages from this origin to call the API (CORS); none by default.")
+    var corsOrigin: String?
+
     func validate() throws {
         if let maxJobs, maxJobs < 1 { throw ValidationError("--max-jobs must be at least 1") }
         if maxQueue < 0 { throw ValidationError("--max-queue must be 0 or more") }
@@ -69,6 +72,7 @@ struct ServeCommand: ParsableCommand {
         config.jobs.limits.maxBatchSize = maxBatch
         config.jobs.limits.maxRows = maxRows
         config.token = token ?? env["GRADSCOPE_TOKEN"]
+        config.corsOrigin = corsOrigin
         config.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
 
         let service: Service

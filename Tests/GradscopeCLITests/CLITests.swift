@@ -121,6 +121,38 @@ struct CLITests {
         #expect(trials.last?["works"] as? Bool == true, "auto stops at the first remedy that works")
     }
 
+    /// `gradscope serve` prints its URL, serves, and on SIGTERM stops its
+    /// jobs (they are `cancelled`, not lost) and exits 0.
+    @Test func serveStopsCleanlyOnSIGTERM() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = ["serve", "--port", "0", "--data-dir", dir.path]
+        p.currentDirectoryURL = Self.root
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(line.hasPrefix("gradscope serving on http://127.0.0.1:"))
+        let port = line.split(separator: ":").dropFirst(2).first.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
+        let submit = Process()
+        submit.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        submit.arguments = ["-sf", "-X", "POST", "http://127.0.0.1:\(port)/api/jobs", "-d",
+                            #"{"data": {"source": "spirals"}, "mlp": {"depth": 3, "width": 32}, "optimizer": {"type": "sgd", "lr": 0.05}, "training": {"steps": 1000000}}"#]
+        submit.standardOutput = FileHandle.nullDevice
+        try submit.run()
+        submit.waitUntilExit()
+        #expect(submit.terminationStatus == 0)
+        usleep(300_000)
+        p.terminate()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let meta = try String(contentsOf: dir.appendingPathComponent("jobs/j-000001/meta.json"), encoding: .utf8)
+        #expect(meta.contains(#""status":"cancelled""#))
+    }
+
     @Test func compareRejectsAnUnknownRemedy() throws {
         let r = try Self.run(["compare", "examples/healthy.json", "--remedies", "magic"])
         #expect(r.status == 2)

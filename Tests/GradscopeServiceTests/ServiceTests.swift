@@ -173,6 +173,17 @@ struct ServiceTests {
         #expect(try h.client.request("GET", "/api/jobs").status == 200)
     }
 
+    @Test func corsOnlyWhenConfigured() throws {
+        let plain = try Harness()
+        #expect(try plain.client.request("GET", "/healthz").headers["access-control-allow-origin"] == nil)
+        plain.close()
+        let h = try Harness { $0.corsOrigin = "http://example.test" }
+        defer { h.close() }
+        #expect(try h.client.request("GET", "/healthz").headers["access-control-allow-origin"] == "http://example.test")
+        let preflight = try h.client.request("OPTIONS", "/api/jobs")
+        #expect(preflight.status == 204 && preflight.headers["access-control-allow-headers"]?.contains("Authorization") == true)
+    }
+
     @Test func aFullQueueAnswers429WithRetryAfter() throws {
         let h = try Harness(maxJobs: 1, maxQueue: 1)
         defer { h.close() }
