@@ -45,8 +45,8 @@ else:
     build = svc.get("build") or {}
     if build.get("context") != ".." or build.get("dockerfile") != "docker/Dockerfile":
         problems.append("build must be context '..', dockerfile 'docker/Dockerfile'")
-    if "8080:8080" not in [str(p) for p in svc.get("ports", [])]:
-        problems.append("port 8080:8080 not published")
+    if not any(str(p).endswith("8080:8080") for p in svc.get("ports", [])):
+        problems.append("container port 8080 not published on host port 8080")
     mounts = [str(v) for v in svc.get("volumes", [])]
     for m in mounts:
         name = m.split(":", 1)[0]

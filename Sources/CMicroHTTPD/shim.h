@@ -31,6 +31,7 @@ static inline struct MHD_Daemon *gradscope_mhd_start(
 
 static inline uint64_t gradscope_mhd_size_unknown(void) { return MHD_SIZE_UNKNOWN; }
 static inline ssize_t gradscope_mhd_end_of_stream(void) { return MHD_CONTENT_READER_END_OF_STREAM; }
+static inline ssize_t gradscope_mhd_end_with_error(void) { return MHD_CONTENT_READER_END_WITH_ERROR; }
 
 // The port the daemon listens on (for port 0: the one the system chose).
 static inline uint16_t gradscope_mhd_port(struct MHD_Daemon *daemon) {

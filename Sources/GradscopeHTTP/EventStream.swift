@@ -20,6 +20,12 @@ public final class EventStream: Sendable {
         /// send can never fall between "nothing pending" and "parked".
         var suspend: (@Sendable () -> Void)?
         var resume: (@Sendable () -> Void)?
+        /// Produces more bytes when the pending ones are written (a replay
+        /// read from disk as fast as the client takes it); nil once done.
+        var source: (@Sendable () -> Data?)?
+        /// Closed for falling behind: the stream ends with an error, not a
+        /// final chunk, so the client can tell.
+        var overflowed = false
     }
 
     /// Streams that fall further behind than this are closed: a slow client
@@ -37,6 +43,7 @@ public final class EventStream: Sendable {
             guard !s.closed else { return false }
             if s.pending.count + bytes.count > maxPending {
                 s.closed = true
+                s.overflowed = true
                 s.pending.removeAll()
             } else {
                 s.pending.append(bytes)
@@ -53,6 +60,25 @@ public final class EventStream: Sendable {
     }
 
     public func send(_ text: String) { send(Data(text.utf8)) }
+
+    /// Queues bytes that the server produced itself (a replay's tail), not
+    /// subject to the slow-client limit.
+    public func sendReplay(_ bytes: Data) {
+        state.withLock { s in
+            guard !s.closed else { return }
+            s.pending.append(bytes)
+            Self.wake(&s)
+        }
+    }
+
+    /// Bytes to stream before any `send`: called whenever the pending bytes
+    /// have been written, outside the stream's lock, until it returns nil.
+    public func setSource(_ source: @escaping @Sendable () -> Data?) {
+        state.withLock { s in
+            s.source = source
+            Self.wake(&s)
+        }
+    }
 
     /// Ends the stream once its pending bytes are written.
     public func close() {
@@ -103,22 +129,35 @@ public final class EventStream: Sendable {
         case bytes(Int)
         case park
         case end
+        case error
     }
 
     /// Copies up to `capacity` pending bytes into `buffer`; or parks the
     /// connection (under the lock `send` takes); or says the stream ended.
     func read(into buffer: UnsafeMutableRawPointer, capacity: Int) -> Read {
-        state.withLock { s in
-            if !s.pending.isEmpty {
-                let n = min(capacity, s.pending.count)
-                s.pending.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: n) }
-                s.pending.removeFirst(n)
-                return .bytes(n)
+        while true {
+            enum Step { case done(Read), refill(@Sendable () -> Data?) }
+            let step: Step = state.withLock { s in
+                if !s.pending.isEmpty {
+                    let n = min(capacity, s.pending.count)
+                    s.pending.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: n) }
+                    s.pending.removeFirst(n)
+                    return .done(.bytes(n))
+                }
+                if let source = s.source, !s.closed { return .refill(source) }
+                if s.closed { return .done(s.overflowed ? .error : .end) }
+                s.parked = true
+                s.suspend?()
+                return .done(.park)
             }
-            if s.closed { return .end }
-            s.parked = true
-            s.suspend?()
-            return .park
+            switch step {
+            case .done(let read): return read
+            case .refill(let source):
+                let more = source()
+                state.withLock { s in
+                    if let more { s.pending.append(more) } else { s.source = nil }
+                }
+            }
         }
     }
 }

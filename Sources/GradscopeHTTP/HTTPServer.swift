@@ -41,8 +41,9 @@ public final class HTTPServer: @unchecked Sendable {
     /// The largest body a request may send, by method and path (defaults to
     /// the configuration's).
     private let bodyLimit: @Sendable (String, String) -> Int
-    /// Called when a request has been answered: method, path, status, seconds.
-    public let onCompleted: (@Sendable (String, String, Int, Double) -> Void)?
+    /// Called when a request has been answered: method, path, status,
+    /// seconds, and whether it was a stream (whose lifetime is no response time).
+    public let onCompleted: (@Sendable (String, String, Int, Double, Bool) -> Void)?
 
     private var daemon: OpaquePointer?
     private var address = sockaddr_in()
@@ -51,7 +52,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     public init(configuration: Configuration, router: Router,
                 bodyLimit: (@Sendable (String, String) -> Int)? = nil,
-                onCompleted: (@Sendable (String, String, Int, Double) -> Void)? = nil) {
+                onCompleted: (@Sendable (String, String, Int, Double, Bool) -> Void)? = nil) {
         self.configuration = configuration
         self.router = router
         let maxBody = configuration.maxBody
@@ -106,6 +107,7 @@ public final class HTTPServer: @unchecked Sendable {
         var tooLarge = false
         var limit = 0
         var status = 0
+        var streaming = false
         let method: String, path: String
         let started = DispatchTime.now().uptimeNanoseconds
         init(method: String, path: String) {
@@ -147,6 +149,7 @@ public final class HTTPServer: @unchecked Sendable {
             response = router.respond(to: request)
         }
         exchange.status = response.status
+        if case .stream = response.body { exchange.streaming = true }
         return queue(response, on: connection)
     }
 
@@ -194,7 +197,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     fileprivate func completed(_ exchange: Exchange) {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - exchange.started) / 1e9
-        onCompleted?(exchange.method, exchange.path, exchange.status, seconds)
+        onCompleted?(exchange.method, exchange.path, exchange.status, seconds, exchange.streaming)
     }
 }
 
@@ -235,6 +238,7 @@ private let streamReader: MHD_ContentReaderCallback = { cls, _, buffer, capacity
     case .bytes(let n): return n
     case .park: return 0  // suspended under the stream's lock; `send` resumes it
     case .end: return gradscope_mhd_end_of_stream()
+    case .error: return gradscope_mhd_end_with_error()
     }
 }
 

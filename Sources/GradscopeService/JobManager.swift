@@ -38,6 +38,8 @@ public final class JobManager: Sendable {
         var channels: [String: JobChannel] = [:]
         var nextNumber = 1
         var stepsDone = 0
+        /// Finished jobs' summary and report lines.
+        var finals: [String: (summary: String?, report: String?)] = [:]
     }
 
     let state = Mutex(State())
@@ -246,6 +248,7 @@ public final class JobManager: Sendable {
             s.metas[id] = nil
             s.order.removeAll { $0 == id }
             s.channels[id] = nil
+            s.finals[id] = nil
         }
         store.delete(id)
     }
@@ -264,12 +267,24 @@ public final class JobManager: Sendable {
     public func records(_ id: String) -> [Substring] { store.records(id) }
 
     /// The report record, once the job has one.
-    public func report(_ id: String) -> Substring? {
-        records(id).last { RecordLine($0).type == "report" }
-    }
+    public func report(_ id: String) -> String? { finals(id)?.report }
 
-    public func summary(_ id: String) -> Substring? {
-        records(id).last { RecordLine($0).type == "summary" }
+    public func summary(_ id: String) -> String? { finals(id)?.summary }
+
+    /// A finished job's summary and report, read from its record file once
+    /// and kept (they are small; the file may be large).
+    private func finals(_ id: String) -> (summary: String?, report: String?)? {
+        if let cached = state.withLock({ $0.finals[id] }) { return cached }
+        guard let meta = meta(id), meta.status.isFinished else { return nil }
+        var summary: String?, report: String?
+        for line in store.tail(id) {
+            let record = RecordLine(line)
+            if record.type == "summary" { summary = String(line) }
+            if record.type == "report" { report = String(line) }
+        }
+        let found = (summary, report)
+        state.withLock { $0.finals[id] = found }
+        return found
     }
 
     public func checkpoint(_ id: String) -> Data? { try? Data(contentsOf: store.checkpointURL(id)) }
@@ -277,21 +292,24 @@ public final class JobManager: Sendable {
     public func spec(_ id: String) -> Data? { store.spec(id) }
 
     /// Streams a job's records to `stream`: everything after step `from`
-    /// (the start record always), then live records until the job ends.
+    /// (the start record always), read from disk as the client takes it;
+    /// then, for a running job, the live records, handed over under the
+    /// channel's lock so none is missed or sent twice; then the status.
     public func subscribe(_ id: String, from: Int, stream: EventStream) {
-        let channel = state.withLock { $0.channels[id] }
-        let replay = { [store] in
-            store.records(id).map(RecordLine.init).filter { line in
-                line.type == "start" || (line.step.map { $0 > from } ?? true)
+        let reader = ReplayReader(url: store.recordsURL(id), from: from)
+        stream.setSource { [self] in
+            // Catching up: keep reading while the file has more.
+            while let chunk = reader.next() {
+                if !chunk.isEmpty { return chunk }
             }
-        }
-        if let channel {
-            channel.subscribe(stream, replay: replay)
-        } else {
-            for line in replay() { stream.send(JobChannel.event(type: line.type, step: line.step, json: line.json)) }
-            let status = meta(id)?.status.rawValue ?? "unknown"
-            stream.send(JobChannel.event(type: "status", step: nil, json: #"{"status":""# + status + #""}"#))
-            stream.close()
+            if let channel = state.withLock({ $0.channels[id] }) {
+                channel.attach(stream) { reader.drain() }
+            } else {
+                let status = meta(id)?.status.rawValue ?? "unknown"
+                stream.sendReplay(reader.drain() + JobChannel.event(type: "status", step: nil, json: #"{"status":""# + status + #""}"#))
+                stream.close()
+            }
+            return nil
         }
     }
 
@@ -380,11 +398,13 @@ final class JobChannel: Sendable {
         }
     }
 
-    func subscribe(_ stream: EventStream, replay: () -> [RecordLine]) {
+    /// Hands `stream` over from its replay to the live records: what the
+    /// replay has not read yet is sent first, under the lock appends take.
+    func attach(_ stream: EventStream, rest: () -> Data) {
         state.withLock { s in
-            for line in replay() { stream.send(Self.event(type: line.type, step: line.step, json: line.json)) }
+            stream.sendReplay(rest())
             if s.finished {
-                stream.send(Self.event(type: "status", step: nil, json: #"{"status":""# + s.finalStatus + #""}"#))
+                stream.sendReplay(Self.event(type: "status", step: nil, json: #"{"status":""# + s.finalStatus + #""}"#))
                 stream.close()
             } else {
                 s.subscribers.append(stream)

@@ -91,6 +91,20 @@ public struct JobStore: Sendable {
         return handle
     }
 
+    /// The complete lines in the last 4 MiB of the record file (where the
+    /// summary and report are), without reading a long history.
+    func tail(_ id: String) -> [Substring] {
+        guard let handle = try? FileHandle(forReadingFrom: recordsURL(id)) else { return [] }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        let start = size > 4 << 20 ? size - (4 << 20) : 0
+        try? handle.seek(toOffset: start)
+        let data = (try? handle.readToEnd()) ?? Data()
+        var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+        if start > 0 && !lines.isEmpty { lines.removeFirst() }  // cut mid-line
+        return lines
+    }
+
     /// The stored records, complete lines only (a torn last line is skipped).
     func records(_ id: String) -> [Substring] {
         guard let data = try? Data(contentsOf: recordsURL(id)), !data.isEmpty else { return [] }

@@ -17,9 +17,11 @@ final class Metrics: Sendable {
 
     private let state = Mutex(State())
 
-    func request(method: String, status: Int, seconds: Double) {
+    /// Counts a request; its duration joins the histogram unless nil (streams).
+    func request(method: String, status: Int, seconds: Double?) {
         state.withLock { s in
             s.requests["\(method) \(status)", default: 0] += 1
+            guard let seconds else { return }
             s.count += 1
             s.sum += seconds
             for (i, b) in Self.buckets.enumerated() where seconds <= b { s.bucketCounts[i] += 1 }

@@ -47,8 +47,8 @@ public final class Service: Sendable {
         let http = HTTPServer(
             configuration: configuration.http, router: router(),
             bodyLimit: { _, path in path.hasPrefix("/api/datasets") ? maxDataset : maxSpec },
-            onCompleted: { [metrics, log = configuration.log] method, path, status, seconds in
-                metrics.request(method: method, status: status, seconds: seconds)
+            onCompleted: { [metrics, log = configuration.log] method, path, status, seconds, streaming in
+                metrics.request(method: method, status: status, seconds: streaming ? nil : seconds)
                 log?("\(method) \(path) \(status) \(String(format: "%.1f", seconds * 1000)) ms")
             })
         try http.start()

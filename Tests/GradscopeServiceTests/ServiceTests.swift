@@ -112,6 +112,21 @@ struct ServiceTests {
         #expect(steps["next"] as? Int == 2995)
     }
 
+    /// A history far larger than the slow-client limit (1 MiB) is replayed
+    /// whole: the replay is read from disk as the client takes it.
+    @Test func replaysAHistoryLargerThanTheStreamBuffer() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let spec = Self.small.replacingOccurrences(of: #""steps": 60"#, with: #""steps": 1500"#)
+            .replacingOccurrences(of: #""every": 5"#, with: #""every": 1"#)
+        let id = try h.submit(spec)
+        _ = try h.waitUntilFinished(id, timeout: 120)
+        let (response, events) = try h.client.events("/api/jobs/\(id)/events")
+        #expect(response.body.count > 3 << 20)
+        #expect(events.filter { $0.event == "step" }.count == 1500)
+        #expect(events.last?.event == "status")
+    }
+
     @Test func cancelStopsARunningJobAndDeleteRemovesIt() throws {
         let h = try Harness()
         defer { h.close() }
