@@ -31,7 +31,7 @@ struct SpecValidationTests {
         (spec(data, mlp, #""optimizer": {"type": "adam", "betas": [0.9]}"#), "optimizer.betas must be two numbers [beta1, beta2]"),
         (spec(data, mlp, #""optimizer": {"type": "adam", "betas": [0.9, 1.0]}"#), "optimizer.betas[1] must be in [0, 1), got 1"),
         (spec(#""data": {"source": "mnist"}"#, mlp, sgd),
-         #"data.source must be one of "spirals", "moons", "circles", "blobs", "xor", "sine", "digits", "csv", got "mnist""#),
+         #"data.source must be one of "spirals", "moons", "circles", "blobs", "xor", "sine", "digits", "csv", "dataset", got "mnist""#),
         (spec(#""data": {"source": "moons", "classes": 3}"#, mlp, sgd),
          #"data.classes does not apply to source "moons" (it takes samples, noise)"#),
         (spec(#""data": {"source": "spirals", "samples": 1e9}"#, mlp, sgd),
