@@ -40,6 +40,7 @@ public final class JobManager: Sendable {
         var stepsDone = 0
         /// Finished jobs' summary and report lines.
         var finals: [String: (summary: String?, report: String?)] = [:]
+        var specTexts: [String: String] = [:]
     }
 
     let state = Mutex(State())
@@ -249,6 +250,7 @@ public final class JobManager: Sendable {
             s.order.removeAll { $0 == id }
             s.channels[id] = nil
             s.finals[id] = nil
+            s.specTexts[id] = nil
         }
         store.delete(id)
     }
@@ -290,6 +292,15 @@ public final class JobManager: Sendable {
     public func checkpoint(_ id: String) -> Data? { try? Data(contentsOf: store.checkpointURL(id)) }
 
     public func spec(_ id: String) -> Data? { store.spec(id) }
+
+    /// The spec as stored (compact JSON), read from disk once.
+    public func specText(_ id: String) -> String? {
+        if let text = state.withLock({ $0.specTexts[id] }) { return text }
+        guard let data = store.spec(id) else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        state.withLock { $0.specTexts[id] = text }
+        return text
+    }
 
     /// Streams a job's records to `stream`: everything after step `from`
     /// (the start record always), read from disk as the client takes it;

@@ -29,6 +29,8 @@ public final class Service: Sendable {
     public let jobs: JobManager
     let metrics = Metrics()
     let comparisons = Comparisons()
+    /// Finished jobs' `GET /api/jobs/{id}` bodies.
+    private let rendered = Mutex<[String: String]>([:])
     private let server: Mutex<HTTPServer?> = Mutex(nil)
     /// The timer that sends heartbeats on open streams (Dispatch sources are
     /// thread-safe but not marked Sendable; the lock guards the handle).
@@ -182,13 +184,19 @@ public final class Service: Sendable {
         return .json(w.text)
     }
 
+    /// A job with its spec and summary. The text is assembled from stored
+    /// JSON without re-parsing it, and kept once the job has finished (it
+    /// can no longer change): this is the API's most frequent read.
     func show(_ request: Request) throws -> Response {
         let meta = try meta(request)
-        guard case .object(var o) = Self.summary(meta) else { return .empty(500) }
-        o["spec"] = jobs.spec(meta.id).flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) } ?? .null
-        o["summary"] = jobs.summary(meta.id).flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } ?? .null
-        o["links"] = Self.links(meta.id)
-        return .json(JSONWriter.encode(.object(o)))
+        if let cached = rendered.withLock({ $0[meta.id] }) { return .json(cached) }
+        var text = JSONWriter.encode(Self.summary(meta))
+        text.removeLast()
+        text += #","spec":"# + (jobs.specText(meta.id) ?? "null")
+        text += #","summary":"# + (jobs.summary(meta.id) ?? "null")
+        text += #","links":"# + JSONWriter.encode(Self.links(meta.id)) + "}"
+        if meta.status.isFinished { rendered.withLock { $0[meta.id] = text } }
+        return .json(text)
     }
 
     func cancel(_ request: Request) throws -> Response {
@@ -203,6 +211,7 @@ public final class Service: Sendable {
         try authorize(request)
         let meta = try meta(request)
         try? jobs.delete(meta.id)
+        rendered.withLock { _ = $0.removeValue(forKey: meta.id) }
         return .empty(204)
     }
 
@@ -372,7 +381,7 @@ public final class Service: Sendable {
         }
     }
 
-    static func date(_ d: Date?) -> JSONValue { d.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null }
+    static func date(_ d: Date?) -> JSONValue { d.map { .string($0.formatted(.iso8601)) } ?? .null }
 
     static func summary(_ m: JobMeta) -> JSONValue {
         .object([
