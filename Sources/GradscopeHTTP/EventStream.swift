@@ -8,7 +8,7 @@ import Synchronization
 /// the server notices on a failed write (heartbeats make sure one happens).
 public final class EventStream: Sendable {
     struct State {
-        var pending = Data()
+        var pending = Pending()
         var closed = false
         /// The server parked the connection waiting for bytes.
         var parked = false
@@ -44,7 +44,7 @@ public final class EventStream: Sendable {
             if s.pending.count + bytes.count > maxPending {
                 s.closed = true
                 s.overflowed = true
-                s.pending.removeAll()
+                s.pending = Pending()
             } else {
                 s.pending.append(bytes)
             }
@@ -138,12 +138,7 @@ public final class EventStream: Sendable {
         while true {
             enum Step { case done(Read), refill(@Sendable () -> Data?) }
             let step: Step = state.withLock { s in
-                if !s.pending.isEmpty {
-                    let n = min(capacity, s.pending.count)
-                    s.pending.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: n) }
-                    s.pending.removeFirst(n)
-                    return .done(.bytes(n))
-                }
+                if !s.pending.isEmpty { return .done(.bytes(s.pending.take(into: buffer, capacity: capacity))) }
                 if let source = s.source, !s.closed { return .refill(source) }
                 if s.closed { return .done(s.overflowed ? .error : .end) }
                 s.parked = true
@@ -159,5 +154,39 @@ public final class EventStream: Sendable {
                 }
             }
         }
+    }
+}
+
+/// Bytes waiting to be written, as the chunks they were sent in: what has
+/// been written is released chunk by chunk. (A single `Data` with
+/// `removeFirst` keeps its whole buffer, which grew with everything ever sent.)
+struct Pending {
+    private var chunks: [Data] = []
+    private var offset = 0
+    private(set) var count = 0
+
+    var isEmpty: Bool { count == 0 }
+
+    mutating func append(_ data: Data) {
+        guard !data.isEmpty else { return }
+        chunks.append(data)
+        count += data.count
+    }
+
+    /// Copies up to `capacity` bytes into `buffer`; returns how many.
+    mutating func take(into buffer: UnsafeMutableRawPointer, capacity: Int) -> Int {
+        var written = 0
+        while written < capacity, let first = chunks.first {
+            let n = min(capacity - written, first.count - offset)
+            first.withUnsafeBytes { buffer.advanced(by: written).copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+            written += n
+            offset += n
+            if offset == first.count {
+                chunks.removeFirst()
+                offset = 0
+            }
+        }
+        count -= written
+        return written
     }
 }
