@@ -78,6 +78,11 @@ public struct Job {
         if data.count < 2 { throw SpecError("data", "has \(data.count) rows; at least 2 are needed") }
         let (train, validation) = Self.prepare(data, spec: spec, random: &splitRandom)
         let t = spec.training
+        let hasBatchNorm = model.flattened.contains { $0.layer.kind == .batchnorm }
+        if hasBatchNorm && min(t.batchSize, train.count) < 2 {
+            throw SpecError("training.batch_size", "must be at least 2 with batchnorm, which normalises over the batch"
+                            + (train.count < 2 ? " (the training split has \(train.count) row)" : ""))
+        }
         let config = TrainingConfig(
             batchSize: min(t.batchSize, train.count), shuffle: t.shuffle, steps: t.steps, epochs: t.epochs,
             every: spec.diagnostics.every, edges: spec.diagnostics.edges, seed: spec.seed, clip: spec.clip,

@@ -99,6 +99,8 @@ struct SpecValidationTests {
          #"layers[1].name "x" is used twice; layer names must be unique"#),
         (spec(#""data": {"source": "csv", "path": "/nonexistent.csv", "target": "y"}"#, mlp, sgd),
          "data.path could not be loaded: cannot read /nonexistent.csv: no such file"),
+        (spec(data, #""mlp": {"depth": 2, "width": 8, "batchnorm": true}"#, sgd, #""training": {"batch_size": 1}"#),
+         "training.batch_size must be at least 2 with batchnorm, which normalises over the batch"),
         (spec(data, mlp, sgd, #""init_from": "/nonexistent.json""#),
          "init_from cannot read the checkpoint: /nonexistent.json: no such file"),
     ]
