@@ -19,6 +19,8 @@ public enum RemedyExperiment {
         public var accuracy: Double?
         public var maxGradNorm: Double
         public var firstAlertStep: Int?
+        /// The mean training loss of each epoch, to draw the trials side by side.
+        public var lossCurve: [Double]
         /// Nil for the original.
         public var works: Bool?
         public var verdict: Verdict { report.verdict }
@@ -76,7 +78,11 @@ public enum RemedyExperiment {
     {
         let job = try Job(spec: JobSpec(json: json), baseDirectory: baseDirectory, limits: limits, datasets: datasets)
         let run = JobRun(job: job)
-        run.runToEnd()
+        var lossCurve: [Double] = []
+        while !run.isFinished {
+            _ = run.advanceLines()
+            if let e = run.trainer.lastEpoch, e.epoch > lossCurve.count { lossCurve.append(e.trainLoss) }
+        }
         let report = run.report()
         let t = job.trainer
         let finalLoss = t.lastEpoch?.trainLoss ?? t.lastLoss
@@ -88,7 +94,7 @@ public enum RemedyExperiment {
         let trial = Trial(
             name: name, change: change, report: report, finalLoss: finalLoss,
             accuracy: t.lastEpoch?.validationAccuracy ?? t.lastEpoch?.trainAccuracy,
-            maxGradNorm: t.maxGradNorm, firstAlertStep: run.firstAlertStep, works: works)
+            maxGradNorm: t.maxGradNorm, firstAlertStep: run.firstAlertStep, lossCurve: lossCurve, works: works)
         return (trial, job)
     }
 
@@ -108,6 +114,9 @@ public enum RemedyExperiment {
         w.field("max_grad_norm", t.maxGradNorm)
         w.field("first_alert_step", t.firstAlertStep.map(Double.init))
         if let works = t.works { w.field("works", works) }
+        w.beginArray("loss_curve")
+        for v in t.lossCurve { w.element(v) }
+        w.endArray()
         w.endObject()
         return w.text
     }

@@ -1,0 +1,142 @@
+"""The dashboard in a real browser (headless Chromium through Selenium).
+
+Starts `gradscope serve` on a free port with a fresh data directory, opens
+the page as a user would and checks what they see: a preset launches a job
+that appears in the list, the heatmap and histograms get drawn (non-blank
+canvas pixels), the verdict is right for an exploding and a vanishing
+preset, a remedy button starts a comparison, and the browser console shows
+no errors. Screenshots go to Tests/Browser/screenshots/ (not committed).
+
+    python3 -m pytest Tests/Browser -q
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHOTS = os.path.join(ROOT, "Tests", "Browser", "screenshots")
+BINARY = os.environ.get("GRADSCOPE_BIN", os.path.join(ROOT, ".build", "debug", "gradscope"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    data = tempfile.mkdtemp(prefix="gradscope-browser-")
+    port = free_port()
+    proc = subprocess.Popen([BINARY, "serve", "--port", str(port), "--data-dir", data,
+                             "--public-dir", os.path.join(ROOT, "public")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+    shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    chromium = shutil.which("chromium")
+    if chromium:
+        options.binary_location = chromium
+    service = webdriver.ChromeService(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    driver = webdriver.Chrome(options=options, service=service)
+    yield driver
+    driver.quit()
+
+
+def canvas_ink(driver, selector):
+    """The share of pixels of a canvas that are not transparent or the top-left colour."""
+    return driver.execute_script("""
+        const c = document.querySelector(arguments[0]);
+        if (!c || !c.width || !c.height) return 0;
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let ink = 0;
+        for (let i = 0; i < d.length; i += 4) {
+            if (d[i + 3] !== 0 && (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2])) ink++;
+        }
+        return ink / (d.length / 4);
+    """, selector)
+
+
+def console_errors(driver, expected_400=False):
+    """Errors in the browser's console; the browser also logs an HTTP 400
+    that the page expected (a bad spec), which is left out when asked."""
+    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"
+            and not (expected_400 and e.get("source") == "network" and "status of 400" in e["message"])]
+
+
+def run_preset(driver, url, name, verdicts, shot):
+    driver.get(url + "/")
+    wait = WebDriverWait(driver, 60)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'#presets [data-preset="{name}"]'))
+    driver.find_element(By.CSS_SELECTOR, f'#presets [data-preset="{name}"]').click()
+    wait.until(lambda d: "#job=" in d.current_url)
+    job = driver.current_url.split("#job=")[1]
+    wait.until(lambda d: job in d.find_element(By.ID, "job-list").text)
+    wait.until(lambda d: d.find_element(By.ID, "verdict").text.strip().lower() in verdicts)
+    time.sleep(0.5)  # let the last animation frame draw
+    os.makedirs(SHOTS, exist_ok=True)
+    driver.save_screenshot(os.path.join(SHOTS, shot))
+    return job
+
+
+def test_exploding_preset_shows_the_explosion_and_a_remedy_that_runs(server, browser):
+    run_preset(browser, server, "exploding-relu", {"diverged", "exploding"}, "exploding.png")
+    assert canvas_ink(browser, "#heatmap") > 0.05
+    assert canvas_ink(browser, "#histogram") > 0.01
+    assert canvas_ink(browser, "#norm-chart") > 0.005
+    assert browser.find_element(By.ID, "alerts").text.strip() != ""
+    remedies = browser.find_elements(By.CSS_SELECTOR, "#remedies [data-remedy]")
+    assert len(remedies) >= 2, "the report offers remedies"
+    # BatchNorm is the remedy that trains this net (gradscope compare finds it too).
+    browser.find_element(By.CSS_SELECTOR, '#remedies [data-remedy="batchnorm"]').click()
+    WebDriverWait(browser, 300).until(lambda d: "completed" in d.find_element(By.ID, "comparison").text)
+    rows = browser.find_elements(By.CSS_SELECTOR, "#comparison tr.trial")
+    assert [r.text.split()[0] for r in rows] == ["original", "batchnorm"]
+    assert "yes" in rows[1].text and "healthy" in rows[1].text
+    time.sleep(0.5)
+    assert canvas_ink(browser, "#comparison-chart") > 0.005
+    browser.save_screenshot(os.path.join(SHOTS, "exploding-remedy.png"))
+    assert console_errors(browser) == []
+
+
+def test_vanishing_preset_is_named_vanishing(server, browser):
+    run_preset(browser, server, "vanishing-sigmoid", {"vanishing"}, "vanishing.png")
+    assert canvas_ink(browser, "#heatmap") > 0.05
+    assert console_errors(browser) == []
+
+
+def test_healthy_preset_and_the_editor_reports_errors_next_to_the_field(server, browser):
+    run_preset(browser, server, "healthy", {"healthy"}, "healthy.png")
+    editor = browser.find_element(By.ID, "spec-editor")
+    editor.clear()
+    editor.send_keys(json.dumps({"data": {"source": "xor"}, "mlp": {"depth": 2, "width": 8},
+                                 "optimizer": {"type": "sgd", "lr": -1}}))
+    browser.find_element(By.ID, "run-spec").click()
+    WebDriverWait(browser, 10).until(lambda d: "optimizer.lr" in d.find_element(By.ID, "spec-error").text)
+    assert console_errors(browser, expected_400=True) == []

@@ -1,0 +1,312 @@
+// Pure data logic: no DOM, no canvas. Everything here can be unit-tested in isolation.
+
+/** A growable typed array (amortised O(1) push, no per-point objects). */
+export class Series {
+  constructor(capacity = 256, Type = Float64Array) {
+    this.a = new Type(capacity);
+    this.length = 0;
+  }
+  push(v) {
+    if (this.length === this.a.length) {
+      const b = new this.a.constructor(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.length++] = v;
+  }
+  get values() { return this.a.subarray(0, this.length); }
+}
+
+/** JSON writes non-finite numbers as null: turn anything that is not a finite number into NaN. */
+export const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);
+
+export const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'interrupted']);
+export const VERDICTS = ['healthy', 'vanishing', 'exploding', 'diverged'];
+
+/**
+ * Keeps per-step snapshots (histograms and per-layer values), at most about `max`, evenly
+ * spaced: every `stride`-th record is kept and the stride doubles when the list is full.
+ * The latest record is always available as the last item.
+ */
+export class Snapshots {
+  constructor(max = 500) { this.max = max; this.items = []; this.tail = null; this.count = 0; this.stride = 1; }
+  push(s) {
+    if (this.count++ % this.stride === 0) {
+      this.items.push(s);
+      this.tail = null;
+      if (this.items.length > this.max) {
+        this.items = this.items.filter((_, i) => i % 2 === 0);
+        this.stride *= 2;
+      }
+    } else {
+      this.tail = s;
+    }
+  }
+  get length() { return this.items.length + (this.tail ? 1 : 0); }
+  at(i) { return i < this.items.length ? this.items[i] : i === this.items.length ? this.tail || undefined : undefined; }
+  /** Index of the kept snapshot whose step is nearest to `step`. */
+  nearest(step) {
+    let lo = 0, hi = this.length - 1;
+    if (hi < 0) return -1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.at(mid).step < step) lo = mid + 1; else hi = mid;
+    }
+    if (lo > 0 && Math.abs(this.at(lo - 1).step - step) <= Math.abs(this.at(lo).step - step)) return lo - 1;
+    return lo;
+  }
+}
+
+/** Everything the live view draws for one job, fed record by record. */
+export class RunData {
+  constructor(maxSnapshots = 500) {
+    this.start = null;
+    this.layerNames = [];        // layers with parameters, model order (from the step records)
+    this.steps = new Series();
+    this.loss = new Series();
+    this.gradNorm = new Series();
+    this.gradNormClipped = new Series();
+    this.layerNorm = [];         // one Float32 Series per layer
+    this.normRange = { min: Infinity, max: -Infinity }; // of finite, positive per-layer norms
+    this.valSteps = new Series();
+    this.valLoss = new Series();
+    this.alerts = [];
+    this.summary = null;
+    this.report = null;
+    this.status = null;
+    this.lastStep = 0;
+    this.denseNames = [];        // signals of kind "dense"
+    this.actNames = [];          // signals carrying dead_fraction / saturated_fraction
+    this.snapshots = new Snapshots(maxSnapshots);
+  }
+
+  setStart(rec) {
+    if (this.start) return false; // sent again on every reconnect
+    this.start = rec;
+    return true;
+  }
+
+  get edges() {
+    const e = this.start && this.start.hist_edges;
+    return e ? { bins: e.bins, lo: Math.log10(e.min), hi: Math.log10(e.max) } : null;
+  }
+
+  get totalSteps() { return this.start ? this.start.total_steps : 0; }
+
+  addStep(rec) {
+    if (typeof rec.step !== 'number' || rec.step <= this.lastStep) return false; // no duplicates
+    this.lastStep = rec.step;
+    const layers = rec.layers || [];
+    if (!this.layerNames.length && layers.length) {
+      this.layerNames = layers.map((l) => l.name);
+      this.layerNorm = layers.map(() => new Series(256, Float32Array));
+    }
+    const signals = rec.signals || [];
+    if (!this.denseNames.length && signals.length) {
+      this.denseNames = signals.filter((s) => s.kind === 'dense').map((s) => s.name);
+      this.actNames = signals
+        .filter((s) => 'dead_fraction' in s || 'saturated_fraction' in s)
+        .map((s) => s.name);
+    }
+    this.steps.push(rec.step);
+    this.loss.push(num(rec.loss));
+    // with NaN/Inf gradients the norms are not meaningful (the server may write 0): mark them non-finite
+    const bad = rec.nonfinite_grads > 0;
+    this.gradNorm.push(bad ? NaN : num(rec.grad_norm));
+    this.gradNormClipped.push(bad ? NaN : num(rec.grad_norm_clipped));
+    const L = this.layerNames.length;
+    for (let i = 0; i < L; i++) {
+      const l = layers[i] || {};
+      const v = l.nan > 0 || l.inf > 0 ? NaN : num(l.grad_norm);
+      this.layerNorm[i].push(v);
+      if (v > 0) {
+        if (v < this.normRange.min) this.normRange.min = v;
+        if (v > this.normRange.max) this.normRange.max = v;
+      }
+    }
+    this.snapshots.push(makeSnapshot(rec, this));
+    return true;
+  }
+
+  addEpoch(rec) {
+    if (typeof rec.step !== 'number') return;
+    if (this.valSteps.length && rec.step <= this.valSteps.a[this.valSteps.length - 1]) return;
+    this.valSteps.push(rec.step);
+    this.valLoss.push(num(rec.val_loss));
+  }
+
+  addAlert(rec) { this.alerts.push(rec); }
+}
+
+/** The per-step data kept for the step slider: histograms and per-layer values. */
+export function makeSnapshot(rec, run) {
+  const e = run.edges;
+  const bins = e ? e.bins : 0;
+  const L = run.layerNames.length;
+  const counts = new Float32Array(L * bins);
+  const nonfinite = new Float64Array(L);
+  const underflow = new Float64Array(L);
+  const overflow = new Float64Array(L);
+  const updateRatio = new Float32Array(L);
+  const layers = rec.layers || [];
+  for (let i = 0; i < L; i++) {
+    const l = layers[i] || {};
+    const h = l.hist;
+    if (h && Array.isArray(h.counts)) {
+      const n = Math.min(bins, h.counts.length);
+      for (let b = 0; b < n; b++) counts[i * bins + b] = h.counts[b] || 0;
+      nonfinite[i] = h.nonfinite || 0;
+      underflow[i] = h.underflow || 0;
+      overflow[i] = h.overflow || 0;
+    }
+    updateRatio[i] = num(l.update_ratio);
+  }
+  const byName = new Map((rec.signals || []).map((s) => [s.name, s]));
+  const delta = Float32Array.from(run.denseNames, (n) => num(byName.get(n)?.delta_rms));
+  const dead = Float32Array.from(run.actNames, (n) => num(byName.get(n)?.dead_fraction));
+  const saturated = Float32Array.from(run.actNames, (n) => num(byName.get(n)?.saturated_fraction));
+  return { step: rec.step, bins, counts, nonfinite, underflow, overflow, updateRatio, delta, dead, saturated };
+}
+
+/**
+ * Downsample (xs, ys) to at most one min/max pair per pixel column.
+ * Returns columns that received points: x (column centre, in data units), lo, hi, and
+ * `gap` = 1 where every point in the column was non-finite (the line breaks there).
+ */
+export function envelope(xs, ys, n, x0, x1, cols, log = false) {
+  cols = Math.max(1, Math.floor(cols));
+  const lo = new Float64Array(cols).fill(Infinity);
+  const hi = new Float64Array(cols).fill(-Infinity);
+  const seen = new Uint8Array(cols);
+  const span = x1 - x0 || 1;
+  for (let i = 0; i < n; i++) {
+    let c = Math.floor(((xs[i] - x0) / span) * cols);
+    if (c < 0 || c > cols) continue;
+    if (c === cols) c = cols - 1;
+    seen[c] = 1;
+    let y = ys[i];
+    if (log) y = y > 0 ? Math.log10(y) : NaN;
+    if (!Number.isFinite(y)) continue;
+    if (y < lo[c]) lo[c] = y;
+    if (y > hi[c]) hi[c] = y;
+  }
+  let m = 0;
+  for (let c = 0; c < cols; c++) if (seen[c]) m++;
+  const out = { n: m, x: new Float64Array(m), lo: new Float64Array(m), hi: new Float64Array(m), gap: new Uint8Array(m) };
+  let j = 0;
+  for (let c = 0; c < cols; c++) {
+    if (!seen[c]) continue;
+    out.x[j] = x0 + ((c + 0.5) / cols) * span;
+    if (lo[c] === Infinity) { out.gap[j] = 1; out.lo[j] = out.hi[j] = NaN; }
+    else { out.lo[j] = lo[c]; out.hi[j] = hi[c]; }
+    j++;
+  }
+  return out;
+}
+
+/**
+ * Layer × column grid of log10 values for the heatmap, at most `cols` columns
+ * (the max over the records falling in each column; NaN if any was non-finite,
+ * -Infinity for exact zeros).
+ */
+export function heatmapGrid(series, n, cols) {
+  const rows = series.length;
+  cols = Math.max(1, Math.min(n, Math.floor(cols)));
+  const values = new Float32Array(rows * cols).fill(-Infinity);
+  if (!n || !rows) return { rows, cols: 0, values };
+  for (let r = 0; r < rows; r++) {
+    const a = series[r].a;
+    for (let c = 0; c < cols; c++) {
+      const i0 = Math.floor((c * n) / cols), i1 = Math.max(i0 + 1, Math.floor(((c + 1) * n) / cols));
+      let best = -Infinity, bad = false;
+      for (let i = i0; i < i1; i++) {
+        const v = a[i];
+        if (Number.isNaN(v) || v === Infinity) { bad = true; break; }
+        const lv = v > 0 ? Math.log10(v) : -Infinity;
+        if (lv > best) best = lv;
+      }
+      values[r * cols + c] = bad ? NaN : best;
+    }
+  }
+  return { rows, cols, values };
+}
+
+/** Viridis-like colour ramp, t in [0, 1] → [r, g, b]. */
+const STOPS = [
+  [68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37],
+];
+export function ramp(t) {
+  if (!(t >= 0)) t = 0;
+  if (t > 1) t = 1;
+  const f = t * (STOPS.length - 1);
+  const i = Math.min(STOPS.length - 2, Math.floor(f));
+  const u = f - i, a = STOPS[i], b = STOPS[i + 1];
+  return [a[0] + (b[0] - a[0]) * u, a[1] + (b[1] - a[1]) * u, a[2] + (b[2] - a[2]) * u];
+}
+
+/** Maps a log10 value into [0, 1] over [lo, hi] (a flat range maps to the middle). */
+export function logNormalize(lv, lo, hi) {
+  if (lv === -Infinity) return 0;
+  if (hi - lo < 1e-12) return 0.5;
+  return Math.min(1, Math.max(0, (lv - lo) / (hi - lo)));
+}
+
+/** Round numbers between lo and hi (about `count` of them). */
+export function niceTicks(lo, hi, count = 5) {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw) || 10 * mag;
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
+  return out;
+}
+
+/** Integer decades (log10 values) between lo and hi, thinned to at most `max`. */
+export function decadeTicks(lo, hi, max = 6) {
+  const a = Math.ceil(lo), b = Math.floor(hi);
+  if (b < a) return [Math.round((lo + hi) / 2)];
+  const stride = Math.max(1, Math.ceil((b - a + 1) / max));
+  const out = [];
+  for (let d = a; d <= b; d += stride) out.push(d);
+  return out;
+}
+
+/** Compact number formatting for labels and tables. */
+export function fmt(v, digits = 3) {
+  if (v === null || v === undefined) return '—';
+  if (typeof v !== 'number') return String(v);
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e6 || a < 1e-3 || (a >= 1e4 && !Number.isInteger(v))) return v.toExponential(digits - 1).replace('e+', 'e');
+  if (a >= 1e4) return String(v);
+  return String(+v.toPrecision(digits));
+}
+
+/** "1e-3" style label for a log10 value. */
+export const decadeLabel = (d) => (Number.isInteger(d) ? `1e${d}` : fmt(10 ** d, 2));
+
+/** Parses "#job=j-000003" → "j-000003" (or null). */
+export function jobFromHash(hash) {
+  const m = /(?:^#|&)job=([^&]+)/.exec(hash || '');
+  return m ? decodeURIComponent(m[1]) : null;
+}
+
+/**
+ * Where a dotted field path ("optimizer.lr", "layers[2].units") appears in JSON text:
+ * [start, end) of the last key found, searching each component after the previous one.
+ */
+export function locateField(text, field) {
+  if (!field) return null;
+  const parts = String(field).split(/[.[\]]+/).filter((p) => p && !/^\d+$/.test(p));
+  let from = 0, hit = null;
+  for (const p of parts) {
+    const i = text.indexOf(`"${p}"`, from);
+    if (i < 0) break;
+    hit = [i, i + p.length + 2];
+    from = hit[1];
+  }
+  return hit;
+}
