@@ -47,10 +47,17 @@ function render() {
       { name: 'train loss', color: 'c1', xs: run.steps.values, ys: run.loss.values, n: run.steps.length },
       { name: 'validation loss', color: 'c2', xs: run.valSteps.values, ys: run.valLoss.values, n: run.valSteps.length, markers: true },
     ]);
-    normChart.setSeries([
+    const normSeries = [
       { name: '‖g‖ before clipping', color: 'c3', xs: run.steps.values, ys: run.gradNorm.values, n: run.steps.length },
       { name: 'after clipping', color: 'c1', xs: run.steps.values, ys: run.gradNormClipped.values, n: run.steps.length, dash: true },
-    ]);
+    ];
+    const n = run.steps.length;
+    if (state.clipThreshold && n > 0) {
+      const c = state.clipThreshold;
+      normSeries.push({ name: `clip threshold ${c}`, color: 'c2', xs: Float64Array.of(run.steps.values[0], run.steps.values[n - 1]),
+        ys: Float64Array.of(c, c), n: 2, dash: true });
+    }
+    normChart.setSeries(normSeries);
     lossChart.draw();
     normChart.draw();
   }
@@ -109,6 +116,7 @@ function select(id, { push = true } = {}) {
   state.stream = null;
   state.id = id;
   state.run = new RunData(500);
+  state.clipThreshold = null;
   state.follow = true;
   state.snapIndex = -1;
   state.snapStep = null;
@@ -132,7 +140,8 @@ function select(id, { push = true } = {}) {
     state.jobName = job.name;
     state.jobStatus = job.status;
     state.jobTotal = job.total_steps;
-    invalidate('header');
+    state.clipThreshold = clipThreshold(job.spec);
+    invalidate('header', 'series');
   }).catch((err) => { if (mine()) { state.connection = err.status === 404 ? 'job not found' : err.message; invalidate('header'); } });
 
   state.stream = new JobStream(id, {
@@ -196,3 +205,13 @@ launch.load();
 jobList.start();
 select(jobFromHash(location.hash), { push: false });
 invalidate(...ALL);
+
+/** The global-norm threshold of a spec's clipping, to draw on the norm chart (null when it has none). */
+function clipThreshold(spec) {
+  const clip = spec && spec.clip;
+  if (!clip) return null;
+  if (clip.type === 'norm' && clip.norm_type !== 'inf') return clip.max_norm ?? null;
+  if (clip.type === 'soft') return clip.threshold ?? null;
+  if (clip.type === 'zclip') return clip.max_norm ?? null;
+  return null;
+}
