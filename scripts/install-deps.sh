@@ -5,8 +5,10 @@
 set -euo pipefail
 
 # Build-time packages (headers and pkg-config files), and curl for the
-# end-to-end tests and the README check.
+# end-to-end tests and the README check; or the Debian packages named as
+# arguments (scripts/install-browser-deps.sh uses that).
 packages=(pkg-config libopenblas-dev zlib1g-dev libmicrohttpd-dev curl)
+[ $# -gt 0 ] && packages=("$@")
 
 missing=()
 for p in "${packages[@]}"; do
