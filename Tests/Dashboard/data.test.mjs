@@ -1,0 +1,56 @@
+// The dashboard's pure data logic (public/js/data.js), without a browser:
+//   node --test Tests/Dashboard/
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { envelope, heatmapGrid, Snapshots, jobFromHash, locateField, niceTicks, decadeTicks, logNormalize, ramp }
+  from '../../public/js/data.js';
+
+test('envelope keeps one min/max pair per pixel column and marks gaps', () => {
+  const xs = Float64Array.from({ length: 1000 }, (_, i) => i + 1);
+  const ys = Float64Array.from(xs, (x) => (x === 500 ? NaN : x));
+  const e = envelope(xs, ys, 1000, 1, 1000, 10);
+  assert.equal(e.n, 10);
+  assert.equal(e.lo[0], 1);
+  assert.equal(e.hi[9], 1000);
+  assert.ok(e.gap.every((g) => g === 0), 'one NaN does not blank a column that has values');
+  const allBad = envelope(Float64Array.of(1, 2), Float64Array.of(NaN, Infinity), 2, 1, 2, 4);
+  assert.ok(allBad.gap.every((g) => g === 1));
+  const log = envelope(Float64Array.of(1, 2), Float64Array.of(1e-3, 1e2), 2, 1, 2, 2, true);
+  assert.deepEqual([...log.lo], [-3, 2]);
+});
+
+test('heatmap cells take the largest log10 norm, NaN when any step in them was not finite', () => {
+  const series = [{ a: Float32Array.of(1, 10, 100, 1000) }, { a: Float32Array.of(1, NaN, 1, 1) }];
+  const g = heatmapGrid(series, 4, 2);
+  assert.equal(g.cols, 2);
+  assert.deepEqual([...g.values.slice(0, 2)], [1, 3]);
+  assert.ok(Number.isNaN(g.values[2]));
+  assert.equal(g.values[3], 0);
+});
+
+test('snapshots stay bounded and evenly spread over a long run', () => {
+  const s = new Snapshots(50);
+  for (let step = 1; step <= 10_000; step++) s.push({ step });
+  assert.ok(s.length <= 51);
+  assert.equal(s.at(s.length - 1).step, 10_000, 'the latest step is always there');
+  assert.equal(s.at(0).step, 1);
+  const i = s.nearest(5000);
+  assert.ok(Math.abs(s.at(i).step - 5000) <= 10_000 / 50);
+});
+
+test('the URL hash names the job, and error fields are found in the editor text', () => {
+  assert.equal(jobFromHash('#job=j-000003'), 'j-000003');
+  assert.equal(jobFromHash('#other=1'), null);
+  const text = '{\n  "optimizer": {"type": "sgd", "lr": -1}\n}';
+  const [a, b] = locateField(text, 'optimizer.lr');
+  assert.equal(text.slice(a, b), '"lr"');
+});
+
+test('axes and colours', () => {
+  assert.deepEqual(niceTicks(0, 1, 5), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  assert.deepEqual(decadeTicks(-12.3, 4.1, 6), [-12, -9, -6, -3, 0, 3]);
+  assert.equal(logNormalize(-Infinity, -3, 3), 0);
+  assert.equal(logNormalize(0, -3, 3), 0.5);
+  assert.deepEqual(ramp(-1), ramp(0));
+  assert.deepEqual(ramp(2), ramp(1));
+});
