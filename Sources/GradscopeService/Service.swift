@@ -234,11 +234,15 @@ public final class Service: Sendable {
         let from = try Self.integer(request, "from", default: 0, range: 0...Int.max)
         let limit = try Self.integer(request, "limit", default: 100, range: 1...1000)
         let every = try Self.integer(request, "every", default: 1, range: 1...Int.max)
-        var selected: [Substring] = [], next: Int?
+        // Every `every`-th stored step record after `from` (counting records,
+        // not step numbers: records may be every few steps).
+        var selected: [Substring] = [], next: Int?, index = 0
         for line in jobs.records(meta.id).map(RecordLine.init) where line.type == "step" {
             guard let step = line.step, step > from else { continue }
-            if selected.count == limit { next = selected.isEmpty ? nil : RecordLine(selected.last!).step; break }
-            if (step - from - 1) % every == 0 || step == 1 { selected.append(line.json) }
+            defer { index += 1 }
+            guard index % every == 0 else { continue }
+            if selected.count == limit { next = RecordLine(selected.last!).step; break }
+            selected.append(line.json)
         }
         return .json(#"{"steps":["# + selected.joined(separator: ",") + #"],"next":"# + (next.map(String.init) ?? "null") + "}")
     }
@@ -341,7 +345,10 @@ public final class Service: Sendable {
         .json(#"{"datasets":["# + jobs.datasetDescriptions().joined(separator: ",") + "]}")
     }
 
-    static func presets() -> Response {
+    static func presets() -> Response { .json(presetsJSON) }
+
+    /// Encoded once: the presets never change while the server runs.
+    static let presetsJSON: String = {
         var w = JSONWriter()
         w.beginObject()
         w.beginArray("presets")
@@ -355,8 +362,8 @@ public final class Service: Sendable {
         }
         w.endArray()
         w.endObject()
-        return .json(w.text)
-    }
+        return w.text
+    }()
 
     func health() -> Response {
         let c = jobs.counts

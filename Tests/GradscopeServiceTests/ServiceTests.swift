@@ -70,6 +70,12 @@ struct ServiceTests {
         #expect(events.last?.json["status"] as? String == "completed")
         let ids = events.filter { $0.event == "step" }.compactMap { $0.id.flatMap(Int.init) }
         #expect(ids == [1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60])
+        // `every` counts stored records; `next` is where to continue.
+        let page = try h.client.request("GET", "/api/jobs/\(id)/steps?from=1&every=2&limit=3").json
+        #expect((page["steps"] as? [[String: Any]])?.map { $0["step"] as? Int } == [5, 15, 25])
+        #expect(page["next"] as? Int == 25)
+        let last = try h.client.request("GET", "/api/jobs/\(id)/steps?from=50").json
+        #expect((last["steps"] as? [[String: Any]])?.count == 2 && last["next"] is NSNull)
         let job = try h.waitUntilFinished(id)
         #expect(job["status"] as? String == "completed" && job["verdict"] as? String == "healthy")
         #expect(job["step"] as? Int == 60 && job["total_steps"] as? Int == 60)
