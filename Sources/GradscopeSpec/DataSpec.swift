@@ -12,8 +12,20 @@ import GradscopeEngine
 /// | xor     | samples (1000), noise (0.05)                                        |
 /// | sine    | samples (1000), noise (0.05) — regression                           |
 /// | digits  | — (1,797 UCI digits, 64 inputs in [0, 1], 10 classes)               |
-/// | csv     | path, target (both required)                                        |
-/// | dataset | id, target (both required): a CSV uploaded to the server            |
+/// | csv     | path, target (both required), sequence_length                      |
+/// | dataset | id, target (both required): a CSV uploaded to the server; sequence_length |
+///
+/// Sequence sources (rows of T steps, time-major; `SequenceData`):
+///
+/// | source         | fields (defaults)                                          |
+/// |----------------|------------------------------------------------------------|
+/// | adding         | samples (1000), sequence_length (50) — regression          |
+/// | temporal_order | samples (1000), sequence_length (50) — 4 classes           |
+/// | memory         | samples (1000), sequence_length (50), features (alphabet, 100) — 2 classes |
+/// | digits_rows    | — (the digits as 8 steps of 8 pixels, one image row a step) |
+///
+/// `sequence_length` on csv/dataset reads each row's F·T feature columns as
+/// T steps of F features (the first F columns are step 1).
 ///
 /// Every source also takes `standardize` (false): scale inputs to mean 0 and
 /// std 1 using the training split's statistics.
@@ -22,9 +34,11 @@ struct DataSpec: Equatable, Sendable {
     var samples: Int?, classes: Int?, features: Int?
     var noise: Double?, factor: Double?, std: Double?
     var path: String?, target: String?, id: String?
+    var sequenceLength: Int?
     var standardize: Bool
 
-    static let sources = ["spirals", "moons", "circles", "blobs", "xor", "sine", "digits", "csv", "dataset"]
+    static let sources = ["spirals", "moons", "circles", "blobs", "xor", "sine", "digits", "csv", "dataset",
+                          "adding", "temporal_order", "memory", "digits_rows"]
     static let maxSamples = 1_000_000
 
     static func read(_ r: inout ObjectReader) throws(SpecError) -> DataSpec {
@@ -37,11 +51,13 @@ struct DataSpec: Equatable, Sendable {
         case "moons", "xor", "sine": ["samples", "noise"]
         case "circles": ["samples", "noise", "factor"]
         case "blobs": ["samples", "classes", "features", "std"]
-        case "csv": ["path", "target"]
-        case "dataset": ["id", "target"]
+        case "csv": ["path", "target", "sequence_length"]
+        case "dataset": ["id", "target", "sequence_length"]
+        case "adding", "temporal_order": ["samples", "sequence_length"]
+        case "memory": ["samples", "sequence_length", "features"]
         default: []
         }
-        let all = ["samples", "classes", "features", "noise", "factor", "std", "path", "target", "id"]
+        let all = ["samples", "classes", "features", "noise", "factor", "std", "path", "target", "id", "sequence_length"]
         for f in all where !takes.contains(f) && r.has(f) {
             throw SpecError(r.field(f), "does not apply to source \"\(source)\"" +
                 (takes.isEmpty ? "" : " (it takes \(takes.joined(separator: ", ")))"))
@@ -56,6 +72,10 @@ struct DataSpec: Equatable, Sendable {
         d.path = try r.string("path")
         d.target = try r.string("target")
         d.id = try r.string("id")
+        d.sequenceLength = try r.integer("sequence_length")
+        let shortest = ["adding", "temporal_order"].contains(source) ? 10 : 1
+        try Check.range(d.sequenceLength, shortest, JobSpec.maxSequenceLength, r.field("sequence_length"))
+        if source == "memory" { try Check.range(d.features, 3, 10_000, r.field("features")) }
         try Check.range(d.samples, 4, maxSamples, r.field("samples"))
         try Check.range(d.classes, 2, 1000, r.field("classes"))
         try Check.range(d.features, 1, 10_000, r.field("features"))
@@ -87,22 +107,46 @@ struct DataSpec: Equatable, Sendable {
             return SyntheticData.blobs(samples: n, classes: classes ?? 3, features: features ?? 2, std: std ?? 1, random: &random)
         case "xor": return SyntheticData.xor(samples: n, noise: noise ?? 0.05, random: &random)
         case "sine": return SyntheticData.sine(samples: n, noise: noise ?? 0.05, random: &random)
-        case "digits":
-            do { return try DigitsData.load() } catch { throw SpecError("data.source", "could not load: \(error)") }
+        case "digits", "digits_rows":
+            do {
+                var digits = try DigitsData.load()
+                if source == "digits_rows" { digits.sequenceLength = 8 }
+                return digits
+            } catch { throw SpecError("data.source", "could not load: \(error)") }
+        case "adding": return SequenceData.adding(samples: n, length: sequenceLength ?? 50, random: &random)
+        case "temporal_order": return SequenceData.temporalOrder(samples: n, length: sequenceLength ?? 50, random: &random)
+        case "memory":
+            return SequenceData.memory(samples: n, length: sequenceLength ?? 50, symbols: features ?? 100, random: &random)
         case "dataset":
             guard let resolve = datasets else {
                 throw SpecError("data.source", "\"dataset\" names a dataset uploaded to gradscope serve; use \"csv\" here")
             }
             guard let file = resolve(id!) else { throw SpecError("data.id", "no uploaded dataset has id \"\(id!)\"") }
-            do { return try CSVData.load(path: file, target: target!) } catch {
+            let table: Dataset
+            do { table = try CSVData.load(path: file, target: target!) } catch {
                 throw SpecError("data.target", "\(error)")
             }
+            return try asSequence(table)
         default:
             var file = path!
             if !file.hasPrefix("/"), let base = baseDirectory { file = base + "/" + file }
-            do { return try CSVData.load(path: file, target: target!) } catch {
+            let table: Dataset
+            do { table = try CSVData.load(path: file, target: target!) } catch {
                 throw SpecError("data.path", "could not be loaded: \(error)")
             }
+            return try asSequence(table)
         }
+    }
+
+    /// A CSV table read as sequences when `sequence_length` is given.
+    private func asSequence(_ table: Dataset) throws(SpecError) -> Dataset {
+        guard let t = sequenceLength else { return table }
+        guard table.features % t == 0 else {
+            throw SpecError("data.sequence_length", "is \(t), but the table has \(table.features) feature columns, "
+                + "not a multiple of it (each row must hold T steps of the same number of features)")
+        }
+        var sequences = table
+        sequences.sequenceLength = t
+        return sequences
     }
 }

@@ -37,15 +37,18 @@ struct InitSpec: Equatable, Sendable {
     }
 
     /// Reads `init` and its parameters (or, with `prefix: "bias_"`, the bias's).
-    static func read(_ r: inout ObjectReader, prefix: String = "") throws(SpecError) -> InitSpec? {
+    /// A recurrent layer owns the field `nonlinearity` (its cell's), so
+    /// there kaiming takes its gain from the cell: `layerOwnsNonlinearity`.
+    static func read(_ r: inout ObjectReader, prefix: String = "", layerOwnsNonlinearity: Bool = false) throws(SpecError) -> InitSpec? {
         let isBias = !prefix.isEmpty
         let key = isBias ? "bias_init" : "init"
         let names = isBias ? biasNames : weightNames
         let given = try r.string(key)
         try Check.oneOf(given, names, r.field(key))
         let name = given ?? "pytorch_default"
-        let all = isBias ? ["mean", "std", "a", "value"] : ["mean", "std", "a", "gain", "value", "mode", "nonlinearity"]
-        let takes = parameters(of: name)
+        var all = isBias ? ["mean", "std", "a", "value"] : ["mean", "std", "a", "gain", "value", "mode", "nonlinearity"]
+        var takes = parameters(of: name)
+        if layerOwnsNonlinearity { all.removeAll { $0 == "nonlinearity" }; takes.removeAll { $0 == "nonlinearity" } }
         for p in all where !takes.contains(p) && r.has(prefix + p) {
             throw SpecError(r.field(prefix + p), "does not apply to \(key) \"\(name)\"" +
                 (takes.isEmpty ? ", which takes no parameters" : " (it takes \(takes.map { prefix + $0 }.joined(separator: ", ")))"))
@@ -58,7 +61,7 @@ struct InitSpec: Equatable, Sendable {
         if !isBias {
             spec.gain = try r.number("gain")
             spec.mode = try r.string("mode")
-            spec.nonlinearity = try r.string("nonlinearity")
+            spec.nonlinearity = layerOwnsNonlinearity ? nil : try r.string("nonlinearity")
             try Check.oneOf(spec.mode, ["fan_in", "fan_out"], r.field("mode"))
             try Check.oneOf(spec.nonlinearity, ["linear", "relu", "leaky_relu", "tanh", "sigmoid"], r.field("nonlinearity"))
             try Check.positive(spec.gain, r.field("gain"))

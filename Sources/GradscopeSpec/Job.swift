@@ -60,7 +60,8 @@ public struct Job {
         let outputUnits = Self.outputUnits(loss, data)
 
         let layers = spec.isShorthand ? MLPSpec.settingOutput(spec.layers, units: outputUnits) : spec.layers
-        let (parameters, width) = countParameters(layers, inputWidth: data.features)
+        let input = FlowShape(width: data.features, steps: data.sequenceLength)
+        let (parameters, width) = try countParameters(layers, input: input, path: spec.isShorthand ? "mlp" : "layers")
         if parameters > limits.maxParameters {
             throw SpecError(spec.isShorthand ? "mlp" : "layers",
                             "has \(parameters) parameters, more than the limit of \(limits.maxParameters)", isLimit: true)
@@ -70,7 +71,7 @@ public struct Job {
             throw SpecError("layers", "the last layer outputs \(width) values but \(loss.rawValue) on this data needs "
                 + "\(outputUnits)\(classes); set the last dense layer's units to \(outputUnits)")
         }
-        let model = try makeModel(layers, inputWidth: data.features, outputWidth: width, seed: spec.seed)
+        let model = try makeModel(layers, input: input, outputWidth: width, seed: spec.seed)
 
         try loadStart(checkpoint, spec: spec, baseDirectory: baseDirectory, into: model)
 
@@ -127,10 +128,10 @@ public struct Job {
         return data.targetWidth
     }
 
-    static func makeModel(_ layers: [LayerSpec], inputWidth: Int, outputWidth: Int, seed: UInt64) throws(SpecError) -> Model {
+    static func makeModel(_ layers: [LayerSpec], input: FlowShape, outputWidth: Int, seed: UInt64) throws(SpecError) -> Model {
         var builder = ModelBuilder(random: Random(seed: seed, stream: .initialization))
-        let built = try builder.build(layers, inputWidth: inputWidth, path: "layers").0
-        return Model(layers: built, inputWidth: inputWidth, outputWidth: outputWidth)
+        let built = try builder.build(layers, input: input, path: "layers").0
+        return Model(layers: built, inputWidth: input.width, outputWidth: outputWidth)
     }
 
     /// Loads the starting weights: the given checkpoint, else the spec's

@@ -47,6 +47,7 @@ public struct JobSpec: Decodable, Sendable {
                          "diagnostics", "init_from"]
     public static let maxSteps = 10_000_000
     public static let maxBatchSize = 65_536
+    public static let maxSequenceLength = 10_000
     public static let maxParameters = 50_000_000
 
     public init(from decoder: Decoder) throws {

@@ -11,6 +11,7 @@ struct LayerSpec: Equatable, Sendable {
         case layernorm(eps: Double?)
         case dropout(p: Double)
         case residual([LayerSpec])
+        case recurrent(RecurrentSpec)
     }
 
     var name: String?
@@ -72,6 +73,8 @@ struct LayerSpec: Equatable, Sendable {
             body = .residual(inner)
         case .identity, .relu, .gelu, .sigmoid, .tanh:
             body = .activation(kind, parameter: nil, threshold: nil)
+        case .rnn, .lstm, .gru:
+            body = .recurrent(try RecurrentSpec.read(kind, &r))
         }
         try r.finish("a \(type) layer", accepted: fields)
         return LayerSpec(name: name, body: body)
@@ -89,6 +92,8 @@ struct LayerSpec: Equatable, Sendable {
         case .dropout: ["p"]
         case .residual: ["layers"]
         case .identity, .relu, .gelu, .sigmoid, .tanh: []
+        case .rnn: RecurrentSpec.fields + ["nonlinearity"]
+        case .lstm, .gru: RecurrentSpec.fields
         }
     }
 
@@ -100,6 +105,123 @@ struct LayerSpec: Equatable, Sendable {
         case .layernorm: .layernorm
         case .dropout: .dropout
         case .residual: .residual
+        case .recurrent(let r): r.kind
+        }
+    }
+}
+
+/// A recurrent layer's settings (`rnn`, `lstm`, `gru`): `hidden` (required),
+/// `num_layers` (1), `nonlinearity` (rnn: tanh | relu), `return_sequences`
+/// (false), `tbptt` (steps per truncated chunk; full BPTT when absent),
+/// `bias` (true), `init` for `weight_ih` (any weight initialiser),
+/// `bias_init`, and for `weight_hh` `recurrent_init` (pytorch_default |
+/// orthogonal | identity | normal with `recurrent_std`, default 1/√hidden)
+/// times `recurrent_scale` (1).
+struct RecurrentSpec: Equatable, Sendable {
+    var cell: Recurrent.Cell
+    var hidden: Int
+    var layers: Int
+    var bias: Bool
+    var returnSequences: Bool
+    var tbptt: Int?
+    var weightInit: InitSpec?
+    var biasInit: InitSpec?
+    var recurrentInit: String
+    var recurrentStd: Double?
+    var recurrentScale: Double
+
+    static let recurrentInits = ["pytorch_default", "orthogonal", "identity", "normal"]
+    static let fields = ["hidden", "num_layers", "return_sequences", "tbptt", "bias", "recurrent_init", "recurrent_std",
+                         "recurrent_scale"] + InitSpec.weightFields.filter { $0 != "nonlinearity" } + InitSpec.biasFields
+    static let maxLayers = 16
+
+    var kind: LayerKind {
+        switch cell {
+        case .rnnTanh, .rnnRelu: .rnn
+        case .lstm: .lstm
+        case .gru: .gru
+        }
+    }
+
+    static func read(_ kind: LayerKind, _ r: inout ObjectReader) throws(SpecError) -> RecurrentSpec {
+        guard let hidden = try r.integer("hidden") else {
+            throw SpecError(r.field("hidden"), "is required for a \(kind.rawValue) layer (the hidden state's size)")
+        }
+        try Check.range(hidden, 1, LayerSpec.maxUnits, r.field("hidden"))
+        let layers = try r.integer("num_layers") ?? 1
+        try Check.range(layers, 1, maxLayers, r.field("num_layers"))
+        var cell = Recurrent.Cell.lstm
+        switch kind {
+        case .rnn:
+            let nonlinearity = try r.string("nonlinearity") ?? "tanh"
+            try Check.oneOf(nonlinearity, ["tanh", "relu"], r.field("nonlinearity"))
+            cell = nonlinearity == "relu" ? .rnnRelu : .rnnTanh
+        case .gru: cell = .gru
+        default: break
+        }
+        let tbptt = try r.integer("tbptt")
+        try Check.range(tbptt, 1, JobSpec.maxSequenceLength, r.field("tbptt"))
+        let recurrentInit = try r.string("recurrent_init") ?? "pytorch_default"
+        try Check.oneOf(recurrentInit, recurrentInits, r.field("recurrent_init"))
+        let std = try r.number("recurrent_std")
+        if std != nil && recurrentInit != "normal" {
+            throw SpecError(r.field("recurrent_std"), "applies only to recurrent_init \"normal\"")
+        }
+        try Check.nonNegative(std, r.field("recurrent_std"))
+        let scale = try r.number("recurrent_scale") ?? 1
+        try Check.range(scale, 0, 100, r.field("recurrent_scale"))
+        return RecurrentSpec(
+            cell: cell, hidden: hidden, layers: layers, bias: try r.bool("bias") ?? true,
+            returnSequences: try r.bool("return_sequences") ?? false, tbptt: tbptt,
+            weightInit: try InitSpec.read(&r, layerOwnsNonlinearity: true),
+            biasInit: try InitSpec.read(&r, prefix: "bias_"),
+            recurrentInit: recurrentInit, recurrentStd: std, recurrentScale: scale)
+    }
+
+    var engineRecurrentInit: RecurrentInit {
+        switch recurrentInit {
+        case "orthogonal": .orthogonal
+        case "identity": .identity
+        case "normal": .normal(std: recurrentStd ?? 1 / Double(hidden).squareRoot())
+        default: .pytorchDefault
+        }
+    }
+
+    func parameters(inputWidth: Int) -> Int {
+        let gh = cell.gates * hidden
+        return (0..<layers).reduce(0) { total, k in
+            total + gh * ((k == 0 ? inputWidth : hidden) + hidden) + (bias ? 2 * gh : 0)
+        }
+    }
+}
+
+/// The values between two layers: `width` per row, of which sequence data
+/// has `steps` time steps (time-major), flat data none.
+struct FlowShape: Equatable {
+    var width: Int
+    var steps: Int?
+
+    /// The shape after `spec`; throws where a layer cannot take this input.
+    /// A dense layer reads a sequence's row as one flat vector (as
+    /// `nn.Flatten` then `nn.Linear`); normalisation and residual blocks
+    /// need flat features.
+    func after(_ spec: LayerSpec, field: String) throws(SpecError) -> FlowShape {
+        switch spec.body {
+        case .recurrent(let r):
+            guard let steps else {
+                throw SpecError(field, "a \(r.kind.rawValue) layer needs sequence input: a sequence dataset (adding, "
+                    + "temporal_order, memory, digits_rows), csv with sequence_length, or a recurrent layer before it "
+                    + "with return_sequences true")
+            }
+            return r.returnSequences ? FlowShape(width: steps * r.hidden, steps: steps) : FlowShape(width: r.hidden)
+        case .dense(let units, _, _, _): return FlowShape(width: units)
+        case .batchnorm, .layernorm, .residual:
+            if steps != nil {
+                throw SpecError(field, "a \(spec.kind.rawValue) layer needs flat features, not a sequence; put it after the "
+                    + "last recurrent layer (return_sequences false) or after a dense layer")
+            }
+            return self
+        case .activation, .dropout: return self
         }
     }
 }
@@ -107,35 +229,39 @@ struct LayerSpec: Equatable, Sendable {
 /// Parameters that `specs` would have on `inputWidth` inputs, counted
 /// without allocating them, so an absurd model is refused before it takes
 /// the memory. Returns the output width too.
-func countParameters(_ specs: [LayerSpec], inputWidth: Int) -> (parameters: Int, width: Int) {
-    var total = 0, width = inputWidth
-    for spec in specs {
+func countParameters(_ specs: [LayerSpec], input: FlowShape, path: String) throws(SpecError) -> (parameters: Int, width: Int) {
+    var total = 0, shape = input
+    for (i, spec) in specs.enumerated() {
+        let width = shape.width
+        var next = try shape.after(spec, field: "\(path)[\(i)]")
         switch spec.body {
-        case .dense(let units, let bias, _, _):
-            total += units * width + (bias ? units : 0)
-            width = units
+        case .dense(let units, let bias, _, _): total += units * width + (bias ? units : 0)
         case .batchnorm, .layernorm: total += 2 * width
         case .residual(let inner):
-            let (p, out) = countParameters(inner, inputWidth: width)
+            let (p, out) = try countParameters(inner, input: FlowShape(width: width), path: "\(path)[\(i)].layers")
             total += p + (out != width ? out * width + out : 0)
-            width = out
+            next.width = out
+        case .recurrent(let r): total += r.parameters(inputWidth: width / shape.steps!)
         case .activation, .dropout: break
         }
+        shape = next
     }
-    return (total, width)
+    return (total, shape.width)
 }
 
 /// Turns layer specs into engine layers, tracking the width through them.
 struct ModelBuilder {
     var random: Random
 
-    /// Builds `specs` for `inputWidth` inputs; returns the layers and the
-    /// output width. `path` prefixes error fields.
-    mutating func build(_ specs: [LayerSpec], inputWidth: Int, path: String) throws(SpecError) -> ([Layer], Int) {
+    /// Builds `specs` for `input`; returns the layers and the output width.
+    /// `path` prefixes error fields.
+    mutating func build(_ specs: [LayerSpec], input: FlowShape, path: String) throws(SpecError) -> ([Layer], Int) {
         var layers: [Layer] = []
-        var width = inputWidth
+        var shape = input
         var usedNames: Set<String> = []
         for (i, spec) in specs.enumerated() {
+            let width = shape.width
+            var next = try shape.after(spec, field: "\(path)[\(i)]")
             let name = spec.name ?? "\(spec.kind.rawValue)\(i)"
             let field = "\(path)[\(i)]"
             guard usedNames.insert(name).inserted else {
@@ -152,7 +278,6 @@ struct ModelBuilder {
                     (biasInit ?? InitSpec(name: "pytorch_default")).initializer(following: nil)
                         .fill(b.value, fanIn: width, fanOut: units, random: &random)
                 }
-                width = units
                 layer = dense
             case .activation(let kind, let parameter, let threshold):
                 layer = Activation(name: name, kind: kind, parameter: parameter.map(Float.init),
@@ -164,7 +289,7 @@ struct ModelBuilder {
             case .dropout(let p):
                 layer = Dropout(name: name, p: Float(p))
             case .residual(let inner):
-                let (body, out) = try build(inner, inputWidth: width, path: "\(field).layers")
+                let (body, out) = try build(inner, input: FlowShape(width: width), path: "\(field).layers")
                 var projection: Dense?
                 if out != width {
                     let proj = Dense(name: "proj", inputWidth: width, outputWidth: out)
@@ -172,12 +297,23 @@ struct ModelBuilder {
                     Initializer.pytorchDefault.fill(proj.bias!.value, fanIn: width, fanOut: out, random: &random)
                     projection = proj
                 }
-                width = out
+                next.width = out
                 layer = Residual(name: name, body: body, projection: projection)
+            case .recurrent(let r):
+                let recurrent = Recurrent(
+                    name: name, cell: r.cell, inputWidth: width / shape.steps!, hidden: r.hidden, layers: r.layers,
+                    bias: r.bias, returnSequences: r.returnSequences, tbptt: r.tbptt)
+                let cellActivation: (kind: LayerKind, slope: Double) = (r.cell == .rnnRelu ? .relu : .tanh, 0)
+                recurrent.initialize(
+                    input: r.weightInit?.initializer(following: cellActivation),
+                    bias: r.biasInit?.initializer(following: nil), recurrent: r.engineRecurrentInit,
+                    scale: r.recurrentScale, random: &random)
+                layer = recurrent
             }
             layers.append(layer)
+            shape = next
         }
-        return (layers, width)
+        return (layers, shape.width)
     }
 
     /// The first activation after layer `i`, skipping normalisation and

@@ -108,7 +108,9 @@ struct Fixture {
             try LayerSpec.read(item, path: "layers[\(i)]")
         }
         var builder = ModelBuilder(random: Random(seed: 0))
-        let (layers, width) = try builder.build(specs, inputWidth: Int(inputDim), path: "layers")
+        var sequenceLength: Int?
+        if case .number(let t) = json["sequence_length"] { sequenceLength = Int(t) }
+        let (layers, width) = try builder.build(specs, input: FlowShape(width: Int(inputDim), steps: sequenceLength), path: "layers")
         let model = Model(layers: layers, inputWidth: Int(inputDim), outputWidth: width)
         let checkpoint = try Checkpoint.decode(JSONEncoder().encode(json["checkpoint"]!))
         try model.load(checkpoint.tensors)
@@ -136,7 +138,7 @@ struct Fixture {
             }
         }
         let targets: Targets = labels.isEmpty ? .values(values, width: width) : .labels(labels, classes: width)
-        let data = Dataset(features: Int(inputDim), inputs: x, targets: targets)
+        let data = Dataset(features: Int(inputDim), inputs: x, targets: targets, sequenceLength: sequenceLength)
         trainer = Trainer(
             model: model, loss: loss, optimizer: optimizer.config, schedule: Schedule(baseLR: optimizer.lr),
             train: data, validation: nil,

@@ -4,14 +4,22 @@ public struct Dataset: Sendable {
     public var features: Int
     public var inputs: [Float]
     public var targets: Targets
+    /// Set for sequence data: each row is this many time steps of
+    /// `features / sequenceLength` values each, time-major (step 1 first).
+    public var sequenceLength: Int?
 
-    public init(features: Int, inputs: [Float], targets: Targets) {
+    public init(features: Int, inputs: [Float], targets: Targets, sequenceLength: Int? = nil) {
         precondition(features > 0 && inputs.count % features == 0)
         precondition(inputs.count / features == targets.count, "inputs and targets differ in rows")
         self.features = features
         self.inputs = inputs
         self.targets = targets
+        if let sequenceLength { precondition(sequenceLength > 0 && features % sequenceLength == 0) }
+        self.sequenceLength = sequenceLength
     }
+
+    /// Values per time step of sequence data (all features otherwise).
+    public var stepFeatures: Int { features / (sequenceLength ?? 1) }
 
     public var count: Int { inputs.count / features }
 
@@ -43,12 +51,13 @@ public struct Dataset: Sendable {
         for i in indices { x.append(contentsOf: inputs[(i * features)..<((i + 1) * features)]) }
         switch targets {
         case .labels(let l, let c):
-            return Dataset(features: features, inputs: x, targets: .labels(indices.map { l[$0] }, classes: c))
+            return Dataset(features: features, inputs: x, targets: .labels(indices.map { l[$0] }, classes: c),
+                           sequenceLength: sequenceLength)
         case .values(let v, let w):
             var y = [Float]()
             y.reserveCapacity(indices.count * w)
             for i in indices { y.append(contentsOf: v[(i * w)..<((i + 1) * w)]) }
-            return Dataset(features: features, inputs: x, targets: .values(y, width: w))
+            return Dataset(features: features, inputs: x, targets: .values(y, width: w), sequenceLength: sequenceLength)
         }
     }
 

@@ -29,6 +29,7 @@ extension Layer {
 /// The kinds of layer, with the names the job spec uses.
 public enum LayerKind: String, Sendable, CaseIterable {
     case dense, batchnorm, layernorm, dropout, residual
+    case rnn, lstm, gru
     case identity, relu, leakyRelu = "leaky_relu", elu, gelu, sigmoid, tanh, softplus
 
     public var isActivation: Bool {
@@ -37,6 +38,8 @@ public enum LayerKind: String, Sendable, CaseIterable {
         default: false
         }
     }
+
+    public var isRecurrent: Bool { self == .rnn || self == .lstm || self == .gru }
 }
 
 /// Per-pass settings shared by all layers.

@@ -35,8 +35,24 @@ public struct StepRecord: Sendable {
     public var batchSize: Int
     public var layers: [LayerStats]
     public var signals: [LayerSignal]
+    /// Recurrent layers only: the gradient's flow through time.
+    public var recurrent: [RecurrentSignal] = []
 
     public subscript<T>(dynamicMember key: KeyPath<StepPulse, T>) -> T { pulse[keyPath: key] }
+}
+
+/// How the gradient flows through time in one layer of a recurrent stack
+/// on a recorded step.
+public struct RecurrentSignal: Sendable, Equatable {
+    /// The layer's dotted name and the index k of `_lk` in its stack.
+    public var layer: String
+    public var sublayer: Int
+    /// ‖∂L/∂h_t‖₂ over the batch for t = 1…T: the total gradient reaching
+    /// the hidden state at each step. Falling towards t = 1 is vanishing
+    /// through time, rising is exploding (Pascanu et al. 2013).
+    public var hiddenGradNorms: [Double]
+    /// σ₁ of `weight_hh_lk` before this step's update.
+    public var spectralNorm: Double
 }
 
 /// Mean training loss and accuracy over an epoch's updates, and the

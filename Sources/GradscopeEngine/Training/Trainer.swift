@@ -121,6 +121,8 @@ public final class Trainer {
             (layerNorms, squares, nonfinite) = GradientStatistics.layerNorms(model.parameterLayers)
         }
         let gradNorm = squares.squareRoot()
+        // Measured before the update, as the weight norms are.
+        let recurrentSignals = record ? Self.recurrentSignals(model) : []
         var events: [TrainingEvent] = []
         if (nonfinite > 0 || !result.loss.isFinite) && firstNonfinite == nil {
             let origin = locateNonfinite(step: step, rows: rows, loss: result.loss, dropout: dropoutBefore, recorded: record)
@@ -155,7 +157,8 @@ public final class Trainer {
         events.append(.pulse(pulse))
         if record {
             events.append(.step(StepRecord(
-                pulse: pulse, batchSize: rows, layers: layers, signals: recorder.signals(for: model.flattened))))
+                pulse: pulse, batchSize: rows, layers: layers, signals: recorder.signals(for: model.flattened),
+                recurrent: recurrentSignals)))
         }
         if indexInEpoch == batchesPerEpoch - 1 || step == totalSteps {
             events.append(.epoch(finishEpoch(step: step)))
@@ -249,6 +252,15 @@ public final class Trainer {
         epochLoss = 0; epochCorrect = 0; epochRows = 0
         lastEpoch = record
         return record
+    }
+
+    static func recurrentSignals(_ model: Model) -> [RecurrentSignal] {
+        model.flattened.flatMap { entry -> [RecurrentSignal] in
+            guard let layer = entry.layer as? Recurrent else { return [] }
+            return zip(layer.hiddenGradNorms, layer.recurrentSpectralNorms()).enumerated().map { k, pair in
+                RecurrentSignal(layer: entry.name, sublayer: k, hiddenGradNorms: pair.0, spectralNorm: pair.1)
+            }
+        }
     }
 
     private static func attach(_ measures: [UpdateMeasure], to layers: inout [LayerStats]) {
