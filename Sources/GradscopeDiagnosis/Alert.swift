@@ -40,6 +40,10 @@ public struct Remedy: Sendable, Equatable {
         case relu
         case batchnorm
         case residual
+        /// A plain RNN replaced by an LSTM whose forget gate starts open (bias 1).
+        case lstm
+        /// Orthogonal `weight_hh` at scale 1: σ₁ = 1, neither growth nor decay to start with.
+        case orthogonalRecurrent = "orthogonal_recurrent"
     }
     public var kind: Kind
     public var reason: String

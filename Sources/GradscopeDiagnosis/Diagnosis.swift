@@ -21,7 +21,9 @@ import GradscopeEngine
 /// - vanishing: RMS δ first/last < 1e-3, or AUTOTRAINER's weight-gradient
 ///   rule (‖∂W_first‖/‖∂W_last‖ < 1e-3 and ‖∂W_first‖ < 1e-4); the first layer
 ///   is the dense layer nearest the output below 1e-3 of the last.
-/// The depth rules alert once they hold on two consecutive recorded steps
+/// - through time (recurrent layers): ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ ≥ 70 is exploding,
+///   < 1e-3 vanishing, in the layer with the most extreme ratio.
+/// The depth and time rules alert once they hold on two consecutive recorded steps
 /// (dated from the first), and decide the verdict when they hold on at least
 /// half the recorded steps; steps whose gradient is exactly zero (a
 /// saturated softmax) are left out of both. Spikes (≥ 10× the median, or ZClip's z > 2.5), dead ReLU
@@ -38,18 +40,36 @@ public final class Diagnosis {
         var message: String
     }
 
-    private var recordedSteps = 0
-    private var explodingDepthSteps = 0, vanishingSteps = 0
-    private var diverged: Hit?, explodingTime: Hit?, explodingDepth: Hit?, vanishing: Hit?
+    /// A condition read on recorded steps: it alerts once it holds on
+    /// `Thresholds.streak` consecutive ones (dated from the first) and
+    /// decides a verdict when it holds on at least half of them.
+    private struct PersistentRule {
+        var holds = 0
+        var streak: (hit: Hit, length: Int)?
+        var hit: Hit?
+
+        /// Feeds one recorded step's finding (nil: the condition does not
+        /// hold); returns the hit when this step confirms it for the first time.
+        mutating func observe(_ finding: Hit?) -> Hit? {
+            guard let finding else { streak = nil; return nil }
+            holds += 1
+            streak = streak.map { ($0.hit, $0.length + 1) } ?? (finding, 1)
+            guard hit == nil, streak!.length >= Thresholds.streak else { return nil }
+            hit = streak!.hit
+            return hit
+        }
+    }
+
+    private var recordedSteps = 0, recordedTimeSteps = 0
+    private var explodingDepth = PersistentRule(), vanishing = PersistentRule()
+    private var explodingThroughTime = PersistentRule(), vanishingThroughTime = PersistentRule()
+    private var diverged: Hit?, explodingTime: Hit?
     private var origin: NonfiniteOrigin?
     private var otherEvidence: [Report.Evidence] = []
     private var alerted: Set<String> = []
     private var alertCounts: [String: Int] = [:]
     private var lastSpikeStep = Int.min / 2
-    /// A depth condition must hold on `Thresholds.streak` consecutive
-    /// recorded steps before it alerts; these hold the streaks' first hits.
-    private var explodingStreak: (hit: Hit, length: Int)?
-    private var vanishingStreak: (hit: Hit, length: Int)?
+    /// Exploding over time needs two consecutive steps; this holds the first.
     private var explodingTimeStreak: (hit: Hit, length: Int)?
 
     private var norms = RollingWindow(capacity: Thresholds.medianWindow)
@@ -172,23 +192,19 @@ public final class Diagnosis {
         if dense.count >= 2, let last = dense.last, last.deltaRMS > 0 {
             recordedSteps += 1
             let ratio = dense[0].deltaRMS / last.deltaRMS
+            var exploding: Hit?
             if ratio >= Thresholds.explodingDeltaRatio {
-                explodingDepthSteps += 1
                 let layer = dense.reversed().first { $0.deltaRMS / last.deltaRMS >= Thresholds.explodingDeltaRatio }
-                let hit = Hit(step: r.step, layer: layer?.name, value: ratio, threshold: Thresholds.explodingDeltaRatio,
-                              message: "the backward signal grows towards the input: RMS δ of \(dense[0].name) is \(format(ratio))× that of \(last.name)")
-                if let confirmed = extend(&explodingStreak, hit), explodingDepth == nil {
-                    explodingDepth = confirmed
-                    raise(.exploding, .critical, confirmed, into: &alerts)
-                }
-            } else {
-                explodingStreak = nil
+                exploding = Hit(step: r.step, layer: layer?.name, value: ratio, threshold: Thresholds.explodingDeltaRatio,
+                                message: "the backward signal grows towards the input: RMS δ of \(dense[0].name) is \(format(ratio))× that of \(last.name)")
             }
+            if let confirmed = explodingDepth.observe(exploding) { raise(.exploding, .critical, confirmed, into: &alerts) }
+
             let weights = r.layers.filter { $0.kind == .dense && $0.gradNorm.isFinite }
             let weightRatio = weights.count >= 2 && weights.last!.gradNorm > 0 ? weights[0].gradNorm / weights.last!.gradNorm : 1
             let autotrainer = weightRatio < Thresholds.vanishingWeightRatio && (weights.first?.gradNorm ?? 1) < Thresholds.vanishingFirstNorm
+            var fading: Hit?
             if ratio < Thresholds.vanishingDeltaRatio || autotrainer {
-                vanishingSteps += 1
                 let byDelta = ratio < Thresholds.vanishingDeltaRatio
                 let layer = byDelta
                     ? dense.reversed().first { $0.deltaRMS / last.deltaRMS < Thresholds.vanishingDeltaRatio }?.name
@@ -196,16 +212,12 @@ public final class Diagnosis {
                 let message = byDelta
                     ? "the backward signal fades towards the input: RMS δ of \(dense[0].name) is \(format(ratio))× that of \(last.name)"
                     : "‖∂W‖ of \(weights[0].name) is \(format(weightRatio))× that of \(weights.last!.name) and below 1e-4"
-                let hit = Hit(step: r.step, layer: layer, value: min(ratio, weightRatio),
-                              threshold: Thresholds.vanishingDeltaRatio, message: message)
-                if let confirmed = extend(&vanishingStreak, hit), vanishing == nil {
-                    vanishing = confirmed
-                    raise(.vanishing, .critical, confirmed, into: &alerts)
-                }
-            } else {
-                vanishingStreak = nil
+                fading = Hit(step: r.step, layer: layer, value: min(ratio, weightRatio),
+                             threshold: Thresholds.vanishingDeltaRatio, message: message)
             }
+            if let confirmed = vanishing.observe(fading) { raise(.vanishing, .critical, confirmed, into: &alerts) }
         }
+        observeThroughTime(r, into: &alerts)
 
         // After a divergence every unit reads as dead or saturated: say nothing more.
         guard diverged == nil else { return }
@@ -235,6 +247,36 @@ public final class Diagnosis {
                     message: "updates are \(format(median)) of the weights' size (median over layers; ~1e-3 is healthy): the learning rate is too small or the gradients vanish"), into: &alerts)
             }
         }
+    }
+
+    /// The recurrent rules: how much of the gradient at the last step reaches
+    /// the first, in the layer where that ratio is most extreme. Records whose
+    /// last step gets no gradient are left out.
+    private func observeThroughTime(_ r: StepRecord, into alerts: inout [Alert]) {
+        let ratios = r.recurrent.compactMap { s -> (signal: RecurrentSignal, ratio: Double)? in
+            guard let first = s.hiddenGradNorms.first, let last = s.hiddenGradNorms.last,
+                  s.hiddenGradNorms.count >= 2, last > 0, last.isFinite, first.isFinite else { return nil }
+            return (s, first / last)
+        }
+        guard let lowest = ratios.min(by: { $0.ratio < $1.ratio }), let highest = ratios.max(by: { $0.ratio < $1.ratio }) else { return }
+        recordedTimeSteps += 1
+        func name(_ s: RecurrentSignal) -> String {
+            ratios.filter { $0.signal.layer == s.layer }.count > 1 ? "\(s.layer) (layer \(s.sublayer))" : s.layer
+        }
+        func describe(_ s: RecurrentSignal, _ ratio: Double) -> String {
+            "‖∂L/∂h_1‖ is \(format(ratio))× ‖∂L/∂h_\(s.hiddenGradNorms.count)‖ in \(name(s)) (σ₁ of weight_hh_l\(s.sublayer) = \(format(s.spectralNorm)))"
+        }
+        var exploding: Hit?, fading: Hit?
+        if highest.ratio >= Thresholds.explodingTimeRatio {
+            exploding = Hit(step: r.step, layer: highest.signal.layer, value: highest.ratio, threshold: Thresholds.explodingTimeRatio,
+                            message: "the gradient grows backwards through time: " + describe(highest.signal, highest.ratio))
+        }
+        if lowest.ratio < Thresholds.vanishingTimeRatio {
+            fading = Hit(step: r.step, layer: lowest.signal.layer, value: lowest.ratio, threshold: Thresholds.vanishingTimeRatio,
+                         message: "the gradient fades backwards through time: " + describe(lowest.signal, lowest.ratio))
+        }
+        if let confirmed = explodingThroughTime.observe(exploding) { raise(.exploding, .critical, confirmed, into: &alerts) }
+        if let confirmed = vanishingThroughTime.observe(fading) { raise(.vanishing, .critical, confirmed, into: &alerts) }
     }
 
     /// Adds a hit to a streak; returns the streak's first hit once it is long enough.
@@ -273,7 +315,13 @@ public final class Diagnosis {
     // MARK: Verdict
 
     public func report() -> Report {
-        let share = { (n: Int) in self.recordedSteps > 0 ? Double(n) / Double(self.recordedSteps) : 0 }
+        // The persistent rules in order of precedence, each with the steps it is judged on.
+        let persistent: [(rule: String, verdict: Verdict, state: PersistentRule, of: Int)] = [
+            ("exploding_across_depth", .exploding, explodingDepth, recordedSteps),
+            ("exploding_through_time", .exploding, explodingThroughTime, recordedTimeSteps),
+            ("vanishing", .vanishing, vanishing, recordedSteps),
+            ("vanishing_through_time", .vanishing, vanishingThroughTime, recordedTimeSteps),
+        ]
         var verdict = Verdict.healthy
         var decisive: (rule: String, hit: Hit)?
         if let d = diverged {
@@ -282,47 +330,61 @@ public final class Diagnosis {
         } else if let e = explodingTime {
             verdict = .exploding
             decisive = ("exploding_over_time", e)
-        } else if let e = explodingDepth, share(explodingDepthSteps) >= Thresholds.persistentShare {
-            verdict = .exploding
-            decisive = ("exploding_across_depth", e)
-        } else if let v = vanishing, share(vanishingSteps) >= Thresholds.persistentShare {
-            verdict = .vanishing
-            decisive = ("vanishing", v)
+        } else if let p = persistent.first(where: { p in
+            p.state.hit != nil && Double(p.state.holds) >= Thresholds.persistentShare * Double(p.of)
+        }) {
+            verdict = p.verdict
+            decisive = (p.rule, p.state.hit!)
         }
         var evidence: [Report.Evidence] = []
-        let rules: [(String, Hit?)] = [
-            ("diverged", diverged), ("exploding_over_time", explodingTime),
-            ("exploding_across_depth", explodingDepth), ("vanishing", vanishing),
-        ]
-        for (rule, hit) in rules {
-            guard let hit else { continue }
-            var message = hit.message
-            if rule == "exploding_across_depth" { message += " (on \(explodingDepthSteps) of \(recordedSteps) recorded steps)" }
-            if rule == "vanishing" { message += " (on \(vanishingSteps) of \(recordedSteps) recorded steps)" }
-            let e = Report.Evidence(rule: rule, step: hit.step, layer: hit.layer, value: hit.value, threshold: hit.threshold, message: message)
+        var found: [(String, Hit, String)] = [diverged.map { ("diverged", $0, "") }, explodingTime.map { ("exploding_over_time", $0, "") }]
+            .compactMap { $0 }
+        for p in persistent {
+            if let hit = p.state.hit { found.append((p.rule, hit, " (on \(p.state.holds) of \(p.of) recorded steps)")) }
+        }
+        for (rule, hit, suffix) in found {
+            let e = Report.Evidence(rule: rule, step: hit.step, layer: hit.layer, value: hit.value, threshold: hit.threshold,
+                                    message: hit.message + suffix)
             if rule == decisive?.rule { evidence.insert(e, at: 0) } else { evidence.append(e) }
         }
         evidence += otherEvidence
         var firstLayer = decisive?.hit.layer
-        if verdict == .diverged && firstLayer == nil {
-            // A loss blow-up before any NaN: where the NaN then started, or the fastest-growing layer.
-            firstLayer = origin?.layer ?? fastestGrowingLayer()
+        if verdict == .diverged {
+            // A recurrent net that blows up while its gradient grows backwards
+            // through time: the recurrent layer is the cause, whatever layer
+            // the first NaN then shows up in.
+            if let growing = explodingThroughTime.hit ?? explodingThroughTime.streak?.hit, growing.step <= diverged!.step {
+                firstLayer = growing.layer
+            } else if firstLayer == nil {
+                // A loss blow-up before any NaN: where the NaN then started, or the fastest-growing layer.
+                firstLayer = origin?.layer ?? fastestGrowingLayer()
+            }
         }
+        let throughTime = decisive?.rule.hasSuffix("through_time") ?? false
+            || (verdict == .diverged && (explodingThroughTime.streak != nil || explodingThroughTime.hit != nil))
         return Report(
             verdict: verdict, firstStep: decisive?.hit.step, firstLayer: firstLayer,
             pass: verdict == .diverged ? origin?.pass.rawValue : nil, evidence: evidence,
-            remedies: remedies(for: verdict, acrossDepth: explodingDepthSteps > 0),
+            remedies: remedies(for: verdict, acrossDepth: explodingDepth.holds > 0, throughTime: throughTime),
             alertCounts: alertCounts)
     }
 
     /// Ranked cures, leaving out what the run already does.
-    func remedies(for verdict: Verdict, acrossDepth: Bool) -> [Remedy] {
+    func remedies(for verdict: Verdict, acrossDepth: Bool, throughTime: Bool = false) -> [Remedy] {
         let initReason = facts.matchedInit == "kaiming_normal"
             ? "He (kaiming_normal) init keeps each ReLU layer's gain at 1, so signals neither grow nor fade with depth"
             : "Xavier init with the activation's gain keeps each layer's gain near 1, so signals neither grow nor fade with depth"
         let candidates: [Remedy]
+        let gated = Remedy(kind: .lstm, reason: "an LSTM's cell state carries the gradient through time additively, gated by a forget gate that starts open (bias ln T), instead of through a product of T Jacobians (Hochreiter & Schmidhuber 1997)")
+        let orthogonal = Remedy(kind: .orthogonalRecurrent, reason: "an orthogonal weight_hh at scale 1 has every singular value 1, so to start with the gradient neither grows nor decays through time (Saxe et al. 2014)")
         switch verdict {
         case .healthy: return []
+        case .exploding where throughTime, .diverged where throughTime:
+            let clip = Remedy(kind: .clipNorm, reason: "clipping the global norm at 1.0 is the cure Pascanu et al. (2013) introduced for exploding gradients in recurrent nets: it keeps the direction and bounds the step")
+            let lr = Remedy(kind: .lowerLearningRate, reason: "a 10× smaller learning rate keeps updates inside the region where the loss is stable")
+            candidates = [clip, orthogonal, lr, gated]
+        case .vanishing where throughTime:
+            candidates = [gated, orthogonal]
         case .exploding, .diverged:
             let clip = Remedy(kind: .clipNorm, reason: "clipping the global norm at 1.0 bounds every update, the standard cure for exploding gradients (Pascanu et al. 2013)")
             let lr = Remedy(kind: .lowerLearningRate, reason: "a 10× smaller learning rate keeps updates inside the region where the loss is stable")
@@ -350,6 +412,8 @@ public final class Diagnosis {
             case .batchnorm: !facts.hasBatchNorm
             case .residual: !facts.hasResidual && facts.denseLayers > 2
             case .lowerLearningRate: true
+            case .lstm: facts.recurrentKinds.contains(.rnn)
+            case .orthogonalRecurrent: !facts.recurrentKinds.isEmpty && facts.recurrentInit != "orthogonal"
             }
         }
     }

@@ -13,6 +13,11 @@ public struct ModelFacts: Sendable, Equatable {
     /// The layers with parameters, in model order (the order of a pulse's
     /// `layerGradNorms`).
     public var layerNames: [String]
+    /// The recurrent layer kinds in the model (rnn, lstm, gru).
+    public var recurrentKinds: Set<LayerKind> = []
+    /// The recurrent initialiser when every recurrent layer uses the same
+    /// one ("orthogonal" only at scale 1).
+    public var recurrentInit: String?
 
     public init(activations: Set<LayerKind>, hasBatchNorm: Bool, hasResidual: Bool, denseLayers: Int,
                 clipping: Bool, initializer: String?, layerNames: [String] = []) {
@@ -25,12 +30,14 @@ public struct ModelFacts: Sendable, Equatable {
         self.layerNames = layerNames
     }
 
-    public init(model: Model, clipping: Bool, initializer: String?) {
+    public init(model: Model, clipping: Bool, initializer: String?, recurrentInit: String? = nil) {
         let kinds = model.flattened.map(\.layer.kind)
         self.init(activations: Set(kinds.filter(\.isActivation)).subtracting([.identity]),
                   hasBatchNorm: kinds.contains(.batchnorm) || kinds.contains(.layernorm),
                   hasResidual: kinds.contains(.residual), denseLayers: kinds.filter { $0 == .dense }.count,
                   clipping: clipping, initializer: initializer, layerNames: model.parameterLayers.map(\.name))
+        recurrentKinds = Set(kinds.filter(\.isRecurrent))
+        self.recurrentInit = recurrentInit
     }
 
     /// The initialiser that keeps the per-layer gain near 1 for the

@@ -11,6 +11,12 @@ public enum Thresholds {
     public static let vanishingDeltaRatio = 1e-3
     /// Exploding, AUTOTRAINER: first/last ratio above β3 = 70, applied to δ.
     public static let explodingDeltaRatio = 70.0
+    /// Through time (recurrent layers): ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖, the gradient
+    /// that reaches the first step against the last, judged with the same
+    /// β1 and β3 as the depth rules: time is depth for a recurrent net
+    /// unrolled over T steps.
+    public static let vanishingTimeRatio = 1e-3
+    public static let explodingTimeRatio = 70.0
     /// Exploding over time: the global norm at least 100× (two orders of
     /// magnitude) its rolling median. §12 suggests 10×, which healthy runs
     /// reach early in training; 10× is reported as a spike instead.

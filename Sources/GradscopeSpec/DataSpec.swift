@@ -41,6 +41,15 @@ struct DataSpec: Equatable, Sendable {
                           "adding", "temporal_order", "memory", "digits_rows"]
     static let maxSamples = 1_000_000
 
+    /// The number of time steps of sequence data (nil for flat data).
+    var steps: Int? {
+        switch source {
+        case "adding", "temporal_order", "memory": sequenceLength ?? 50
+        case "digits_rows": 8
+        default: sequenceLength
+        }
+    }
+
     static func read(_ r: inout ObjectReader) throws(SpecError) -> DataSpec {
         guard let source = try r.string("source") else {
             throw SpecError(r.field("source"), "is required (one of \(sources.joined(separator: ", ")))")

@@ -23,7 +23,8 @@ public struct Job {
 
     /// What the diagnosis needs to know to rank remedies for this job.
     public var facts: ModelFacts {
-        ModelFacts(model: model, clipping: spec.clip != .none, initializer: spec.weightInitializer)
+        ModelFacts(model: model, clipping: spec.clip != .none, initializer: spec.weightInitializer,
+                   recurrentInit: spec.recurrentInitializer)
     }
 
     /// - Parameters:

@@ -145,6 +145,16 @@ public struct JobSpec: Decodable, Sendable {
     }
 
     /// The weight initialiser when every dense layer uses the same one.
+    /// "orthogonal" when every recurrent layer starts orthogonal at scale 1,
+    /// else the shared `recurrent_init`, else nil.
+    var recurrentInitializer: String? {
+        let all = Set(layers.compactMap { spec -> String? in
+            guard case .recurrent(let r) = spec.body else { return nil }
+            return r.recurrentInit == "orthogonal" && r.recurrentScale != 1 ? "orthogonal_scaled" : r.recurrentInit
+        })
+        return all.count == 1 ? all.first : nil
+    }
+
     var weightInitializer: String? {
         func names(_ list: [LayerSpec]) -> [String] {
             list.flatMap { spec -> [String] in

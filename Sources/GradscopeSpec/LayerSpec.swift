@@ -93,7 +93,8 @@ struct LayerSpec: Equatable, Sendable {
         case .residual: ["layers"]
         case .identity, .relu, .gelu, .sigmoid, .tanh: []
         case .rnn: RecurrentSpec.fields + ["nonlinearity"]
-        case .lstm, .gru: RecurrentSpec.fields
+        case .lstm: RecurrentSpec.fields + ["forget_bias"]
+        case .gru: RecurrentSpec.fields
         }
     }
 
@@ -116,7 +117,10 @@ struct LayerSpec: Equatable, Sendable {
 /// `bias` (true), `init` for `weight_ih` (any weight initialiser),
 /// `bias_init`, and for `weight_hh` `recurrent_init` (pytorch_default |
 /// orthogonal | identity | normal with `recurrent_std`, default 1/√hidden)
-/// times `recurrent_scale` (1).
+/// times `recurrent_scale` (1); lstm: `forget_bias` sets the forget gate's
+/// `bias_ih` block to this value and its `bias_hh` block to 0 (Gers et al.
+/// 2000; Jozefowicz et al. 2015 recommend 1), so the cell starts by keeping
+/// its memory.
 struct RecurrentSpec: Equatable, Sendable {
     var cell: Recurrent.Cell
     var hidden: Int
@@ -129,6 +133,7 @@ struct RecurrentSpec: Equatable, Sendable {
     var recurrentInit: String
     var recurrentStd: Double?
     var recurrentScale: Double
+    var forgetBias: Double?
 
     static let recurrentInits = ["pytorch_default", "orthogonal", "identity", "normal"]
     static let fields = ["hidden", "num_layers", "return_sequences", "tbptt", "bias", "recurrent_init", "recurrent_std",
@@ -170,12 +175,16 @@ struct RecurrentSpec: Equatable, Sendable {
         try Check.nonNegative(std, r.field("recurrent_std"))
         let scale = try r.number("recurrent_scale") ?? 1
         try Check.range(scale, 0, 100, r.field("recurrent_scale"))
+        let forgetBias = try r.number("forget_bias")
+        try Check.range(forgetBias, -100, 100, r.field("forget_bias"))
+        let bias = try r.bool("bias") ?? true
+        if forgetBias != nil && !bias { throw SpecError(r.field("forget_bias"), "needs bias true") }
         return RecurrentSpec(
-            cell: cell, hidden: hidden, layers: layers, bias: try r.bool("bias") ?? true,
+            cell: cell, hidden: hidden, layers: layers, bias: bias,
             returnSequences: try r.bool("return_sequences") ?? false, tbptt: tbptt,
             weightInit: try InitSpec.read(&r, layerOwnsNonlinearity: true),
             biasInit: try InitSpec.read(&r, prefix: "bias_"),
-            recurrentInit: recurrentInit, recurrentStd: std, recurrentScale: scale)
+            recurrentInit: recurrentInit, recurrentStd: std, recurrentScale: scale, forgetBias: forgetBias)
     }
 
     var engineRecurrentInit: RecurrentInit {
@@ -308,6 +317,7 @@ struct ModelBuilder {
                     input: r.weightInit?.initializer(following: cellActivation),
                     bias: r.biasInit?.initializer(following: nil), recurrent: r.engineRecurrentInit,
                     scale: r.recurrentScale, random: &random)
+                if let forget = r.forgetBias { recurrent.setForgetBias(Float(forget)) }
                 layer = recurrent
             }
             layers.append(layer)

@@ -110,6 +110,18 @@ public enum RecordJSON {
             w.endObject()
         }
         w.endArray()
+        if !r.recurrent.isEmpty {
+            w.beginArray("recurrent")
+            for s in r.recurrent {
+                w.beginObject()
+                w.field("layer", s.layer)
+                w.field("sublayer", s.sublayer)
+                w.field("spectral_norm", s.spectralNorm)
+                w.doubles("hidden_grad_norms", s.hiddenGradNorms)
+                w.endObject()
+            }
+            w.endArray()
+        }
         w.endObject()
         return w.text
     }

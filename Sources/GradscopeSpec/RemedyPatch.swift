@@ -1,3 +1,4 @@
+import Foundation
 import GradscopeDiagnosis
 import GradscopeEngine
 
@@ -9,7 +10,11 @@ import GradscopeEngine
 /// (with `gain`), `activation`, `batchnorm` and `residual` apply to the `mlp`
 /// shorthand, or to every dense / activation layer of an explicit `layers`
 /// list (`batchnorm` inserts one after every hidden dense layer; `residual`
-/// needs the shorthand).
+/// needs the shorthand). The recurrent keys apply to every recurrent layer:
+/// `recurrent_cell: "lstm"` turns each `rnn` into an `lstm` with
+/// `forget_bias` ln T (σ(ln T) = T/(T+1): the memory starts by lasting about
+/// T steps, as chrono initialisation, Tallec & Ollivier 2018), `recurrent_init: "orthogonal"` sets an orthogonal
+/// `weight_hh` at `recurrent_scale` 1.
 public enum RemedyPatch {
     /// The change for `remedy` on `spec`, or nil when it cannot be expressed
     /// for this spec (residual links on an explicit layer list).
@@ -24,6 +29,11 @@ public enum RemedyPatch {
         case .relu: return .object(["activation": .string("relu"), "init": .string("kaiming_normal")])
         case .batchnorm: return .object(["batchnorm": .bool(true)])
         case .residual: return spec.isShorthand ? .object(["residual": .bool(true)]) : nil
+        case .lstm where facts.recurrentKinds.isEmpty, .orthogonalRecurrent where facts.recurrentKinds.isEmpty: return nil
+        case .lstm:
+            let forget = max(1, log(Double(spec.data.steps ?? 3)))
+            return .object(["recurrent_cell": .string("lstm"), "forget_bias": .number((forget * 10).rounded() / 10)])
+        case .orthogonalRecurrent: return .object(["recurrent_init": .string("orthogonal")])
         }
     }
 
@@ -35,7 +45,9 @@ public enum RemedyPatch {
             for (k, v) in o { optimizer[k] = v }
             spec["optimizer"] = .object(optimizer)
         }
-        let model = c.filter { ["init", "gain", "activation", "batchnorm", "residual"].contains($0.key) }
+        let model = c.filter {
+            ["init", "gain", "activation", "batchnorm", "residual", "recurrent_cell", "forget_bias", "recurrent_init"].contains($0.key)
+        }
         guard !model.isEmpty else { return .object(spec) }
         if case .object(var mlp)? = spec["mlp"] {
             if model["init"] != nil { for k in initFields { mlp[k] = nil } }
@@ -55,7 +67,19 @@ public enum RemedyPatch {
         var out: [JSONValue] = []
         for (i, layer) in layers.enumerated() {
             guard case .object(var l) = layer, case .string(let type)? = l["type"] else { out.append(layer); continue }
-            if type == "dense" {
+            if let kind = LayerKind(rawValue: type), kind.isRecurrent {
+                if model["recurrent_cell"] == .string("lstm"), kind == .rnn {
+                    l["type"] = .string("lstm")
+                    l["nonlinearity"] = nil
+                    l["forget_bias"] = model["forget_bias"] ?? .number(1)
+                }
+                if model["recurrent_init"] == .string("orthogonal") {
+                    l["recurrent_init"] = .string("orthogonal")
+                    l["recurrent_std"] = nil
+                    l["recurrent_scale"] = nil
+                }
+                out.append(.object(l))
+            } else if type == "dense" {
                 if let initName = model["init"] {
                     for k in initFields { l[k] = nil }
                     l["init"] = initName

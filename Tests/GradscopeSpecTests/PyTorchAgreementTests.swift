@@ -21,6 +21,7 @@ struct PyTorchAgreementTests {
     @Test func fixturesArePresent() {
         #expect(Self.cases.count >= 10)
         #expect(Self.cases.filter { $0.hasPrefix("clip_") }.count >= 4)
+        for cell in ["rnn", "lstm", "gru"] { #expect(Self.cases.contains { $0.hasPrefix(cell) }) }
     }
 
     @Test(arguments: cases)
@@ -39,6 +40,19 @@ struct PyTorchAgreementTests {
             }
             if let pre = expected.preClip, fixture.clipsByL2 {
                 #expect(close(record.gradNorm, pre, rtol: 1e-4, atol: 1e-6), "\(file) step \(i + 1): pre-clip norm")
+            }
+            // Recurrent layers: ‖∂L/∂h_t‖ for every stacked layer and step, and σ₁ of weight_hh.
+            #expect(Set(record.recurrent.map(\.layer)) == Set(expected.hiddenGradNorms.keys))
+            for signal in record.recurrent {
+                let profile = try #require(expected.hiddenGradNorms[signal.layer]?[signal.sublayer])
+                #expect(signal.hiddenGradNorms.count == profile.count)
+                for (t, (got, want)) in zip(signal.hiddenGradNorms, profile).enumerated() {
+                    #expect(close(got, want, rtol: 1e-4, atol: 1e-7),
+                            "\(file) step \(i + 1) \(signal.layer) l\(signal.sublayer) t=\(t + 1): ‖∂L/∂h_t‖ \(got) vs \(want)")
+                }
+                let sigma = try #require(expected.spectralNorms[signal.layer]?[signal.sublayer])
+                #expect(close(signal.spectralNorm, sigma, rtol: 1e-3, atol: 0),
+                        "\(file) step \(i + 1) \(signal.layer): σ₁ \(signal.spectralNorm) vs \(sigma)")
             }
             let lossOK = close(record.loss, expected.loss, rtol: 2e-5, atol: 1e-6)
             #expect(lossOK, "\(file) step \(i + 1): loss \(record.loss) vs PyTorch \(expected.loss)")
@@ -88,6 +102,9 @@ struct Fixture {
         var layerNorms: [String: Double]
         var paramNorms: [String: Double]
         var preClip: Double?, postClip: Double?
+        /// Recurrent layers: per layer, per stacked layer, ‖∂L/∂h_t‖ for t = 1…T; σ₁ of each weight_hh.
+        var hiddenGradNorms: [String: [[Double]]] = [:]
+        var spectralNorms: [String: [Double]] = [:]
     }
     /// True when the fixture's pre-clip norm is an L2 norm (every case but norm_type inf).
     let clipsByL2: Bool
@@ -148,9 +165,22 @@ struct Fixture {
                 return Step(loss: .nan, layerNorms: [:], paramNorms: [:], preClip: nil, postClip: nil)
             }
             func number(_ key: String) -> Double? { if case .number(let d)? = item[key] { d } else { nil } }
-            return Step(loss: l, layerNorms: Self.map(item["layer_grad_norms"]), paramNorms: Self.map(item["param_grad_norms"]),
-                        preClip: number("grad_norm_pre_clip"), postClip: number("grad_norm_post_clip"))
+            var step = Step(loss: l, layerNorms: Self.map(item["layer_grad_norms"]), paramNorms: Self.map(item["param_grad_norms"]),
+                            preClip: number("grad_norm_pre_clip"), postClip: number("grad_norm_post_clip"))
+            if case .object(let profiles)? = item["hidden_grad_norms"], case .object(let sigmas)? = item["spectral_norms"] {
+                step.hiddenGradNorms = profiles.mapValues { v in
+                    guard case .array(let layers) = v else { return [] }
+                    return layers.map { Self.doubles($0) }
+                }
+                step.spectralNorms = sigmas.mapValues { v in Self.doubles(v) }
+            }
+            return step
         }
+    }
+
+    static func doubles(_ v: JSONValue) -> [Double] {
+        guard case .array(let a) = v else { return [] }
+        return a.compactMap { if case .number(let d) = $0 { d } else { nil } }
     }
 
     static func numbers(_ v: JSONValue) -> [Float] {

@@ -18,7 +18,9 @@ struct RemedyPatchTests {
         return (result, change)
     }
 
-    @Test(arguments: Remedy.Kind.allCases)
+    static let feedForwardKinds = Remedy.Kind.allCases.filter { $0 != .lstm && $0 != .orthogonalRecurrent }
+
+    @Test(arguments: feedForwardKinds)
     func everyRemedyGivesAValidShorthandSpec(_ kind: Remedy.Kind) throws {
         let (spec, _) = try Self.patched(Self.shorthand, kind)
         let mlp = spec.json["mlp"]!
@@ -29,7 +31,32 @@ struct RemedyPatchTests {
         case .relu: #expect(mlp["activation"] == .string("relu") && mlp["init"] == .string("kaiming_normal"))
         case .batchnorm: #expect(mlp["batchnorm"] == .bool(true))
         case .residual: #expect(mlp["residual"] == .bool(true))
+        case .lstm, .orthogonalRecurrent: Issue.record("not a feed-forward remedy")
         }
+        #expect(RemedyPatch.change(.lstm, for: spec, facts: try Job(spec: spec).facts) == nil)
+    }
+
+    static let recurrent = """
+        {"data": {"source": "adding", "samples": 64, "sequence_length": 20},
+         "layers": [{"type": "rnn", "hidden": 8, "nonlinearity": "tanh", "recurrent_init": "normal", "recurrent_std": 0.5},
+                    {"type": "dense", "units": 1}],
+         "optimizer": {"type": "sgd", "lr": 0.1}, "training": {"steps": 2, "batch_size": 16}}
+        """
+
+    @Test func recurrentRemediesPatchEveryRecurrentLayer() throws {
+        let (lstm, change) = try Self.patched(Self.recurrent, .lstm)
+        // forget_bias ln T, rounded to a tenth: ln 20 ≈ 3.0.
+        #expect(change == .object(["recurrent_cell": .string("lstm"), "forget_bias": .number(3.0)]))
+        guard case .array(let lstmLayers)? = lstm.json["layers"], case .array(let rnnLayers)? = orthogonalSpec().json["layers"]
+        else { Issue.record("no layers"); return }
+        let layer = lstmLayers[0]
+        #expect(layer["type"] == .string("lstm") && layer["nonlinearity"] == nil && layer["forget_bias"] == .number(3.0))
+        #expect(layer["recurrent_std"] == .number(0.5))
+
+        func orthogonalSpec() -> JobSpec { (try? Self.patched(Self.recurrent, .orthogonalRecurrent))!.0 }
+        let rnn = rnnLayers[0]
+        #expect(rnn["type"] == .string("rnn") && rnn["recurrent_init"] == .string("orthogonal"))
+        #expect(rnn["recurrent_std"] == nil && rnn["recurrent_scale"] == nil)
     }
 
     @Test func explicitLayersArePatchedLayerByLayer() throws {

@@ -428,6 +428,17 @@ public enum RecurrentInit: Sendable, Equatable {
 }
 
 extension Recurrent {
+    /// LSTM: the forget gate's `bias_ih` block set to `value` and its
+    /// `bias_hh` block to 0, so the gate's total bias is `value`.
+    public func setForgetBias(_ value: Float) {
+        precondition(cell == .lstm)
+        for layer in stack {
+            guard let bi = layer.biasIH, let bh = layer.biasHH else { continue }
+            (bi.value.data + hidden).update(repeating: value, count: hidden)
+            (bh.value.data + hidden).update(repeating: 0, count: hidden)
+        }
+    }
+
     /// Initialises every stacked layer, in PyTorch's parameter order
     /// (W_ih, W_hh, b_ih, b_hh). Nil initialisers mean PyTorch's default,
     /// U(±1/√H) for every weight and bias.

@@ -342,8 +342,15 @@ def check(path):
 
 def main():
     files = sys.argv[1:] or sorted(glob.glob(os.path.join(HERE, "*.json")))
-    bad = 0
+    bad = skipped = 0
     for f in files:
+        with open(f) as fh:
+            if "sequence_length" in json.load(fh):
+                # This numpy replay covers the feed-forward layers only; the
+                # recurrent fixtures are checked by the Swift tests against PyTorch.
+                print("%-50s skipped (recurrent)" % os.path.basename(f))
+                skipped += 1
+                continue
         errs, stats = check(f)
         extra = ""
         if "softplus_over" in stats:
@@ -354,7 +361,7 @@ def main():
         for e in errs[:10]:
             print("    " + e)
         bad += bool(errs)
-    print("%d passed, %d failed" % (len(files) - bad, bad))
+    print("%d passed, %d failed, %d skipped" % (len(files) - bad - skipped, bad, skipped))
     sys.exit(1 if bad else 0)
 
 

@@ -56,18 +56,109 @@ def make_activation(spec):
     raise ValueError("unknown layer type %r" % t)
 
 
+class Recurrent(nn.Module):
+    """A gradscope recurrent layer over rows of T*F values (time-major).
+
+    The parameters are those of torch.nn.RNN / LSTM / GRU (batch_first=True),
+    registered as `rnn0.weight_ih_l0` etc.  forward() unrolls the cells by
+    hand on those same tensors, so that the hidden states h_t exist as graph
+    nodes (for the profile of dL/dh_t) and can be detached every `tbptt`
+    steps; `check_against_module` asserts that the unrolled computation is
+    exactly what the torch module computes."""
+
+    def __init__(self, spec, steps, in_dim):
+        super().__init__()
+        self.kind = spec["type"]
+        self.steps = steps
+        self.hidden = spec["hidden"]
+        self.layers = spec.get("num_layers", 1)
+        self.return_sequences = spec.get("return_sequences", False)
+        self.tbptt = spec.get("tbptt")
+        self.nonlinearity = spec.get("nonlinearity", "tanh")
+        args = dict(input_size=in_dim // steps, hidden_size=self.hidden, num_layers=self.layers,
+                    batch_first=True)
+        if self.kind == "rnn":
+            module = nn.RNN(nonlinearity=self.nonlinearity, **args)
+        elif self.kind == "lstm":
+            module = nn.LSTM(**args)
+        else:
+            module = nn.GRU(**args)
+        # The torch module's parameters, registered under this layer's name
+        # only (the module itself is kept out of the state dict).
+        object.__setattr__(self, "module", module)
+        for name, p in list(module.named_parameters()):
+            self.register_parameter(name, p)
+        self.out_dim = steps * self.hidden if self.return_sequences else self.hidden
+        self.states = []  # per layer, [h_1 … h_T] of the last forward
+
+    def _parameters_of_layer(self, k):
+        return [getattr(self, "%s_l%d" % (n, k)) for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+
+    def forward(self, x):
+        B = x.shape[0]
+        self.last_input = x.detach()
+        seq = x.reshape(B, self.steps, -1)
+        self.states = []
+        for k in range(self.layers):
+            w_ih, w_hh, b_ih, b_hh = self._parameters_of_layer(k)
+            h = torch.zeros(B, self.hidden)
+            c = torch.zeros(B, self.hidden)
+            outs = []
+            for t in range(self.steps):
+                if self.tbptt and t > 0 and t % self.tbptt == 0:
+                    h, c = h.detach(), c.detach()
+                xt = seq[:, t]
+                if self.kind == "rnn":
+                    a = xt @ w_ih.T + b_ih + h @ w_hh.T + b_hh
+                    h = torch.tanh(a) if self.nonlinearity == "tanh" else torch.relu(a)
+                elif self.kind == "lstm":
+                    g = xt @ w_ih.T + b_ih + h @ w_hh.T + b_hh
+                    i, f, gg, o = g.chunk(4, dim=1)
+                    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(gg)
+                    h = torch.sigmoid(o) * torch.tanh(c)
+                else:
+                    gi = xt @ w_ih.T + b_ih
+                    gh = h @ w_hh.T + b_hh
+                    ir, iz, inn = gi.chunk(3, dim=1)
+                    hr, hz, hn = gh.chunk(3, dim=1)
+                    r = torch.sigmoid(ir + hr)
+                    z = torch.sigmoid(iz + hz)
+                    n = torch.tanh(inn + r * hn)
+                    h = (1 - z) * n + z * h
+                outs.append(h)
+            self.states.append(outs)
+            seq = torch.stack(outs, dim=1)
+        return seq.reshape(B, -1) if self.return_sequences else seq[:, -1]
+
+    def check_against_module(self, x):
+        """Without truncation the forward values are the module's own."""
+        states = self.states
+        with torch.no_grad():
+            ours = self.forward(x)
+        self.states = states
+        with torch.no_grad():
+            out, _ = self.module(x.reshape(x.shape[0], self.steps, -1))
+            theirs = out.reshape(x.shape[0], -1) if self.return_sequences else out[:, -1]
+            assert torch.allclose(ours, theirs, rtol=1e-5, atol=1e-6), (ours - theirs).abs().max()
+
+
 class Seq(nn.Module):
     """A sequence of layers; parameterised layers are registered under their
     gradscope name so that state_dict keys are e.g. 'fc0.weight',
     'res2.fc.weight'.  Activations are kept in a plain list (no state)."""
 
-    def __init__(self, specs, in_dim, init):
+    def __init__(self, specs, in_dim, init, steps=None):
         super().__init__()
         self._steps = []
         width = in_dim
         for spec in specs:
             t = spec["type"]
-            if t == "dense":
+            if t in ("rnn", "lstm", "gru"):
+                m = Recurrent(spec, steps, width)
+                init.recurrent(m)
+                width = m.out_dim
+                steps = steps if m.return_sequences else None
+            elif t == "dense":
                 m = nn.Linear(width, spec["units"])
                 init.linear(m)
                 width = spec["units"]
@@ -84,7 +175,7 @@ class Seq(nn.Module):
                 raise ValueError("no dropout in fixtures")
             else:
                 m = make_activation(spec)
-            if t in ("dense", "batchnorm", "layernorm", "residual"):
+            if t in ("dense", "batchnorm", "layernorm", "residual", "rnn", "lstm", "gru"):
                 name = spec["name"]
                 assert "." not in name and not hasattr(self, name), name
                 self.add_module(name, m)
@@ -130,6 +221,16 @@ class NumpyInit:
             m.weight.copy_(torch.from_numpy(w.astype(F32)))
             m.bias.copy_(torch.from_numpy(b.astype(F32)))
 
+    def recurrent(self, m):
+        """Weights N(0, (w_scale/sqrt(H))^2), biases U(+-b_scale), in PyTorch's parameter order."""
+        for name, p in m.module.named_parameters():
+            if name.startswith("weight"):
+                v = self.rng.standard_normal(tuple(p.shape)) * (self.w_scale / math.sqrt(m.hidden))
+            else:
+                v = self.rng.uniform(-self.b_scale, self.b_scale, tuple(p.shape))
+            with torch.no_grad():
+                p.copy_(torch.from_numpy(v.astype(F32)))
+
     def norm(self, m):
         n = m.weight.shape[0]
         g = 1.0 + 0.3 * self.rng.standard_normal(n)
@@ -172,7 +273,7 @@ def param_layers(model):
     """(full dotted name, module) for every module that owns parameters."""
     out = []
     for name, m in model.named_modules():
-        if isinstance(m, (nn.Linear, nn.BatchNorm1d, nn.LayerNorm)):
+        if isinstance(m, (nn.Linear, nn.BatchNorm1d, nn.LayerNorm, Recurrent)):
             out.append((name, m))
     return out
 
@@ -259,7 +360,9 @@ def make_batch(rng, case, out_dim):
 def run_case(case):
     rng = np.random.default_rng(case["seed"])
     init = NumpyInit(rng, w_scale=case.get("w_scale", 1.0), b_scale=case.get("b_scale", 0.3))
-    model = Seq(case["layers"], case["input_dim"], init)
+    steps_per_row = case.get("sequence_length")
+    model = Seq(case["layers"], case["input_dim"], init, steps=steps_per_row)
+    recurrent = [(n, m) for n, m in model.named_modules() if isinstance(m, Recurrent)]
     model.train()
     checkpoint = {"format": "gradscope-checkpoint", "version": 1, "tensors": state_json(model)}
 
@@ -276,10 +379,27 @@ def run_case(case):
         batches.append(b_json)
         opt.zero_grad(set_to_none=True)
         out = model(x)
+        for _, m in recurrent:
+            if not m.tbptt:
+                m.check_against_module(m.last_input)
         loss = compute_loss(case["loss"], out, y)
+        step = {"loss": float(loss.item())}
+        if recurrent:
+            # dL/dh_t for every stacked layer and step: the total gradient reaching h_t.
+            states = [h for _, m in recurrent for layer in m.states for h in layer]
+            grads = torch.autograd.grad(loss, states, retain_graph=True, allow_unused=True)
+            step["hidden_grad_norms"], step["spectral_norms"], at = {}, {}, 0
+            for name, m in recurrent:
+                profile = []
+                for layer in m.states:
+                    profile.append([0.0 if g is None else l2_f64([g]) for g in grads[at:at + len(layer)]])
+                    at += len(layer)
+                step["hidden_grad_norms"][name] = profile
+                step["spectral_norms"][name] = [
+                    float(torch.linalg.matrix_norm(getattr(m, "weight_hh_l%d" % k).detach().double(), ord=2))
+                    for k in range(m.layers)]
         loss.backward()
 
-        step = {"loss": float(loss.item())}
         step["layer_grad_norms"] = {
             name: l2_f64([p.grad for p in m.parameters()]) for name, m in layers}
         step["param_grad_norms"] = {n: l2_f64([p.grad]) for n, p in named_params}
@@ -313,6 +433,7 @@ def run_case(case):
     doc = {
         "name": case["name"],
         "input_dim": case["input_dim"],
+        **({"sequence_length": steps_per_row} if steps_per_row else {}),
         "layers": case["layers"],
         "loss": case["loss"],
         "optimizer": case["optimizer"],
@@ -350,6 +471,12 @@ def LN(name):
 
 def RES(name, layers):
     return {"type": "residual", "name": name, "layers": layers}
+
+
+def RNN(kind, hidden, name, **kw):
+    d = {"type": kind, "hidden": hidden, "name": name}
+    d.update(kw)
+    return d
 
 
 CASES = [
@@ -450,6 +577,30 @@ CASES = [
          y_scale=3.0,
          optimizer=adam(0.01),
          clip={"type": "value", "clip_value": 0.05}),
+    # ---- recurrent (for the recurrent-nets issue): T steps of F features per row ----
+    dict(name="rnn_tanh_stacked_sgd", seed=301, input_dim=5 * 3, sequence_length=5, batch=4, loss="mse",
+         layers=[RNN("rnn", 4, "rnn0", num_layers=2), D(2, "head")],
+         w_scale=1.2, optimizer=sgd(0.1)),
+    dict(name="rnn_relu_tbptt_sgd_momentum", seed=302, input_dim=7 * 2, sequence_length=7, batch=5,
+         loss="cross_entropy",
+         layers=[RNN("rnn", 5, "rnn0", nonlinearity="relu", tbptt=3), D(3, "head")],
+         optimizer=sgd(0.05, momentum=0.9)),
+    dict(name="lstm_adam", seed=303, input_dim=6 * 3, sequence_length=6, batch=4, loss="cross_entropy",
+         layers=[RNN("lstm", 5, "lstm0"), D(3, "head")],
+         optimizer=adam(0.02)),
+    dict(name="lstm_stacked_tbptt_clip_norm", seed=304, input_dim=6 * 2, sequence_length=6, batch=4,
+         loss="mse",
+         layers=[RNN("lstm", 4, "lstm0", num_layers=2, tbptt=2), D(1, "head")],
+         w_scale=1.5, y_scale=2.0, optimizer=sgd(0.2),
+         clip={"type": "norm", "max_norm": 0.5, "norm_type": 2.0}),
+    dict(name="gru_sequences_rmsprop", seed=305, input_dim=5 * 3, sequence_length=5, batch=4, loss="mse",
+         # every step's output, flattened into the head (nn.Flatten then nn.Linear)
+         layers=[RNN("gru", 4, "gru0", return_sequences=True), D(2, "head")],
+         optimizer=rmsprop(0.01)),
+    dict(name="lstm_into_gru_adamw", seed=306, input_dim=5 * 2, sequence_length=5, batch=3,
+         loss="cross_entropy",
+         layers=[RNN("lstm", 4, "lstm0", return_sequences=True), RNN("gru", 3, "gru1"), D(2, "head")],
+         optimizer=adamw(0.01)),
 ]
 
 
