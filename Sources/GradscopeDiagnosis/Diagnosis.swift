@@ -47,12 +47,15 @@ public final class Diagnosis {
         var holds = 0
         var streak: (hit: Hit, length: Int)?
         var hit: Hit?
+        /// The first step it held on, confirmed or not.
+        var first: Hit?
 
         /// Feeds one recorded step's finding (nil: the condition does not
         /// hold); returns the hit when this step confirms it for the first time.
         mutating func observe(_ finding: Hit?) -> Hit? {
             guard let finding else { streak = nil; return nil }
             holds += 1
+            if first == nil { first = finding }
             streak = streak.map { ($0.hit, $0.length + 1) } ?? (finding, 1)
             guard hit == nil, streak!.length >= Thresholds.streak else { return nil }
             hit = streak!.hit
@@ -254,11 +257,13 @@ public final class Diagnosis {
     /// last step gets no gradient are left out.
     private func observeThroughTime(_ r: StepRecord, into alerts: inout [Alert]) {
         let ratios = r.recurrent.compactMap { s -> (signal: RecurrentSignal, ratio: Double)? in
-            guard let first = s.hiddenGradNorms.first, let last = s.hiddenGradNorms.last,
-                  s.hiddenGradNorms.count >= 2, last > 0, last.isFinite, first.isFinite else { return nil }
+            guard let first = s.hiddenGradNorms.first, let last = s.hiddenGradNorms.last, s.hiddenGradNorms.count >= 2,
+                  last > 0, s.hiddenGradNorms.allSatisfy(\.isFinite) else { return nil }
             return (s, first / last)
         }
-        guard let lowest = ratios.min(by: { $0.ratio < $1.ratio }), let highest = ratios.max(by: { $0.ratio < $1.ratio }) else { return }
+        // After a divergence the profile measures NaN arithmetic, not the net.
+        guard diverged == nil, let lowest = ratios.min(by: { $0.ratio < $1.ratio }),
+              let highest = ratios.max(by: { $0.ratio < $1.ratio }) else { return }
         recordedTimeSteps += 1
         func name(_ s: RecurrentSignal) -> String {
             ratios.filter { $0.signal.layer == s.layer }.count > 1 ? "\(s.layer) (layer \(s.sublayer))" : s.layer
@@ -342,6 +347,10 @@ public final class Diagnosis {
         for p in persistent {
             if let hit = p.state.hit { found.append((p.rule, hit, " (on \(p.state.holds) of \(p.of) recorded steps)")) }
         }
+        // Growth through time seen before a divergence explains it even when the run blew up before a second record.
+        if let d = diverged, explodingThroughTime.hit == nil, let growing = explodingThroughTime.first, growing.step <= d.step {
+            found.append(("exploding_through_time", growing, " (before the run diverged)"))
+        }
         for (rule, hit, suffix) in found {
             let e = Report.Evidence(rule: rule, step: hit.step, layer: hit.layer, value: hit.value, threshold: hit.threshold,
                                     message: hit.message + suffix)
@@ -353,7 +362,7 @@ public final class Diagnosis {
             // A recurrent net that blows up while its gradient grows backwards
             // through time: the recurrent layer is the cause, whatever layer
             // the first NaN then shows up in.
-            if let growing = explodingThroughTime.hit ?? explodingThroughTime.streak?.hit, growing.step <= diverged!.step {
+            if let growing = explodingThroughTime.first, growing.step <= diverged!.step {
                 firstLayer = growing.layer
             } else if firstLayer == nil {
                 // A loss blow-up before any NaN: where the NaN then started, or the fastest-growing layer.
@@ -361,7 +370,7 @@ public final class Diagnosis {
             }
         }
         let throughTime = decisive?.rule.hasSuffix("through_time") ?? false
-            || (verdict == .diverged && (explodingThroughTime.streak != nil || explodingThroughTime.hit != nil))
+            || (verdict == .diverged && explodingThroughTime.first != nil)
         return Report(
             verdict: verdict, firstStep: decisive?.hit.step, firstLayer: firstLayer,
             pass: verdict == .diverged ? origin?.pass.rawValue : nil, evidence: evidence,
@@ -423,9 +432,10 @@ func format(_ v: Double) -> String {
     guard v.isFinite else { return "\(v)" }
     let a = abs(v)
     if a != 0 && (a < 1e-3 || a >= 1e4) {
-        let exponent = Int((log10(a)).rounded(.down))
-        let mantissa = v / pow(10, Double(exponent))
-        return "\((mantissa * 10).rounded() / 10)e\(exponent)"
+        var exponent = Int((log10(a)).rounded(.down))
+        var mantissa = ((v / pow(10, Double(exponent))) * 10).rounded() / 10
+        if abs(mantissa) >= 10 { mantissa /= 10; exponent += 1 }  // 9.96e-11 → 1.0e-10, not 10.0e-11
+        return "\(mantissa)e\(exponent)"
     }
     return "\((v * 1000).rounded() / 1000)"
 }

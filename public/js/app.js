@@ -9,6 +9,7 @@ import { LineChart } from './charts.js';
 import { Heatmap } from './heatmap.js';
 import { Histogram } from './histogram.js';
 import { LayerPanel } from './layers.js';
+import { TimeProfile } from './profile.js';
 import { Alerts } from './alerts.js';
 import { Report } from './report.js';
 
@@ -22,6 +23,7 @@ const normChart = new LineChart($('norm-chart'), { label: 'Global gradient norm 
 const heatmap = new Heatmap($('heatmap'));
 const histogram = new Histogram($('histogram'));
 const layerPanel = new LayerPanel($('layer-chart'), $('act-chart'), $('layer-step'));
+const timeProfile = new TimeProfile($('profile-card'), $('heat-card'), $('time-profile'), $('profile-caption'));
 const alerts = new Alerts($('alerts'), $('alert-count'));
 const report = new Report({
   panel: $('report-panel'), verdict: $('verdict'), details: $('verdict-details'),
@@ -75,6 +77,7 @@ function render() {
     slider.setAttribute('aria-valuetext', snap ? `step ${snap.step}` : 'no steps');
     histogram.draw(run, snap);
     layerPanel.draw(run, snap);
+    timeProfile.draw(run, snap);
   }
   if (dirty.has('alerts')) alerts.flush();
   if (dirty.has('header')) renderHeader();

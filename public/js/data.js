@@ -78,7 +78,11 @@ export class RunData {
     this.denseNames = [];        // signals of kind "dense"
     this.actNames = [];          // signals carrying dead_fraction / saturated_fraction
     this.snapshots = new Snapshots(maxSnapshots);
+    this.firstProfiles = null;   // recurrent layers' ‖∂L/∂h_t‖ on the first recorded step
   }
+
+  /** True once a step record carried recurrent statistics. */
+  get isRecurrent() { return this.firstProfiles !== null; }
 
   setStart(rec) {
     if (this.start) return false; // sent again on every reconnect
@@ -124,6 +128,9 @@ export class RunData {
         if (v > this.normRange.max) this.normRange.max = v;
       }
     }
+    if (!this.firstProfiles && Array.isArray(rec.recurrent) && rec.recurrent.length) {
+      this.firstProfiles = timeProfiles(rec);
+    }
     this.snapshots.push(makeSnapshot(rec, this));
     return true;
   }
@@ -165,7 +172,29 @@ export function makeSnapshot(rec, run) {
   const delta = Float32Array.from(run.denseNames, (n) => num(byName.get(n)?.delta_rms));
   const dead = Float32Array.from(run.actNames, (n) => num(byName.get(n)?.dead_fraction));
   const saturated = Float32Array.from(run.actNames, (n) => num(byName.get(n)?.saturated_fraction));
-  return { step: rec.step, bins, counts, nonfinite, underflow, overflow, updateRatio, delta, dead, saturated };
+  const profiles = timeProfiles(rec);
+  return { step: rec.step, bins, counts, nonfinite, underflow, overflow, updateRatio, delta, dead, saturated, profiles };
+}
+
+/**
+ * A step record's recurrent statistics as chartable profiles: one per layer of each
+ * recurrent stack, `label` ("rnn", or "lstm · layer 1" when stacked), `norms` = ‖∂L/∂h_t‖
+ * for t = 1…T (null entries, i.e. NaN/Inf, become NaN), `sigma` = σ₁ of weight_hh.
+ */
+export function timeProfiles(rec) {
+  const list = Array.isArray(rec.recurrent) ? rec.recurrent : [];
+  const stacked = new Set(list.filter((s) => s.sublayer > 0).map((s) => s.layer));
+  return list.map((s) => ({
+    label: stacked.has(s.layer) ? `${s.layer} · layer ${s.sublayer}` : s.layer,
+    norms: Float64Array.from(s.hidden_grad_norms || [], num),
+    sigma: num(s.spectral_norm),
+  }));
+}
+
+/** ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖: how much of the last step's gradient reaches the first (NaN when undefined). */
+export function throughTimeRatio(norms) {
+  const n = norms.length;
+  return n >= 2 && norms[n - 1] > 0 ? norms[0] / norms[n - 1] : NaN;
 }
 
 /**
