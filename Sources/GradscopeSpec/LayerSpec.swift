@@ -18,6 +18,9 @@ struct LayerSpec: Equatable, Sendable {
     var body: Body
 
     static let types = LayerKind.allCases.map(\.rawValue)
+
+    /// "a dense layer", "an rnn layer", "an lstm layer".
+    static func describe(_ type: String) -> String { (["rnn", "lstm"].contains(type) ? "an " : "a ") + type + " layer" }
     static let maxUnits = 65_536
 
     static func read(_ value: JSONValue, path: String) throws(SpecError) -> LayerSpec {
@@ -32,7 +35,7 @@ struct LayerSpec: Equatable, Sendable {
             throw SpecError(r.field("name"), "must be non-empty, without dots or spaces, got \"\(name)\"")
         }
         let fields = ["type", "name"] + Self.fields(of: kind)
-        try r.only(fields, in: "a \(type) layer")
+        try r.only(fields, in: Self.describe(type))
         let body: Body
         switch kind {
         case .dense:
@@ -76,7 +79,7 @@ struct LayerSpec: Equatable, Sendable {
         case .rnn, .lstm, .gru:
             body = .recurrent(try RecurrentSpec.read(kind, &r))
         }
-        try r.finish("a \(type) layer", accepted: fields)
+        try r.finish(Self.describe(type), accepted: fields)
         return LayerSpec(name: name, body: body)
     }
 
@@ -150,7 +153,7 @@ struct RecurrentSpec: Equatable, Sendable {
 
     static func read(_ kind: LayerKind, _ r: inout ObjectReader) throws(SpecError) -> RecurrentSpec {
         guard let hidden = try r.integer("hidden") else {
-            throw SpecError(r.field("hidden"), "is required for a \(kind.rawValue) layer (the hidden state's size)")
+            throw SpecError(r.field("hidden"), "is required for \(LayerSpec.describe(kind.rawValue)) (the hidden state's size)")
         }
         try Check.range(hidden, 1, LayerSpec.maxUnits, r.field("hidden"))
         let layers = try r.integer("num_layers") ?? 1
@@ -218,7 +221,7 @@ struct FlowShape: Equatable {
         switch spec.body {
         case .recurrent(let r):
             guard let steps else {
-                throw SpecError(field, "a \(r.kind.rawValue) layer needs sequence input: a sequence dataset (adding, "
+                throw SpecError(field, "\(LayerSpec.describe(r.kind.rawValue)) needs sequence input: a sequence dataset (adding, "
                     + "temporal_order, memory, digits_rows), csv with sequence_length, or a recurrent layer before it "
                     + "with return_sequences true")
             }
@@ -226,7 +229,7 @@ struct FlowShape: Equatable {
         case .dense(let units, _, _, _): return FlowShape(width: units)
         case .batchnorm, .layernorm, .residual:
             if steps != nil {
-                throw SpecError(field, "a \(spec.kind.rawValue) layer needs flat features, not a sequence; put it after the "
+                throw SpecError(field, "\(LayerSpec.describe(spec.kind.rawValue)) needs flat features, not a sequence; put it after the "
                     + "last recurrent layer (return_sequences false) or after a dense layer")
             }
             return self

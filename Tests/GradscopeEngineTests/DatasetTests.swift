@@ -90,3 +90,59 @@ struct DatasetTests {
         #expect(validation!.inputs.allSatisfy { $0.isFinite })
     }
 }
+
+/// The long-range sequence tasks follow Pascanu et al.'s generators.
+struct SequenceDataTests {
+    @Test func addingProblemMarksTwoValuesAndAveragesThem() {
+        var r = Random(seed: 3, stream: .data)
+        let t = 40
+        let d = SequenceData.adding(samples: 200, length: t, random: &r)
+        #expect(d.sequenceLength == t && d.stepFeatures == 2 && d.features == 2 * t)
+        guard case .values(let y, 1) = d.targets else { Issue.record("not regression"); return }
+        for s in 0..<d.count {
+            let row = Array(d.inputs[(s * 2 * t)..<((s + 1) * 2 * t)])
+            let marked = (0..<t).filter { row[2 * $0] == 1 }
+            #expect(marked.count == 2)
+            #expect(marked[0] < t / 10 && marked[1] >= t / 10 && marked[1] < t / 10 + 2 * t / 5)
+            #expect(abs(y[s] - (row[2 * marked[0] + 1] + row[2 * marked[1] + 1]) / 2) < 1e-6)
+            #expect((0..<t).allSatisfy { row[2 * $0 + 1] >= 0 && row[2 * $0 + 1] < 1 })
+        }
+    }
+
+    @Test func temporalOrderClassIsTheOrderOfTheTwoMarkedSymbols() {
+        var r = Random(seed: 4, stream: .data)
+        let t = 50
+        let d = SequenceData.temporalOrder(samples: 200, length: t, random: &r)
+        guard case .labels(let y, 4) = d.targets else { Issue.record("not 4 classes"); return }
+        for s in 0..<d.count {
+            let symbols = (0..<t).map { k in (0..<6).first { d.inputs[s * 6 * t + 6 * k + $0] == 1 }! }
+            let marked = (0..<t).filter { symbols[$0] < 2 }
+            #expect(marked.count == 2)
+            #expect(marked[0] >= t / 10 && marked[0] < 2 * (t / 10) && marked[1] >= t / 2 && marked[1] < t / 2 + t / 10)
+            #expect(Int(y[s]) == symbols[marked[0]] + 2 * symbols[marked[1]])
+        }
+        #expect(Set(y).count == 4)
+    }
+
+    @Test func memoryTaskLabelIsTheFirstSymbol() {
+        var r = Random(seed: 5, stream: .data)
+        let d = SequenceData.memory(samples: 100, length: 20, symbols: 10, random: &r)
+        guard case .labels(let y, 2) = d.targets else { Issue.record("not 2 classes"); return }
+        for s in 0..<d.count {
+            let row = d.inputs[(s * 200)..<((s + 1) * 200)]
+            #expect(row.reduce(0, +) == 20)  // one-hot at every step
+            #expect(d.inputs[s * 200 + Int(y[s])] == 1)
+            #expect((1..<20).allSatisfy { k in (0..<2).allSatisfy { d.inputs[s * 200 + k * 10 + $0] == 0 } })
+        }
+    }
+
+    @Test func sameSeedSameSequencesAndSubsetsKeepTheLength() {
+        var a = Random(seed: 9, stream: .data), b = Random(seed: 9, stream: .data)
+        let x = SequenceData.adding(samples: 50, length: 20, random: &a)
+        let y = SequenceData.adding(samples: 50, length: 20, random: &b)
+        #expect(x.inputs == y.inputs)
+        var split = Random(seed: 1)
+        let (train, validation) = x.split(validationFraction: 0.2, random: &split)
+        #expect(train.sequenceLength == 20 && validation?.sequenceLength == 20)
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GradscopeSpec
+import GradscopeEngine
 
 /// Bad specs and the exact message each gets. The message names the field
 /// and says what is accepted.
@@ -31,7 +32,7 @@ struct SpecValidationTests {
         (spec(data, mlp, #""optimizer": {"type": "adam", "betas": [0.9]}"#), "optimizer.betas must be two numbers [beta1, beta2]"),
         (spec(data, mlp, #""optimizer": {"type": "adam", "betas": [0.9, 1.0]}"#), "optimizer.betas[1] must be in [0, 1), got 1"),
         (spec(#""data": {"source": "mnist"}"#, mlp, sgd),
-         #"data.source must be one of "spirals", "moons", "circles", "blobs", "xor", "sine", "digits", "csv", "dataset", got "mnist""#),
+         #"data.source must be one of "spirals", "moons", "circles", "blobs", "xor", "sine", "digits", "csv", "dataset", "adding", "temporal_order", "memory", "digits_rows", got "mnist""#),
         (spec(#""data": {"source": "moons", "classes": 3}"#, mlp, sgd),
          #"data.classes does not apply to source "moons" (it takes samples, noise)"#),
         (spec(#""data": {"source": "spirals", "samples": 1e9}"#, mlp, sgd),
@@ -52,7 +53,7 @@ struct SpecValidationTests {
         (spec(data, mlp, #""layers": [{"type": "dense", "units": 3}]"#, sgd), "layers cannot be given together with mlp; use one of them"),
         (spec(data, #""layers": [{"type": "dense"}]"#, sgd), "layers[0].units is required for a dense layer"),
         (spec(data, #""layers": [{"units": 3}]"#, sgd),
-         "layers[0].type is required (one of dense, batchnorm, layernorm, dropout, residual, identity, relu, leaky_relu, elu, gelu, sigmoid, tanh, softplus)"),
+         "layers[0].type is required (one of dense, batchnorm, layernorm, dropout, residual, rnn, lstm, gru, identity, relu, leaky_relu, elu, gelu, sigmoid, tanh, softplus)"),
         (spec(data, #""layers": [{"type": "relu", "units": 3}]"#, sgd), "layers[0].units is not a field of a relu layer (fields: type, name)"),
         (spec(data, #""layers": [{"type": "dropout", "p": 1.5}, {"type": "dense", "units": 3}]"#, sgd),
          "layers[0].p must be in [0, 1], got 1.5"),
@@ -72,7 +73,24 @@ struct SpecValidationTests {
          "schedule.gamma is not a field of a cosine schedule (fields: type, warmup_steps, warmup_start_factor, t_max, eta_min)"),
         (spec(data, mlp, sgd, #""loss": "hinge""#), #"loss must be one of "cross_entropy", "mse", "bce_with_logits", got "hinge""#),
         (spec(data, mlp, sgd, #""seed": -1"#), "seed must be a whole number from 0 to 2^53, got -1"),
+        // Recurrent layers and sequence data.
+        (spec(seq, #""layers": [{"type": "rnn"}]"#, sgd), "layers[0].hidden is required for an rnn layer (the hidden state's size)"),
+        (spec(seq, #""layers": [{"type": "rnn", "hidden": 8, "nonlinearity": "sigmoid"}]"#, sgd),
+         #"layers[0].nonlinearity must be one of "tanh", "relu", got "sigmoid""#),
+        (spec(seq, #""layers": [{"type": "gru", "hidden": 8, "tbptt": 0}]"#, sgd), "layers[0].tbptt must be a whole number from 1 to 10000, got 0"),
+        (spec(seq, #""layers": [{"type": "lstm", "hidden": 8, "num_layers": 17}]"#, sgd),
+         "layers[0].num_layers must be a whole number from 1 to 16, got 17"),
+        (spec(seq, #""layers": [{"type": "rnn", "hidden": 8, "recurrent_std": 0.1}]"#, sgd),
+         #"layers[0].recurrent_std applies only to recurrent_init "normal""#),
+        (spec(seq, #""layers": [{"type": "gru", "hidden": 8, "forget_bias": 1}]"#, sgd),
+         "layers[0].forget_bias is not a field of a gru layer (fields: type, name, hidden, num_layers, return_sequences, tbptt, bias, recurrent_init, recurrent_std, recurrent_scale, init, mean, std, a, gain, value, mode, bias_init, bias_mean, bias_std, bias_a, bias_value)"),
+        (spec(#""data": {"source": "adding", "sequence_length": 5}"#, sgd, #""layers": [{"type": "rnn", "hidden": 8}]"#),
+         "data.sequence_length must be a whole number from 10 to 10000, got 5"),
+        (spec(#""data": {"source": "spirals", "sequence_length": 5}"#, mlp, sgd),
+         #"data.sequence_length does not apply to source "spirals" (it takes samples, classes, noise)"#),
     ]
+
+    static let seq = #""data": {"source": "adding", "samples": 64, "sequence_length": 12}"#
 
     @Test(arguments: table)
     func rejectsBadSpecWithAMessageNamingTheField(json: String, message: String) {
@@ -103,7 +121,37 @@ struct SpecValidationTests {
          "training.batch_size must be at least 2 with batchnorm, which normalises over the batch"),
         (spec(data, mlp, sgd, #""init_from": "/nonexistent.json""#),
          "init_from cannot read the checkpoint: /nonexistent.json: no such file"),
+        (spec(data, #""layers": [{"type": "lstm", "hidden": 4}, {"type": "dense", "units": 3}]"#, sgd),
+         "layers[0] an lstm layer needs sequence input: a sequence dataset (adding, temporal_order, memory, digits_rows), "
+            + "csv with sequence_length, or a recurrent layer before it with return_sequences true"),
+        (spec(seq, #""layers": [{"type": "rnn", "hidden": 4, "return_sequences": true}, {"type": "batchnorm"}, {"type": "dense", "units": 1}]"#, sgd),
+         "layers[1] a batchnorm layer needs flat features, not a sequence; put it after the last recurrent layer "
+            + "(return_sequences false) or after a dense layer"),
     ]
+
+    /// A CSV read as sequences: T must divide its feature columns.
+    @Test func csvSequenceLengthMustDivideTheColumns() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradscope-seq-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // 6 feature columns: 3 steps of 2 features, or 2 of 3, but not 4 of anything.
+        var csv = "a1,b1,a2,b2,a3,b3,y\n"
+        for i in 0..<20 { csv += (0..<6).map { String(Double(i * 6 + $0) / 100) }.joined(separator: ",") + ",\(i % 2)\n" }
+        try csv.write(to: dir.appendingPathComponent("seq.csv"), atomically: true, encoding: .utf8)
+        func job(_ t: Int) throws -> Job {
+            try Job(spec: JobSpec.parse(Data(Self.spec(#""data": {"source": "csv", "path": "seq.csv", "target": "y", "sequence_length": \#(t)}"#,
+                #""layers": [{"type": "gru", "hidden": 4}, {"type": "dense", "units": 2}]"#, Self.sgd).utf8)),
+                baseDirectory: dir.path)
+        }
+        let gru = try #require(try job(3).model.layers.first as? GradscopeEngine.Recurrent)
+        #expect(gru.inputWidth == 2)
+        #expect((try job(2).model.layers.first as? GradscopeEngine.Recurrent)?.inputWidth == 3)
+        #expect(throws: SpecError.self) { try job(4) }
+        do { _ = try job(4) } catch let error as SpecError {
+            #expect(error.description == "data.sequence_length is 4, but the table has 6 feature columns, not a multiple of it "
+                + "(each row must hold T steps of the same number of features)")
+        }
+    }
 
     @Test(arguments: buildTable)
     func rejectsSpecThatDoesNotFitItsData(json: String, message: String) throws {
