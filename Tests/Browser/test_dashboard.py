@@ -140,3 +140,37 @@ def test_healthy_preset_and_the_editor_reports_errors_next_to_the_field(server, 
     browser.find_element(By.ID, "run-spec").click()
     WebDriverWait(browser, 10).until(lambda d: "optimizer.lr" in d.find_element(By.ID, "spec-error").text)
     assert console_errors(browser, expected_400=True) == []
+
+
+def test_recurrent_run_shows_the_gradient_through_time(server, browser):
+    """A plain RNN on the adding problem: the profile card appears beside the
+    heatmap, the verdict says vanishing, and the LSTM remedy repairs it."""
+    browser.get(server + "/")
+    wait = WebDriverWait(browser, 60)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#presets [data-preset]"))
+    editor = browser.find_element(By.ID, "spec-editor")
+    editor.clear()
+    editor.send_keys(json.dumps({
+        "name": "rnn through time", "seed": 1,
+        "data": {"source": "adding", "samples": 1024, "sequence_length": 30},
+        "layers": [{"type": "rnn", "name": "rnn", "hidden": 32}, {"type": "dense", "name": "head", "units": 1}],
+        "optimizer": {"type": "adam", "lr": 0.002},
+        "training": {"epochs": 2, "batch_size": 32}, "diagnostics": {"every": 2}}))
+    browser.find_element(By.ID, "run-spec").click()
+    wait.until(lambda d: d.find_element(By.ID, "verdict").text.strip().lower() == "vanishing")
+    time.sleep(0.5)
+    card = browser.find_element(By.ID, "profile-card")
+    assert card.is_displayed()
+    assert "wide" not in browser.find_element(By.ID, "heat-card").get_attribute("class")
+    assert canvas_ink(browser, "#time-profile") > 0.005
+    caption = browser.find_element(By.ID, "profile-caption").text
+    assert "σ₁(W_hh)" in caption and "rnn" in caption
+    assert "through time" in browser.find_element(By.ID, "evidence").text
+    browser.save_screenshot(os.path.join(SHOTS, "rnn-vanishing.png"))
+    browser.find_element(By.CSS_SELECTOR, '#remedies [data-remedy="lstm"]').click()
+    WebDriverWait(browser, 300).until(lambda d: "completed" in d.find_element(By.ID, "comparison").text)
+    rows = browser.find_elements(By.CSS_SELECTOR, "#comparison tr.trial")
+    assert [r.text.split()[0] for r in rows] == ["original", "lstm"]
+    assert "yes" in rows[1].text and "healthy" in rows[1].text
+    browser.save_screenshot(os.path.join(SHOTS, "rnn-lstm-remedy.png"))
+    assert console_errors(browser) == []

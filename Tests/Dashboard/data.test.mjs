@@ -2,7 +2,8 @@
 //   node --test Tests/Dashboard/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { envelope, heatmapGrid, Snapshots, jobFromHash, locateField, niceTicks, decadeTicks, logNormalize, ramp }
+import { envelope, heatmapGrid, Snapshots, jobFromHash, locateField, niceTicks, decadeTicks, logNormalize, ramp,
+  RunData, throughTimeRatio }
   from '../../public/js/data.js';
 
 test('envelope keeps one min/max pair per pixel column and marks gaps', () => {
@@ -53,4 +54,26 @@ test('axes and colours', () => {
   assert.equal(logNormalize(0, -3, 3), 0.5);
   assert.deepEqual(ramp(-1), ramp(0));
   assert.deepEqual(ramp(2), ramp(1));
+});
+
+test('recurrent records become time profiles, stacked layers labelled, the first one kept', () => {
+  const rec = (step, scale) => ({
+    type: 'step', step, loss: 1, grad_norm: 1, grad_norm_clipped: 1, layers: [], signals: [],
+    recurrent: [
+      { layer: 'lstm', sublayer: 0, spectral_norm: 1.5, hidden_grad_norms: [1e-6 * scale, 1e-3, 1] },
+      { layer: 'lstm', sublayer: 1, spectral_norm: 0.9, hidden_grad_norms: [0.5, null, 1] },
+    ],
+  });
+  const run = new RunData();
+  assert.equal(run.isRecurrent, false);
+  run.addStep(rec(1, 1));
+  run.addStep(rec(2, 10));
+  assert.equal(run.isRecurrent, true);
+  const last = run.snapshots.at(1).profiles;
+  assert.deepEqual(last.map((p) => p.label), ['lstm · layer 0', 'lstm · layer 1']);
+  assert.equal(last[0].sigma, 1.5);
+  assert.ok(Number.isNaN(last[1].norms[1]), 'null (NaN/Inf) becomes NaN');
+  assert.equal(run.firstProfiles[0].norms[0], 1e-6);
+  assert.ok(Math.abs(throughTimeRatio(last[0].norms) - 1e-5) < 1e-12);
+  assert.ok(Number.isNaN(throughTimeRatio(Float64Array.of(1, 0))));
 });

@@ -257,12 +257,34 @@ struct ServiceTests {
         let h = try Harness()
         defer { h.close() }
         let presets = try h.client.request("GET", "/api/presets").json["presets"] as? [[String: Any]] ?? []
-        #expect(presets.count == 8)
+        #expect(presets.count == 12)
         for p in presets {
             let spec = try JSONSerialization.data(withJSONObject: p["spec"] as Any)
             _ = try JobSpecCheck.validate(spec)
             #expect(!(p["description"] as? String ?? "").isEmpty)
         }
+        // The recurrent presets are the examples/ files, so the README's numbers for those hold for both.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let twins = ["rnn-exploding": "rnn-exploding", "rnn-clipping-cure": "rnn-clipped", "rnn-vanishing": "rnn-vanishing", "lstm-cure": "lstm-adding"]
+        for (preset, example) in twins {
+            let spec = try #require(presets.first { $0["name"] as? String == preset }?["spec"] as? NSDictionary)
+            let file = try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("examples/\(example).json")))
+            #expect(spec.isEqual(file as? NSDictionary), "preset \(preset) differs from examples/\(example).json")
+        }
+    }
+
+    /// A recurrent job's step records carry ‖∂L/∂h_t‖ for every step and σ₁.
+    @Test func recurrentJobStreamsItsTimeProfile() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let id = try h.submit(#"{"data": {"source": "temporal_order", "samples": 128, "sequence_length": 20}, "layers": [{"type": "gru", "name": "gru", "hidden": 8, "num_layers": 2}, {"type": "dense", "units": 4}], "optimizer": {"type": "adam", "lr": 0.01}, "training": {"steps": 10, "batch_size": 16}, "diagnostics": {"every": 5}}"#)
+        #expect(try h.waitUntilFinished(id)["status"] as? String == "completed")
+        let steps = try h.client.request("GET", "/api/jobs/\(id)/steps").json["steps"] as? [[String: Any]] ?? []
+        #expect(steps.count == 3)
+        let recurrent = steps.first?["recurrent"] as? [[String: Any]] ?? []
+        #expect(recurrent.map { $0["sublayer"] as? Int } == [0, 1])
+        #expect(recurrent.allSatisfy { $0["layer"] as? String == "gru" && ($0["hidden_grad_norms"] as? [Double])?.count == 20 })
+        #expect(recurrent.allSatisfy { ($0["spectral_norm"] as? Double ?? 0) > 0 })
     }
 
     @Test func healthMetricsAndStaticFiles() throws {
