@@ -22,7 +22,7 @@ def run(cmd):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--configs", default="d4-w64-b64,d8-w256-b128,d4-w1024-b256")
+    ap.add_argument("--configs", default="d4-w64-b64,d8-w256-b128,d4-w1024-b256,rnn-h128-t50-b32,lstm-h128-t50-b32")
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians over rounds are reported")
     ap.add_argument("--repeats", type=int, default=5, help="runs per engine per round")
     ap.add_argument("--threads", type=int, default=2)

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""PyTorch reference timings for the MLPs that `gradscope bench` trains.
+"""PyTorch reference timings for the nets that `gradscope bench` trains.
 
 Net for config mlp-d{depth}-w{width}-b{batch}:
     input 64 -> depth x [Linear(width) -> ReLU] -> Linear(10), cross-entropy,
-    SGD(lr=0.01, momentum=0.9), kaiming_normal_ weights, zero biases,
-    a pool of POOL random-normal input batches with random labels, cycled
+    SGD(lr=0.01, momentum=0.9), kaiming_normal_ weights, zero biases.
+Net for config {rnn|lstm|gru}-h{hidden}-t{steps}-b{batch}:
+    sequences of t steps of 6 features -> nn.RNN (tanh) / nn.LSTM / nn.GRU
+    (batch_first, PyTorch's default init) -> its last step -> Linear(4),
+    cross-entropy, SGD(lr=0.01, momentum=0.9).
+Both train on a pool of POOL random-normal input batches with random labels, cycled
     (nothing to learn, so gradients keep their size; a net that memorises a
     single batch drives them into float32 subnormals, which slow every
     kernel several-fold), and a freshly built model for every timed run.
@@ -13,7 +17,8 @@ Two variants per config:
   stats=false  plain step: zero_grad, forward, loss, backward, step
   stats=true   the same plus what a PyTorch user would hand-write to get
                gradscope's per-step statistics (see stats_step below), every
-               value moved to Python floats each step.
+               value moved to Python floats each step; for recurrent nets also
+               sigma_1 of each weight_hh (torch.linalg.matrix_norm(W, 2)).
 
 Timing: `--repeats` runs of `--steps` steps each (after `--warmup` steps),
 time.perf_counter around each run, per-step ms = elapsed / steps, and the
@@ -36,7 +41,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DEFAULT_CONFIGS = [(4, 64, 64), (8, 256, 128), (4, 1024, 256)]
+DEFAULT_CONFIGS = [(4, 64, 64), (8, 256, 128), (4, 1024, 256), ("rnn", 128, 50, 32), ("lstm", 128, 50, 32)]
+SEQ_FEATURES, SEQ_CLASSES = 6, 4
 INPUT_DIM, CLASSES = 64, 10
 POOL = 64  # random batches cycled through, as gradscope bench does
 HIST_BINS, HIST_LO, HIST_HI = 64, -12.0, 4.0  # log10|g| over [1e-12, 1e4]
@@ -44,16 +50,43 @@ HIST_BINS, HIST_LO, HIST_HI = 64, -12.0, 4.0  # log10|g| over [1e-12, 1e4]
 
 def parse_config(s):
     m = re.fullmatch(r"(?:mlp-)?d(\d+)-w(\d+)-b(\d+)", s.strip())
-    if not m:
-        raise argparse.ArgumentTypeError("bad config %r (want d4-w64-b64)" % s)
-    return tuple(int(v) for v in m.groups())
+    if m:
+        return tuple(int(v) for v in m.groups())
+    m = re.fullmatch(r"(rnn|lstm|gru)-h(\d+)-t(\d+)-b(\d+)", s.strip())
+    if m:
+        return (m.group(1),) + tuple(int(v) for v in m.groups()[1:])
+    raise argparse.ArgumentTypeError("bad config %r (want d4-w64-b64 or rnn-h128-t50-b32)" % s)
 
 
 def config_name(cfg):
-    return "mlp-d%d-w%d-b%d" % cfg
+    return "mlp-d%d-w%d-b%d" % cfg if len(cfg) == 3 else "%s-h%d-t%d-b%d" % cfg
+
+
+class LastStep(nn.Module):
+    """A recurrent module followed by a linear head on its last step."""
+
+    def __init__(self, cell, hidden, steps):
+        super().__init__()
+        kind = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
+        self.rnn = kind(SEQ_FEATURES, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, SEQ_CLASSES)
+        self.steps = steps
+
+    def forward(self, x):
+        out, _ = self.rnn(x.view(x.shape[0], self.steps, SEQ_FEATURES))
+        return self.head(out[:, -1])
 
 
 def build(cfg, seed):
+    if len(cfg) == 4:
+        cell, hidden, steps, batch = cfg
+        torch.manual_seed(seed)
+        g = torch.Generator().manual_seed(seed)
+        model = LastStep(cell, hidden, steps)
+        x = [torch.randn(batch, steps * SEQ_FEATURES, generator=g) for _ in range(POOL)]
+        y = [torch.randint(0, SEQ_CLASSES, (batch,), generator=g) for _ in range(POOL)]
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        return model, opt, x, y, [model.rnn, model.head]
     depth, width, batch = cfg
     g = torch.Generator().manual_seed(seed)
     layers, d = [], INPUT_DIM
@@ -90,17 +123,16 @@ def stats_step(model, opt, x, y, linears):
     out = {"loss": loss.item(), "layers": []}
     per_layer = []
     for m in linears:
-        gw, gb = m.weight.grad, m.bias.grad
-        g = torch.cat([gw.reshape(-1), gb.reshape(-1)])
+        params = list(m.parameters())
+        g = torch.cat([p.grad.reshape(-1) for p in params])
         a = g.abs()
-        w = torch.cat([m.weight.detach().reshape(-1), m.bias.detach().reshape(-1)])
+        w = torch.cat([p.detach().reshape(-1) for p in params])
         nz = a[a > 0]
         lg = torch.log10(nz)
         hist = torch.histc(lg, bins=HIST_BINS, min=HIST_LO, max=HIST_HI)
         scalars = torch.stack([
             torch.linalg.vector_norm(g),                 # layer grad L2 (weight+bias)
-            torch.linalg.vector_norm(gw),                # per-parameter norms
-            torch.linalg.vector_norm(gb),
+            *[torch.linalg.vector_norm(p.grad) for p in params],  # per-parameter norms
             a.max(),                                     # max |g|
             a.mean(),                                    # mean |g|
             (g == 0).sum().to(g.dtype) / g.numel(),      # fraction of zeros
@@ -110,17 +142,18 @@ def stats_step(model, opt, x, y, linears):
             (a == 0).sum().to(g.dtype),                  # histogram: zeros
             (lg < HIST_LO).sum().to(g.dtype),            # underflow
             (lg > HIST_HI).sum().to(g.dtype),            # overflow
+            # recurrent: sigma_1 of each weight_hh
+            *[torch.linalg.matrix_norm(p.detach(), 2) for n, p in m.named_parameters() if n.startswith("weight_hh")],
         ])
         per_layer.append((scalars, hist))
 
     total_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1e9)
-    before = [(m.weight.detach().clone(), m.bias.detach().clone()) for m in linears]
+    before = [[p.detach().clone() for p in m.parameters()] for m in linears]
     opt.step()
 
-    for m, (w0, b0), (scalars, hist) in zip(linears, before, per_layer):
-        upd = torch.sqrt(torch.sum((m.weight.detach() - w0) ** 2)
-                         + torch.sum((m.bias.detach() - b0) ** 2))
-        ratio = upd / scalars[8]
+    for m, old, (scalars, hist) in zip(linears, before, per_layer):
+        upd = torch.sqrt(sum(torch.sum((p.detach() - p0) ** 2) for p, p0 in zip(m.parameters(), old)))
+        ratio = upd / torch.linalg.vector_norm(torch.cat([p0.reshape(-1) for p0 in old]))
         out["layers"].append({"scalars": scalars.tolist(), "hist": hist.tolist(),
                               "update_norm": upd.item(), "update_ratio": ratio.item()})
     out["global_norm"] = total_norm.item()

@@ -4,22 +4,25 @@ import GradscopeDiagnosis
 import GradscopeEngine
 import GradscopeSpec
 
-/// `gradscope bench`: step times of reference MLPs, with per-step statistics
-/// on and off. Run from a release build. bench/pytorch_bench.py times the
-/// same configurations in PyTorch the same way.
+/// `gradscope bench`: step times of reference MLPs and recurrent nets, with
+/// per-step statistics on and off. Run from a release build.
+/// bench/pytorch_bench.py times the same configurations in PyTorch the same way.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time training steps of reference MLPs (64 inputs, 10 classes, ReLU, SGD with momentum).",
+        abstract: "Time training steps of reference MLPs and recurrent nets (SGD with momentum, random labels).",
         discussion: """
             A configuration d{depth}-w{width}-b{batch} is 64 inputs → depth × (dense(width) → relu) → dense(10), \
-            cross-entropy, SGD lr 0.01 momentum 0.9, kaiming_normal init. "stats" steps compute every per-layer \
-            statistic and histogram, encode the step record as JSON and run the online detectors; the others \
-            compute only the per-layer gradient norms. Each result is the median over --repeats runs of the mean step time of a run.
+            cross-entropy, kaiming_normal init. {rnn|lstm|gru}-h{hidden}-t{steps}-b{batch} is sequences of t steps \
+            of 6 features → the cell (tanh for rnn, PyTorch's default init) → its last step → dense(4), cross-entropy. \
+            Both train with SGD lr 0.01 momentum 0.9 on Gaussian inputs with random labels. "stats" steps compute \
+            every per-layer statistic and histogram (and for recurrent nets ‖∂L/∂h_t‖ and σ₁ of weight_hh), encode the \
+            step record as JSON and run the online detectors; the others compute only the per-layer gradient norms. \
+            Each result is the median over --repeats runs of the mean step time of a run.
             """)
 
-    @Option(help: "Comma-separated configurations d{depth}-w{width}-b{batch}.")
-    var configs = "d4-w64-b64,d8-w256-b128,d4-w1024-b256"
+    @Option(help: "Comma-separated configurations: d{depth}-w{width}-b{batch} or {rnn|lstm|gru}-h{hidden}-t{steps}-b{batch}.")
+    var configs = "d4-w64-b64,d8-w256-b128,d4-w1024-b256,rnn-h128-t50-b32,lstm-h128-t50-b32"
 
     @Option(help: "Timed runs per configuration; the median is reported.")
     var repeats = 7
@@ -40,13 +43,13 @@ struct BenchCommand: ParsableCommand {
         MatrixLibrary.setThreads(threads)
         if !json { print("OpenBLAS kernels: \(MatrixLibrary.coreName), \(threads) thread(s)") }
         var results: [(config: String, stats: Bool, median: Double, steps: Int)] = []
-        for config in configs.split(separator: ",") {
-            guard let (depth, width, batch) = Self.parse(String(config)) else {
-                fail("--configs: \"\(config)\" is not of the form d{depth}-w{width}-b{batch}")
+        for text in configs.split(separator: ",") {
+            guard let config = Config(String(text)) else {
+                fail("--configs: \"\(text)\" is not of the form d{depth}-w{width}-b{batch} or {rnn|lstm|gru}-h{hidden}-t{steps}-b{batch}")
             }
             for stats in [false, true] {
-                let (median, n) = try time(depth: depth, width: width, batch: batch, stats: stats)
-                let name = "mlp-d\(depth)-w\(width)-b\(batch)"
+                let (median, n) = try time(config, stats: stats)
+                let name = config.name
                 results.append((name, stats, median, n))
                 if !json {
                     print(String(format: "%-20@ stats %-5@ %9.3f ms/step  (median of %d runs × %d steps)",
@@ -80,36 +83,60 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    static func parse(_ s: String) -> (Int, Int, Int)? {
-        let parts = s.trimmingCharacters(in: .whitespaces).split(separator: "-")
-        guard parts.count == 3, parts[0].first == "d", parts[1].first == "w", parts[2].first == "b",
-              let d = Int(parts[0].dropFirst()), let w = Int(parts[1].dropFirst()), let b = Int(parts[2].dropFirst()),
-              d > 0, w > 0, b > 1 else { return nil }
-        return (d, w, b)
+    /// A benchmark network: its name, the spec's data and model, and the shape of its inputs.
+    struct Config {
+        var name: String
+        var batch: Int
+        var data: String, model: String
+        var features: Int, classes: Int, sequenceLength: Int?
+
+        init?(_ text: String) {
+            let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "-").map(String.init)
+            guard parts.count == 4 || parts.count == 3 else { return nil }
+            func number(_ part: String, _ prefix: Character) -> Int? {
+                part.first == prefix ? Int(part.dropFirst()).flatMap { $0 > 0 ? $0 : nil } : nil
+            }
+            if parts.count == 3, let d = number(parts[0], "d"), let w = number(parts[1], "w"), let b = number(parts[2], "b"), b > 1 {
+                name = "mlp-d\(d)-w\(w)-b\(b)"
+                batch = b
+                data = #"{"source": "blobs", "samples": \#(b), "classes": 10, "features": 64}"#
+                model = #""mlp": {"depth": \#(d), "width": \#(w), "activation": "relu", "init": "kaiming_normal"}"#
+                (features, classes, sequenceLength) = (64, 10, nil)
+            } else if parts.count == 4, ["rnn", "lstm", "gru"].contains(parts[0]), let h = number(parts[1], "h"),
+                      let t = number(parts[2], "t"), t >= 10, let b = number(parts[3], "b"), b > 1 {
+                name = text
+                batch = b
+                data = #"{"source": "temporal_order", "samples": \#(b), "sequence_length": \#(t)}"#
+                model = #""layers": [{"type": "\#(parts[0])", "hidden": \#(h)}, {"type": "dense", "units": 4}]"#
+                (features, classes, sequenceLength) = (6 * t, 4, t)
+            } else {
+                return nil
+            }
+        }
     }
 
     /// Batches of Gaussian inputs with random labels cycled through, as in
     /// bench/pytorch_bench.py.
     static let pool = 64
 
-    private func time(depth: Int, width: Int, batch: Int, stats: Bool) throws -> (Double, Int) {
+    private func time(_ config: Config, stats: Bool) throws -> (Double, Int) {
         // The model and optimizer come from a spec, as a user's would. The
         // data has nothing to learn, so gradients keep their size (a net that
         // memorises its data drives them into float32 subnormals, which slow
         // every product several-fold). Every timed run starts from a fresh
         // model, as PyTorch's does.
         let spec = """
-            {"data": {"source": "blobs", "samples": \(batch), "classes": 10, "features": 64},
-             "mlp": {"depth": \(depth), "width": \(width), "activation": "relu", "init": "kaiming_normal"},
+            {"data": \(config.data), \(config.model),
              "optimizer": {"type": "sgd", "lr": 0.01, "momentum": 0.9},
-             "training": {"steps": \(JobSpec.maxSteps), "batch_size": \(batch), "shuffle": false},
+             "training": {"steps": \(JobSpec.maxSteps), "batch_size": \(config.batch), "shuffle": false},
              "diagnostics": {"every": \(stats ? 1 : JobSpec.maxSteps)}}
             """
         var random = Random(seed: 1, stream: .data)
-        let rows = batch * Self.pool
+        let rows = config.batch * Self.pool, f = config.features
         let noise = Dataset(
-            features: 64, inputs: (0..<(rows * 64)).map { _ in Float(random.normal()) },
-            targets: .labels((0..<rows).map { _ in Int32(random.below(10)) }, classes: 10))
+            features: f, inputs: (0..<(rows * f)).map { _ in Float(random.normal()) },
+            targets: .labels((0..<rows).map { _ in Int32(random.below(config.classes)) }, classes: config.classes),
+            sequenceLength: config.sequenceLength)
         var sink = 0
         func run(_ trainer: Trainer, _ diagnosis: Diagnosis, _ n: Int) -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
