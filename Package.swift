@@ -35,7 +35,11 @@ let package = Package(
             name: "GradscopeEngine",
             dependencies: ["CBLAS", "CZlib"],
             exclude: ["Resources/DIGITS.md"],
-            resources: [.copy("Resources/digits.csv.gz")]),
+            resources: [.copy("Resources/digits.csv.gz")],
+            // The engine is numeric loops and SIMD code, which -Onone makes
+            // tens of times slower: optimised in debug builds too, so that the
+            // test suite trains its scenarios in seconds.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
         // Online detectors, the verdict and remedies; consumes the engine's records.
         .target(name: "GradscopeDiagnosis", dependencies: ["GradscopeEngine"]),

@@ -48,8 +48,8 @@ public final class Activation: Layer {
         case .elu: for i in 0..<n { let v = src[i]; y[i] = v > 0 ? v : p * (expm1(v)) }
         case .gelu:
             for i in 0..<n { let v = src[i]; y[i] = v * 0.5 * (1 + erf(v * 0.70710678118654752)) }
-        case .sigmoid: for i in 0..<n { y[i] = 1 / (1 + exp(-src[i])) }
-        case .tanh: for i in 0..<n { y[i] = Foundation.tanh(src[i]) }
+        case .sigmoid: VectorMath.sigmoid(src, y, count: n)
+        case .tanh: VectorMath.tanh(src, y, count: n)
         case .softplus:
             for i in 0..<n {
                 let bx = src[i] * p

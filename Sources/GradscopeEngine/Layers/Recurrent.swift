@@ -168,6 +168,8 @@ final class RecurrentStack {
     private let gates = Tensor(rows: 0, cols: 0)
     /// LSTM: c₀…c_T `[(T+1)·B, H]`; GRU: W_hn h + b_hn per step `[T·B, H]`.
     private let extra = Tensor(rows: 0, cols: 0)
+    /// LSTM: tanh(c_t) for t = 1…T `[T·B, H]`, kept for the backward pass.
+    private let cellTanh = Tensor(rows: 0, cols: 0)
     /// GRU: the recurrent product of one step, `[B, G·H]`.
     private let recurrentProduct = Tensor(rows: 0, cols: 0)
     /// ∂L/∂(pre-activations) of the input side `[T·B, G·H]`, and of the
@@ -223,6 +225,7 @@ final class RecurrentStack {
         case .lstm:
             extra.resize(rows: (t + 1) * b, cols: h)
             extra.data.update(repeating: 0, count: b * h)
+            cellTanh.resize(rows: n, cols: h)
         case .gru:
             extra.resize(rows: n, cols: h)
             recurrentProduct.resize(rows: b, cols: gh)
@@ -240,19 +243,23 @@ final class RecurrentStack {
                      weightHH.value.data, ldb: h, beta: 1, step, ldc: gh)
             }
             switch cell {
-            case .rnnTanh: for i in 0..<(b * h) { hNext[i] = tanh(step[i]) }
+            case .rnnTanh: VectorMath.tanh(step, hNext, count: b * h)
             case .rnnRelu: for i in 0..<(b * h) { hNext[i] = max(step[i], 0) }
             case .lstm:
                 let cPrev = extra.data + s * b * h, cNext = extra.data + (s + 1) * b * h
+                let tc = cellTanh.data + s * b * h
                 for r in 0..<b {
+                    // Gates in place: i and f are one block of 2H, then g, then o.
                     let row = step + r * gh, o = r * h
-                    for j in 0..<h {
-                        let i = sigmoid(row[j]), f = sigmoid(row[h + j]), gg = tanh(row[2 * h + j]), og = sigmoid(row[3 * h + j])
-                        row[j] = i; row[h + j] = f; row[2 * h + j] = gg; row[3 * h + j] = og
-                        let c = f * cPrev[o + j] + i * gg
-                        cNext[o + j] = c
-                        hNext[o + j] = og * tanh(c)
-                    }
+                    VectorMath.sigmoid(row, row, count: 2 * h)
+                    VectorMath.tanh(row + 2 * h, row + 2 * h, count: h)
+                    VectorMath.sigmoid(row + 3 * h, row + 3 * h, count: h)
+                    for j in 0..<h { cNext[o + j] = row[h + j] * cPrev[o + j] + row[j] * row[2 * h + j] }
+                }
+                VectorMath.tanh(cNext, tc, count: b * h)
+                for r in 0..<b {
+                    let og = step + r * gh + 3 * h, o = r * h
+                    for j in 0..<h { hNext[o + j] = og[j] * tc[o + j] }
                 }
             case .gru: break
             }
@@ -271,14 +278,19 @@ final class RecurrentStack {
             gemm(transA: false, transB: true, m: b, n: gh, k: h, hPrev, lda: h, weightHH.value.data, ldb: h, beta: 1, hh, ldc: gh)
         }
         for r in 0..<b {
+            // r and z from both sides, one block of 2H; then n = tanh(x_n + r ⊙ (W_hn h + b_hn)).
             let row = step + r * gh, rec = hh + r * gh, o = r * h
+            for j in 0..<(2 * h) { row[j] += rec[j] }
+            VectorMath.sigmoid(row, row, count: 2 * h)
             for j in 0..<h {
-                let rg = sigmoid(row[j] + rec[j]), z = sigmoid(row[h + j] + rec[h + j])
                 let hnj = rec[2 * h + j]
-                let ng = tanh(row[2 * h + j] + rg * hnj)
-                row[j] = rg; row[h + j] = z; row[2 * h + j] = ng
                 hn[o + j] = hnj
-                hNext[o + j] = (1 - z) * ng + z * hPrev[o + j]
+                row[2 * h + j] += row[j] * hnj
+            }
+            VectorMath.tanh(row + 2 * h, row + 2 * h, count: h)
+            for j in 0..<h {
+                let z = row[h + j]
+                hNext[o + j] = (1 - z) * row[2 * h + j] + z * hPrev[o + j]
             }
         }
     }
@@ -312,12 +324,12 @@ final class RecurrentStack {
             case .rnnTanh: for i in 0..<bh { da[i] = dh[i] * (1 - hNext[i] * hNext[i]) }
             case .rnnRelu: for i in 0..<bh { da[i] = hNext[i] > 0 ? dh[i] : 0 }
             case .lstm:
-                let cPrev = extra.data + s * bh, cNext = extra.data + (s + 1) * bh, dc = cellCarry.data
+                let cPrev = extra.data + s * bh, tcs = cellTanh.data + s * bh, dc = cellCarry.data
                 for r in 0..<b {
                     let row = step + r * gh, d = da + r * gh, o = r * h
                     for j in 0..<h {
                         let i = row[j], f = row[h + j], gg = row[2 * h + j], og = row[3 * h + j]
-                        let tc = tanh(cNext[o + j]), g = dh[o + j]
+                        let tc = tcs[o + j], g = dh[o + j]
                         let dcT = dc[o + j] + g * og * (1 - tc * tc)
                         d[j] = dcT * gg * i * (1 - i)
                         d[h + j] = dcT * cPrev[o + j] * f * (1 - f)
@@ -401,8 +413,6 @@ final class RecurrentStack {
         for i in v.indices { v[i] = Float(Double(v[i]) / length) }
     }
 }
-
-@inline(__always) private func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
 
 /// out[j] = Σ_r m[r, j].
 func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
