@@ -2,54 +2,83 @@
 /// are written on every recorded step, and `JSONEncoder` would cost more than
 /// the statistics themselves. Non-finite numbers are written as `null`
 /// (JSON has no NaN or Infinity); the NaN/Inf counts carry that information.
+///
+/// The text grows as UTF-8 bytes (String's append checks and grows per call,
+/// which made it most of a small model's statistics cost); integers are
+/// formatted in place.
 public struct JSONWriter {
-    public private(set) var text = ""
+    private var bytes: [UInt8] = []
     private var needsComma = false
 
-    public init(capacity: Int = 1024) { text.reserveCapacity(capacity) }
+    public init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
+
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    private mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func raw(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func raw(_ v: Int64) {
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        var m = v.magnitude, digits = 1
+        var probe = m
+        while probe >= 10 { probe /= 10; digits += 1 }
+        var i = bytes.count + digits - 1
+        bytes.append(contentsOf: repeatElement(0, count: digits))
+        repeat {
+            bytes[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: m % 10)
+            m /= 10
+            i -= 1
+        } while m > 0
+    }
 
     private mutating func separate() {
-        if needsComma { text.append(",") }
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
         needsComma = true
     }
 
     private mutating func key(_ k: String) {
         separate()
-        text.append("\"")
-        text.append(k)
-        text.append("\":")
+        bytes.append(UInt8(ascii: "\""))
+        raw(k)
+        raw("\":")
     }
 
     public mutating func beginObject(_ k: String? = nil) {
         if let k { key(k) } else { separate() }
-        text.append("{")
+        raw("{")
         needsComma = false
     }
 
-    public mutating func endObject() { text.append("}"); needsComma = true }
+    public mutating func endObject() { raw("}"); needsComma = true }
 
     public mutating func beginArray(_ k: String? = nil) {
         if let k { key(k) } else { separate() }
-        text.append("[")
+        raw("[")
         needsComma = false
     }
 
-    public mutating func endArray() { text.append("]"); needsComma = true }
+    public mutating func endArray() { raw("]"); needsComma = true }
 
     public mutating func field(_ k: String, _ v: Double?) { key(k); number(v) }
-    public mutating func field(_ k: String, _ v: Int) { key(k); text.append(String(v)) }
-    public mutating func field(_ k: String, _ v: Bool) { key(k); text.append(v ? "true" : "false") }
+    public mutating func field(_ k: String, _ v: Int) { key(k); raw(Int64(v)) }
+    public mutating func field(_ k: String, _ v: Bool) { key(k); v ? raw("true") : raw("false") }
     public mutating func field(_ k: String, _ v: String?) {
         key(k)
-        if let v { string(v) } else { text.append("null") }
+        if let v { string(v) } else { raw("null") }
     }
 
     public mutating func element(_ v: Double?) { separate(); number(v) }
-    public mutating func element(_ v: Int) { separate(); text.append(String(v)) }
+    public mutating func element(_ v: Int) { separate(); raw(Int64(v)) }
     public mutating func element(_ v: String) { separate(); string(v) }
 
     /// Appends already-encoded JSON as a field.
-    public mutating func rawField(_ k: String, _ json: String) { key(k); text.append(json) }
+    public mutating func rawField(_ k: String, _ json: String) { key(k); raw(json) }
 
     /// A parsed JSON value as compact text (object keys sorted).
     public static func encode(_ v: JSONValue) -> String {
@@ -64,17 +93,17 @@ public struct JSONWriter {
 
     private mutating func value(_ v: JSONValue) {
         switch v {
-        case .null: text.append("null")
-        case .bool(let b): text.append(b ? "true" : "false")
+        case .null: raw("null")
+        case .bool(let b): b ? raw("true") : raw("false")
         case .number(let d): number(d)
         case .string(let s): string(s)
         case .array(let a):
-            text.append("[")
+            raw("[")
             needsComma = false
             for item in a { element(json: item) }
             endArray()
         case .object(let o):
-            text.append("{")
+            raw("{")
             needsComma = false
             for k in o.keys.sorted() { field(k, json: o[k]!) }
             endObject()
@@ -98,28 +127,30 @@ public struct JSONWriter {
     /// float32 data, so float32 precision loses nothing that was measured,
     /// and the shorter form halves the size and the formatting time.
     private mutating func number(_ v: Double?) {
-        guard let v, v.isFinite else { text.append("null"); return }
-        if v == v.rounded(), abs(v) < 1e15 { text.append(String(Int64(v))); return }
+        guard let v, v.isFinite else { raw("null"); return }
+        if v == v.rounded(), abs(v) < 1e15 { raw(Int64(v)); return }
         let f = Float(v)
-        if f.isFinite && f != 0 { text.append(f.description) } else { text.append(v.description) }
+        if f.isFinite && f != 0 { raw(f.description) } else { raw(v.description) }
     }
 
     private mutating func string(_ s: String) {
-        text.append("\"")
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": text.append("\\\"")
-            case "\\": text.append("\\\\")
-            case "\n": text.append("\\n")
-            case "\r": text.append("\\r")
-            case "\t": text.append("\\t")
-            case _ where scalar.value < 0x20:
-                text.append("\\u00")
-                text.append(scalar.value < 0x10 ? "0" : "")
-                text.append(String(scalar.value, radix: 16))
-            default: text.unicodeScalars.append(scalar)
+        bytes.append(UInt8(ascii: "\""))
+        // Byte by byte: multi-byte UTF-8 sequences (all bytes ≥ 0x80) pass through.
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case UInt8(ascii: "\n"): raw("\\n")
+            case UInt8(ascii: "\r"): raw("\\r")
+            case UInt8(ascii: "\t"): raw("\\t")
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                raw("\\u00")
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 15)])
+            default: bytes.append(byte)
             }
         }
-        text.append("\"")
+        bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+@testable import GradscopeSpec
+
+/// The hand-written JSON encoder: what JSONSerialization reads back must be
+/// what was written.
+struct JSONWriterTests {
+    @Test func numbersStringsAndNestingReadBack() throws {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("ints", 0)
+        w.ints("many", [0, 7, -12, 1_234_567_890, Int(Int32.min), 10, 99, 100])
+        w.field("big", 1e15)
+        w.field("float", 0.1)
+        w.field("tiny", 1.5e-40)
+        w.field("nan", Double.nan)
+        w.field("missing", nil as Double?)
+        w.field("yes", true)
+        w.field("text", "quote \" backslash \\ newline \n tab \t bell \u{07} é ∂L/∂h_t 🙂")
+        w.beginArray("nested")
+        w.element(json: .object(["b": .array([.number(1), .null]), "a": .string("x")]))
+        w.endArray()
+        w.endObject()
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(w.text.utf8)) as? [String: Any])
+        #expect(parsed["ints"] as? Int == 0)
+        #expect(parsed["many"] as? [Int] == [0, 7, -12, 1_234_567_890, Int(Int32.min), 10, 99, 100])
+        #expect(parsed["big"] as? Double == 1e15)
+        #expect(Float(parsed["float"] as? Double ?? 0) == Float(0.1))
+        #expect(parsed["tiny"] as? Double ?? 0 > 0)
+        #expect(parsed["nan"] is NSNull && parsed["missing"] is NSNull)
+        #expect(parsed["yes"] as? Bool == true)
+        #expect(parsed["text"] as? String == "quote \" backslash \\ newline \n tab \t bell \u{07} é ∂L/∂h_t 🙂")
+        #expect(w.text.contains(#""nested":[{"a":"x","b":[1,null]}]"#))
+    }
+}
