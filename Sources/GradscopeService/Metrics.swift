@@ -5,8 +5,10 @@ import Synchronization
 final class Metrics: Sendable {
     static let buckets: [Double] = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]
 
+    struct RequestKind: Hashable { var method: String, status: Int }
+
     struct State {
-        var requests: [String: Int] = [:]  // "METHOD STATUS"
+        var requests: [RequestKind: Int] = [:]
         var bucketCounts = [Int](repeating: 0, count: Metrics.buckets.count)
         var count = 0
         var sum = 0.0
@@ -20,7 +22,7 @@ final class Metrics: Sendable {
     /// Counts a request; its duration joins the histogram unless nil (streams).
     func request(method: String, status: Int, seconds: Double?) {
         state.withLock { s in
-            s.requests["\(method) \(status)", default: 0] += 1
+            s.requests[RequestKind(method: method, status: status), default: 0] += 1
             guard let seconds else { return }
             s.count += 1
             s.sum += seconds
@@ -48,9 +50,8 @@ final class Metrics: Sendable {
             out += "# HELP gradscope_streams_open Open event streams.\n# TYPE gradscope_streams_open gauge\n"
             out += "gradscope_streams_open \(streams)\n"
             out += "# HELP gradscope_http_requests_total HTTP requests by method and status.\n# TYPE gradscope_http_requests_total counter\n"
-            for key in s.requests.keys.sorted() {
-                let parts = key.split(separator: " ")
-                out += "gradscope_http_requests_total{method=\"\(parts[0])\",status=\"\(parts[1])\"} \(s.requests[key]!)\n"
+            for (key, count) in s.requests.sorted(by: { ($0.key.method, $0.key.status) < ($1.key.method, $1.key.status) }) {
+                out += "gradscope_http_requests_total{method=\"\(key.method)\",status=\"\(key.status)\"} \(count)\n"
             }
             out += "# HELP gradscope_http_request_duration_seconds Time to answer a request.\n# TYPE gradscope_http_request_duration_seconds histogram\n"
             for (i, b) in Self.buckets.enumerated() {
