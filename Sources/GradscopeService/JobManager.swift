@@ -445,12 +445,21 @@ final class JobChannel: Sendable {
     /// One Server-Sent Event: the send time as a comment, the step as `id`
     /// (step records only), the record type as `event`.
     static func event(type: String, step: Int?, json: Substring) -> Data {
+        var event = Data()
+        var json = json
+        json.withUTF8 { appendEvent(to: &event, type: type, step: step, json: UnsafeRawBufferPointer($0)) }
+        return event
+    }
+
+    /// Appends one event in the wire form: a `: t=<unix ms>` comment (the
+    /// send time, for lag measurement), `id:` for steps, `event:`, `data:`.
+    static func appendEvent(to out: inout Data, type: String, step: Int?, json: UnsafeRawBufferPointer) {
         let now = UInt64(Date().timeIntervalSince1970 * 1000)
-        var text = ": t=\(now)\n"
-        if type == "step", let step { text += "id: \(step)\n" }
-        text += "event: \(type)\ndata: "
-        text += json
-        text += "\n\n"
-        return Data(text.utf8)
+        var head = ": t=\(now)\n"
+        if type == "step", let step { head += "id: \(step)\n" }
+        head += "event: \(type)\ndata: "
+        out.append(contentsOf: head.utf8)
+        out.append(contentsOf: json)
+        out.append(contentsOf: [10, 10])
     }
 }

@@ -124,16 +124,46 @@ struct RecordLine {
 
     init(_ line: Substring) {
         json = line
-        type = ""
-        if let start = line.range(of: #"{"type":""#), let end = line[start.upperBound...].firstIndex(of: "\"") {
-            type = String(line[start.upperBound..<end])
+        var line = line
+        (type, step) = line.withUTF8 { Self.scan(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The type and step of one line's bytes, with byte searches: replays
+    /// read every stored line for every subscriber, and Foundation's
+    /// `range(of:)` made that the server's main cost.
+    static func scan(_ line: UnsafeRawBufferPointer) -> (type: String, step: Int?) {
+        guard let base = line.baseAddress, line.count > 0 else { return ("", nil) }
+        var type = ""
+        let typeMarker: StaticString = #"{"type":""#
+        if line.count > typeMarker.utf8CodeUnitCount, memcmp(base, typeMarker.utf8Start, typeMarker.utf8CodeUnitCount) == 0 {
+            let start = typeMarker.utf8CodeUnitCount
+            if let quote = memchr(base + start, Int32(UInt8(ascii: "\"")), line.count - start) {
+                type = String(decoding: UnsafeRawBufferPointer(start: base + start, count: base.distance(to: UnsafeRawPointer(quote)) - start),
+                              as: UTF8.self)
+            }
         }
-        step = nil
-        for marker in [#","step":"#, #"{"step":"#] {
-            guard let r = line.range(of: marker) else { continue }
-            let digits = line[r.upperBound...].prefix { $0.isNumber }
-            step = Int(digits)
-            break
+        let stepMarker: StaticString = #""step":"#
+        guard let found = find(stepMarker, in: line) else { return (type, nil) }
+        var i = found + stepMarker.utf8CodeUnitCount
+        var value = 0, digits = 0
+        while i < line.count, digits < 18, case let d = line[i], d >= UInt8(ascii: "0"), d <= UInt8(ascii: "9") {
+            value = value * 10 + Int(d - UInt8(ascii: "0"))
+            digits += 1
+            i += 1
         }
+        return (type, digits > 0 ? value : nil)
+    }
+
+    /// The offset of `marker` in `bytes` (memchr for its first byte, then memcmp).
+    private static func find(_ marker: StaticString, in bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        let n = marker.utf8CodeUnitCount
+        var i = 0
+        while i + n <= bytes.count, let hit = memchr(base + i, Int32(marker.utf8Start.pointee), bytes.count - n + 1 - i) {
+            let at = base.distance(to: UnsafeRawPointer(hit))
+            if memcmp(base + at, marker.utf8Start, n) == 0 { return at }
+            i = at + 1
+        }
+        return nil
     }
 }
