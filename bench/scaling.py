@@ -23,9 +23,9 @@ SWEEPS = {
 
 
 def work(depth, width, batch, inputs=64, classes=10):
-    """Multiply-adds of one step: forward, weight and input gradients."""
+    """Multiply-adds of one step: forward, weight and input gradients (none for the first layer's input)."""
     dims = [inputs] + [width] * depth + [classes]
-    return sum(3 * batch * a * b for a, b in zip(dims, dims[1:]))
+    return sum((2 if i == 0 else 3) * batch * a * b for i, (a, b) in enumerate(zip(dims, dims[1:])))
 
 
 def main():

@@ -40,7 +40,7 @@ public struct Remedy: Sendable, Equatable {
         case relu
         case batchnorm
         case residual
-        /// A plain RNN replaced by an LSTM whose forget gate starts open (bias 1).
+        /// A plain RNN replaced by an LSTM whose forget gate starts open (bias max(1, ln T)).
         case lstm
         /// Orthogonal `weight_hh` at scale 1: σ₁ = 1, neither growth nor decay to start with.
         case orthogonalRecurrent = "orthogonal_recurrent"

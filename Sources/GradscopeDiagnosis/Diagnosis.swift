@@ -253,13 +253,14 @@ public final class Diagnosis {
     }
 
     /// The recurrent rules: how much of the gradient at the last step reaches
-    /// the first, in the layer where that ratio is most extreme. Records whose
-    /// last step gets no gradient are left out.
+    /// the first (of the last truncation chunk, with `tbptt`: nothing crosses
+    /// its boundary by design), in the layer where that ratio is most
+    /// extreme. Records whose last step gets no gradient are left out.
     private func observeThroughTime(_ r: StepRecord, into alerts: inout [Alert]) {
         let ratios = r.recurrent.compactMap { s -> (signal: RecurrentSignal, ratio: Double)? in
-            guard let first = s.hiddenGradNorms.first, let last = s.hiddenGradNorms.last, s.hiddenGradNorms.count >= 2,
-                  last > 0, s.hiddenGradNorms.allSatisfy(\.isFinite) else { return nil }
-            return (s, first / last)
+            let span = s.lastChunk, norms = s.hiddenGradNorms
+            guard span.count >= 2, norms[span.upperBound - 1] > 0, norms.allSatisfy(\.isFinite) else { return nil }
+            return (s, norms[span.lowerBound] / norms[span.upperBound - 1])
         }
         // After a divergence the profile measures NaN arithmetic, not the net.
         guard diverged == nil, let lowest = ratios.min(by: { $0.ratio < $1.ratio }),
@@ -269,7 +270,7 @@ public final class Diagnosis {
             ratios.filter { $0.signal.layer == s.layer }.count > 1 ? "\(s.layer) (layer \(s.sublayer))" : s.layer
         }
         func describe(_ s: RecurrentSignal, _ ratio: Double) -> String {
-            "‖∂L/∂h_1‖ is \(format(ratio))× ‖∂L/∂h_\(s.hiddenGradNorms.count)‖ in \(name(s)) (σ₁ of weight_hh_l\(s.sublayer) = \(format(s.spectralNorm)))"
+            "‖∂L/∂h_\(s.lastChunk.lowerBound + 1)‖ is \(format(ratio))× ‖∂L/∂h_\(s.hiddenGradNorms.count)‖ in \(name(s)) (σ₁ of weight_hh_l\(s.sublayer) = \(format(s.spectralNorm)))"
         }
         var exploding: Hit?, fading: Hit?
         if highest.ratio >= Thresholds.explodingTimeRatio {
@@ -348,7 +349,8 @@ public final class Diagnosis {
             if let hit = p.state.hit { found.append((p.rule, hit, " (on \(p.state.holds) of \(p.of) recorded steps)")) }
         }
         // Growth through time seen before a divergence explains it even when the run blew up before a second record.
-        if let d = diverged, explodingThroughTime.hit == nil, let growing = explodingThroughTime.first, growing.step <= d.step {
+        // (The time rules stop at a divergence, so what they saw came before it.)
+        if diverged != nil, explodingThroughTime.hit == nil, let growing = explodingThroughTime.first {
             found.append(("exploding_through_time", growing, " (before the run diverged)"))
         }
         for (rule, hit, suffix) in found {
@@ -362,7 +364,7 @@ public final class Diagnosis {
             // A recurrent net that blows up while its gradient grows backwards
             // through time: the recurrent layer is the cause, whatever layer
             // the first NaN then shows up in.
-            if let growing = explodingThroughTime.first, growing.step <= diverged!.step {
+            if let growing = explodingThroughTime.first {
                 firstLayer = growing.layer
             } else if firstLayer == nil {
                 // A loss blow-up before any NaN: where the NaN then started, or the fastest-growing layer.
@@ -384,7 +386,7 @@ public final class Diagnosis {
             ? "He (kaiming_normal) init keeps each ReLU layer's gain at 1, so signals neither grow nor fade with depth"
             : "Xavier init with the activation's gain keeps each layer's gain near 1, so signals neither grow nor fade with depth"
         let candidates: [Remedy]
-        let gated = Remedy(kind: .lstm, reason: "an LSTM's cell state carries the gradient through time additively, gated by a forget gate that starts open (bias ln T), instead of through a product of T Jacobians (Hochreiter & Schmidhuber 1997)")
+        let gated = Remedy(kind: .lstm, reason: "an LSTM's cell state carries the gradient through time additively, gated by a forget gate that starts open (bias ln T, at least 1), instead of through a product of T Jacobians (Hochreiter & Schmidhuber 1997)")
         let orthogonal = Remedy(kind: .orthogonalRecurrent, reason: "an orthogonal weight_hh at scale 1 has every singular value 1, so to start with the gradient neither grows nor decays through time (Saxe et al. 2014)")
         switch verdict {
         case .healthy: return []

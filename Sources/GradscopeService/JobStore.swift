@@ -116,7 +116,8 @@ public struct JobStore: Sendable {
 
 /// The type and step of a stored record line, read from its first fields
 /// (every record starts `{"type":"…"`, and those tied to a step carry
-/// `"step":N`).
+/// `"step":N` among their top-level fields, before any nested object or
+/// array: a report's `first_nonfinite.step` is not its step).
 struct RecordLine {
     var type: String
     var step: Int?
@@ -143,7 +144,9 @@ struct RecordLine {
             }
         }
         let stepMarker: StaticString = #""step":"#
-        guard let found = find(stepMarker, in: line) else { return (type, nil) }
+        var topLevel = line.count
+        for i in 1..<line.count where line[i] == UInt8(ascii: "{") || line[i] == UInt8(ascii: "[") { topLevel = i; break }
+        guard let found = find(stepMarker, in: UnsafeRawBufferPointer(rebasing: line[..<topLevel])) else { return (type, nil) }
         var i = found + stepMarker.utf8CodeUnitCount
         var value = 0, digits = 0
         while i < line.count, digits < 18, case let d = line[i], d >= UInt8(ascii: "0"), d <= UInt8(ascii: "9") {

@@ -41,6 +41,23 @@ struct DataSpec: Equatable, Sendable {
                           "adding", "temporal_order", "memory", "digits_rows"]
     static let maxSamples = 1_000_000
 
+    /// Input values a generated source will produce (samples × values per
+    /// row), known before generating it; nil for files, whose size the
+    /// row limit bounds as they are read.
+    var generatedValues: Int? {
+        let n = samples ?? 1000
+        let perRow: Int? = switch source {
+        case "spirals", "moons", "circles", "xor": 2
+        case "sine": 1
+        case "blobs": features ?? 2
+        case "adding": 2 * (steps ?? 50)
+        case "temporal_order": 6 * (steps ?? 50)
+        case "memory": (features ?? 100) * (steps ?? 50)
+        default: nil
+        }
+        return perRow.map { n.multipliedReportingOverflow(by: $0).overflow ? Int.max : n * $0 }
+    }
+
     /// The number of time steps of sequence data (nil for flat data).
     var steps: Int? {
         switch source {
@@ -82,7 +99,8 @@ struct DataSpec: Equatable, Sendable {
         d.target = try r.string("target")
         d.id = try r.string("id")
         d.sequenceLength = try r.integer("sequence_length")
-        let shortest = ["adding", "temporal_order"].contains(source) ? 10 : 1
+        // The generators' own minimums: Pascanu's positions need T ≥ 10; memory needs a step after the first.
+        let shortest = ["adding", "temporal_order"].contains(source) ? 10 : source == "memory" ? 2 : 1
         try Check.range(d.sequenceLength, shortest, JobSpec.maxSequenceLength, r.field("sequence_length"))
         if source == "memory" { try Check.range(d.features, 3, 10_000, r.field("features")) }
         try Check.range(d.samples, 4, maxSamples, r.field("samples"))

@@ -44,9 +44,8 @@ public struct JSONWriter {
 
     private mutating func key(_ k: String) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        raw(k)
-        raw("\":")
+        string(k)
+        bytes.append(UInt8(ascii: ":"))
     }
 
     public mutating func beginObject(_ k: String? = nil) {

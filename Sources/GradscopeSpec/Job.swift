@@ -9,6 +9,12 @@ public struct JobLimits: Sendable, Equatable {
     public var maxSteps = JobSpec.maxSteps
     public var maxBatchSize = JobSpec.maxBatchSize
     public var maxRows = 1_000_000
+    /// Input values (rows × values per row) a generated data set may have:
+    /// 200 MB of float32.
+    public var maxInputValues = 50_000_000
+    /// Values a batch keeps for the backward pass (batch × activations per
+    /// row): 1.6 GB of float32.
+    public var maxActivationValues = 400_000_000
     public init() {}
     public static let standard = JobLimits()
 }
@@ -53,6 +59,10 @@ public struct Job {
         if let samples = spec.data.samples, samples > limits.maxRows {
             throw SpecError("data.samples", "is \(samples), more than the limit of \(limits.maxRows)", isLimit: true)
         }
+        if let values = spec.data.generatedValues, values > limits.maxInputValues {
+            throw SpecError("data", "would generate \(values) input values (samples × values per row), more than the limit of "
+                            + "\(limits.maxInputValues); use fewer samples or shorter sequences", isLimit: true)
+        }
         let data = try spec.data.load(seed: spec.seed, baseDirectory: baseDirectory, datasets: datasets)
         if data.count > limits.maxRows {
             throw SpecError("data", "has \(data.count) rows, more than the limit of \(limits.maxRows)", isLimit: true)
@@ -62,7 +72,13 @@ public struct Job {
 
         let layers = spec.isShorthand ? MLPSpec.settingOutput(spec.layers, units: outputUnits) : spec.layers
         let input = FlowShape(width: data.features, steps: data.sequenceLength)
-        let (parameters, width) = try countParameters(layers, input: input, path: spec.isShorthand ? "mlp" : "layers")
+        let (parameters, width, activations) = try countParameters(layers, input: input, path: spec.isShorthand ? "mlp" : "layers")
+        let rows = min(spec.training.batchSize, data.count)
+        if activations.multipliedReportingOverflow(by: rows).overflow || activations * rows > limits.maxActivationValues {
+            throw SpecError("training.batch_size", "of \(spec.training.batchSize) would keep about \(activations) values per row for "
+                            + "the backward pass, more than the limit of \(limits.maxActivationValues) per batch; use a smaller "
+                            + "batch, narrower layers or shorter sequences", isLimit: true)
+        }
         if parameters > limits.maxParameters {
             throw SpecError(spec.isShorthand ? "mlp" : "layers",
                             "has \(parameters) parameters, more than the limit of \(limits.maxParameters)", isLimit: true)

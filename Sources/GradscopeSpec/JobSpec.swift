@@ -144,7 +144,6 @@ public struct JobSpec: Decodable, Sendable {
         return nil
     }
 
-    /// The weight initialiser when every dense layer uses the same one.
     /// "orthogonal" when every recurrent layer starts orthogonal at scale 1,
     /// else the shared `recurrent_init`, else nil.
     var recurrentInitializer: String? {
@@ -155,6 +154,7 @@ public struct JobSpec: Decodable, Sendable {
         return all.count == 1 ? all.first : nil
     }
 
+    /// The weight initialiser when every dense layer uses the same one.
     var weightInitializer: String? {
         func names(_ list: [LayerSpec]) -> [String] {
             list.flatMap { spec -> [String] in

@@ -12,8 +12,9 @@ import GradscopeEngine
 /// list (`batchnorm` inserts one after every hidden dense layer; `residual`
 /// needs the shorthand). The recurrent keys apply to every recurrent layer:
 /// `recurrent_cell: "lstm"` turns each `rnn` into an `lstm` with
-/// `forget_bias` ln T (σ(ln T) = T/(T+1): the memory starts by lasting about
-/// T steps, as chrono initialisation, Tallec & Ollivier 2018), `recurrent_init: "orthogonal"` sets an orthogonal
+/// `forget_bias` ln T, at least 1, to a tenth (σ(ln T) = T/(T+1): the memory
+/// starts by lasting about T steps, as chrono initialisation, Tallec &
+/// Ollivier 2018; none on a layer without biases), `recurrent_init: "orthogonal"` sets an orthogonal
 /// `weight_hh` at `recurrent_scale` 1.
 public enum RemedyPatch {
     /// The change for `remedy` on `spec`, or nil when it cannot be expressed
@@ -71,7 +72,7 @@ public enum RemedyPatch {
                 if model["recurrent_cell"] == .string("lstm"), kind == .rnn {
                     l["type"] = .string("lstm")
                     l["nonlinearity"] = nil
-                    l["forget_bias"] = model["forget_bias"] ?? .number(1)
+                    if l["bias"] != .bool(false) { l["forget_bias"] = model["forget_bias"] ?? .number(1) }
                 }
                 if model["recurrent_init"] == .string("orthogonal") {
                     l["recurrent_init"] = .string("orthogonal")

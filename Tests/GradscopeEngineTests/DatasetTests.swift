@@ -97,7 +97,7 @@ struct SequenceDataTests {
         var r = Random(seed: 3, stream: .data)
         let t = 40
         let d = SequenceData.adding(samples: 200, length: t, random: &r)
-        #expect(d.sequenceLength == t && d.stepFeatures == 2 && d.features == 2 * t)
+        #expect(d.sequenceLength == t && d.features == 2 * t)
         guard case .values(let y, 1) = d.targets else { Issue.record("not regression"); return }
         for s in 0..<d.count {
             let row = Array(d.inputs[(s * 2 * t)..<((s + 1) * 2 * t)])

@@ -273,6 +273,21 @@ struct ServiceTests {
         }
     }
 
+    /// The step of a stored record is a top-level field; a report's nested
+    /// `first_nonfinite.step` is not one (a resumed stream must still get it).
+    @Test func recordLinesReadTheirOwnStep() {
+        let lines: [(String, String, Int?)] = [
+            (#"{"type":"step","step":12,"epoch":1,"layers":[{"name":"a"}]}"#, "step", 12),
+            (#"{"type":"epoch","epoch":3,"step":90,"train_loss":0.5}"#, "epoch", 90),
+            (#"{"type":"report","verdict":"diverged","first_step":7,"first_nonfinite":{"step":7,"pass":"forward"},"evidence":[{"step":7}]}"#, "report", nil),
+            (#"{"type":"summary","steps":100}"#, "summary", nil),
+        ]
+        for (line, type, step) in lines {
+            let record = RecordLine(Substring(line))
+            #expect(record.type == type && record.step == step, "\(line)")
+        }
+    }
+
     /// A recurrent job's step records carry ‖∂L/∂h_t‖ for every step and σ₁.
     @Test func recurrentJobStreamsItsTimeProfile() throws {
         let h = try Harness()

@@ -64,6 +64,18 @@ struct RecurrentScenarioTests {
         #expect(profile.first! / profile.last! > 1e-3)
     }
 
+    /// Truncation cuts the gradient at chunk boundaries by design: the
+    /// through-time rules read the last chunk, not a profile that is zero
+    /// before it.
+    @Test func truncatedBPTTIsNotVanishing() throws {
+        let (run, report) = try Self.run(Self.spec(#"{"type": "lstm", "name": "lstm", "hidden": 32, "forget_bias": 3.4, "tbptt": 10}"#,
+                                                   optimizer: #"{"type": "adam", "lr": 0.002}"#, epochs: 1))
+        let profile = try #require(run.history.records.last?.recurrent.first?.hiddenGradNorms)
+        #expect(profile.prefix(20).allSatisfy { $0 == 0 } && profile[20] > 0)
+        #expect(report.verdict == .healthy)
+        #expect(!report.evidence.contains { $0.rule.hasSuffix("through_time") })
+    }
+
     /// The RNN → LSTM remedy, run as a trial, repairs the vanishing RNN.
     @Test func lstmRemedyRepairsTheVanishingRNN() throws {
         let spec = try JobSpec.parse(Data(Self.spec(#"{"type": "rnn", "name": "rnn", "hidden": 32}"#,

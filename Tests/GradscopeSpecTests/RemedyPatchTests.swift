@@ -55,6 +55,12 @@ struct RemedyPatchTests {
 
         func orthogonalSpec() -> JobSpec { (try? Self.patched(Self.recurrent, .orthogonalRecurrent))!.0 }
         let rnn = rnnLayers[0]
+
+        // Without biases there is no forget bias to set, and the patched spec stays valid.
+        let unbiased = Self.recurrent.replacingOccurrences(of: #""hidden": 8,"#, with: #""hidden": 8, "bias": false,"#)
+        let (noBias, _) = try Self.patched(unbiased, .lstm)
+        guard case .array(let noBiasLayers)? = noBias.json["layers"] else { Issue.record("no layers"); return }
+        #expect(noBiasLayers[0]["type"] == .string("lstm") && noBiasLayers[0]["forget_bias"] == nil)
         #expect(rnn["type"] == .string("rnn") && rnn["recurrent_init"] == .string("orthogonal"))
         #expect(rnn["recurrent_std"] == nil && rnn["recurrent_scale"] == nil)
     }

@@ -86,6 +86,8 @@ struct SpecValidationTests {
          "layers[0].forget_bias is not a field of a gru layer (fields: type, name, hidden, num_layers, return_sequences, tbptt, bias, recurrent_init, recurrent_std, recurrent_scale, init, mean, std, a, gain, value, mode, bias_init, bias_mean, bias_std, bias_a, bias_value)"),
         (spec(#""data": {"source": "adding", "sequence_length": 5}"#, sgd, #""layers": [{"type": "rnn", "hidden": 8}]"#),
          "data.sequence_length must be a whole number from 10 to 10000, got 5"),
+        (spec(#""data": {"source": "memory", "sequence_length": 1}"#, sgd, #""layers": [{"type": "rnn", "hidden": 8}]"#),
+         "data.sequence_length must be a whole number from 2 to 10000, got 1"),
         (spec(#""data": {"source": "spirals", "sequence_length": 5}"#, mlp, sgd),
          #"data.sequence_length does not apply to source "spirals" (it takes samples, classes, noise)"#),
     ]
@@ -121,6 +123,14 @@ struct SpecValidationTests {
          "training.batch_size must be at least 2 with batchnorm, which normalises over the batch"),
         (spec(data, mlp, sgd, #""init_from": "/nonexistent.json""#),
          "init_from cannot read the checkpoint: /nonexistent.json: no such file"),
+        (spec(#""data": {"source": "memory", "sequence_length": 10000, "features": 10000}"#, sgd,
+              #""layers": [{"type": "rnn", "hidden": 8}, {"type": "dense", "units": 2}]"#),
+         "data would generate 100000000000 input values (samples × values per row), more than the limit of 50000000; "
+            + "use fewer samples or shorter sequences"),
+        (spec(#""data": {"source": "adding", "samples": 2048, "sequence_length": 10000}"#, sgd,
+              #""layers": [{"type": "lstm", "hidden": 1024}, {"type": "dense", "units": 1}]"#, #""training": {"batch_size": 1024}"#),
+         "training.batch_size of 1024 would keep about 122882050 values per row for the backward pass, more than the limit of "
+            + "400000000 per batch; use a smaller batch, narrower layers or shorter sequences"),
         (spec(data, #""layers": [{"type": "lstm", "hidden": 4}, {"type": "dense", "units": 3}]"#, sgd),
          "layers[0] an lstm layer needs sequence input: a sequence dataset (adding, temporal_order, memory, digits_rows), "
             + "csv with sequence_length, or a recurrent layer before it with return_sequences true"),

@@ -10,8 +10,9 @@
 public enum VectorMath {
     typealias V = SIMD8<Float>
 
-    /// Inputs are clamped to [−104, 88.376], where float32's exp
-    /// underflows to 0 and overflows; subnormal results come out graded.
+    /// Inputs are clamped to [−104, 88.376]: below, float32's exp is 0;
+    /// above 88.376 this returns 2.4e38 where exp would reach 3.4e38 and then
+    /// overflow at 88.72, which tanh and sigmoid never see.
     @inline(__always) @_optimize(speed)
     static func exp(_ x: V) -> V {
         var x = x

@@ -18,9 +18,6 @@ public struct Dataset: Sendable {
         self.sequenceLength = sequenceLength
     }
 
-    /// Values per time step of sequence data (all features otherwise).
-    public var stepFeatures: Int { features / (sequenceLength ?? 1) }
-
     public var count: Int { inputs.count / features }
 
     // @inline(never) on these two: inlined into GradscopeSpec's Job.build,

@@ -28,6 +28,15 @@ public final class Recurrent: Layer {
     public enum Cell: String, Sendable {
         case rnnTanh = "tanh", rnnRelu = "relu", lstm, gru
 
+        /// The layer kind (the spec's `type`) of this cell.
+        public var kind: LayerKind {
+            switch self {
+            case .rnnTanh, .rnnRelu: .rnn
+            case .lstm: .lstm
+            case .gru: .gru
+            }
+        }
+
         /// Gates per step: the row blocks of `weight_ih` and `weight_hh`.
         public var gates: Int {
             switch self {
@@ -68,11 +77,7 @@ public final class Recurrent: Layer {
         precondition(layers >= 1 && hidden >= 1 && inputWidth >= 1)
         self.name = name
         self.cell = cell
-        kind = switch cell {
-        case .rnnTanh, .rnnRelu: .rnn
-        case .lstm: .lstm
-        case .gru: .gru
-        }
+        kind = cell.kind
         self.inputWidth = inputWidth
         self.hidden = hidden
         self.returnSequences = returnSequences

@@ -53,6 +53,17 @@ public struct RecurrentSignal: Sendable, Equatable {
     public var hiddenGradNorms: [Double]
     /// σ₁ of `weight_hh_lk` before this step's update.
     public var spectralNorm: Double
+    /// The layer's `tbptt` chunk length: no gradient flows back across the
+    /// chunk boundaries (nil: full BPTT).
+    public var truncation: Int? = nil
+
+    /// The steps (0-based) over which the gradient flowed back from the last
+    /// step: the whole sequence, or the last truncation chunk.
+    public var lastChunk: Range<Int> {
+        let t = hiddenGradNorms.count
+        guard let k = truncation, k < t else { return 0..<t }
+        return ((t - 1) / k * k)..<t
+    }
 }
 
 /// Mean training loss and accuracy over an epoch's updates, and the

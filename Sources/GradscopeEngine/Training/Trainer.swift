@@ -258,7 +258,8 @@ public final class Trainer {
         model.flattened.flatMap { entry -> [RecurrentSignal] in
             guard let layer = entry.layer as? Recurrent else { return [] }
             return zip(layer.hiddenGradNorms, layer.recurrentSpectralNorms()).enumerated().map { k, pair in
-                RecurrentSignal(layer: entry.name, sublayer: k, hiddenGradNorms: pair.0, spectralNorm: pair.1)
+                RecurrentSignal(layer: entry.name, sublayer: k, hiddenGradNorms: pair.0, spectralNorm: pair.1,
+                                truncation: layer.tbptt)
             }
         }
     }
