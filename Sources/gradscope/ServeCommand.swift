@@ -121,10 +121,14 @@ final class RequestLog: Sendable {
     }
 
     func append(_ line: String) {
-        let full = buffer.withLock { b in
-            b.append(contentsOf: line.utf8)
-            b.append(10)
-            return b.count > 64 << 10
+        var line = line
+        let full = line.withUTF8 { bytes in
+            buffer.withLock { b in
+                // One copy of contiguous bytes; appending `line.utf8` as a sequence goes byte by byte.
+                b.append(bytes.baseAddress!, count: bytes.count)
+                b.append(10)
+                return b.count > 64 << 10
+            }
         }
         if full { flush() }
     }
