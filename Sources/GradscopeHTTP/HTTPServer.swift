@@ -161,6 +161,14 @@ public final class HTTPServer: @unchecked Sendable {
                 MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
                                                 MHD_ResponseMemoryMode.RESPMEM_MUST_COPY)
             }
+        case .shared(let shared):
+            // Built once, queued on every connection: libmicrohttpd counts its references.
+            let handle = shared.built.withLock { built -> ResponseHandle? in
+                if built == nil, let r = Self.makeResponse(shared.data, headers: response.headers) { built = ResponseHandle(pointer: r) }
+                return built
+            }
+            guard let handle else { return MHD_Result.NO }
+            return MHD_queue_response(connection, UInt32(response.status), handle.pointer)
         case .stream(let stream):
             let context = StreamContext(stream: stream, connection: connection)
             let key = ObjectIdentifier(stream)
@@ -178,6 +186,15 @@ public final class HTTPServer: @unchecked Sendable {
         let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
         MHD_destroy_response(mhdResponse)
         return result
+    }
+
+    private static func makeResponse(_ data: Data, headers: [(String, String)]) -> OpaquePointer? {
+        let r = data.withUnsafeBytes { bytes in
+            MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
+                                            MHD_ResponseMemoryMode.RESPMEM_MUST_COPY)
+        }
+        if let r { for (name, value) in headers { MHD_add_response_header(r, name, value) } }
+        return r
     }
 
     /// Header or query values, collected through libmicrohttpd's iterator.
@@ -204,6 +221,13 @@ public final class HTTPServer: @unchecked Sendable {
 /// A connection pointer that may be used from the publishing thread; the
 /// EventStream's lock serialises every use.
 struct ConnectionHandle: @unchecked Sendable { let pointer: OpaquePointer }
+
+/// A libmicrohttpd response kept for reuse; destroying it drops our
+/// reference (connections still sending it hold theirs).
+struct ResponseHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    func destroy() { MHD_destroy_response(pointer) }
+}
 
 /// What the stream callbacks get back as their context.
 final class StreamContext {

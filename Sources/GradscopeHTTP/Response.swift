@@ -1,10 +1,13 @@
 import Foundation
+import Synchronization
 
-/// What a handler answers: a complete body, or a stream that stays open and
-/// is written to from other threads (Server-Sent Events).
+/// What a handler answers: a complete body, one answered many times the
+/// same (`SharedBody`), or a stream that stays open and is written to from
+/// other threads (Server-Sent Events).
 public struct Response: Sendable {
     public enum Body: Sendable {
         case data(Data)
+        case shared(SharedBody)
         case stream(EventStream)
     }
 
@@ -28,6 +31,11 @@ public struct Response: Sendable {
     }
 
     public static func empty(_ status: Int) -> Response { Response(status: status) }
+
+    /// A JSON answer sent the same way every time (see `SharedBody`).
+    public static func json(_ body: SharedBody) -> Response {
+        Response(status: 200, headers: [("Content-Type", "application/json; charset=utf-8")], body: .shared(body))
+    }
 
     /// A Server-Sent Events response around `stream`.
     public static func eventStream(_ stream: EventStream) -> Response {
@@ -69,4 +77,20 @@ public struct HTTPError: Error, Sendable {
     }
 
     public static func notFound(_ what: String = "no such resource") -> HTTPError { HTTPError(404, "not_found", what) }
+}
+
+/// A body that never changes (a finished job's summary, the presets):
+/// libmicrohttpd builds its response once, with the headers of the first
+/// request that sends it, and queues that same response on every later
+/// connection, as a C server with a prebuilt answer does. Keep one per
+/// resource, not per request.
+public final class SharedBody: Sendable {
+    public let data: Data
+    /// The libmicrohttpd response, built on first use (`HTTPServer` owns its lifetime rules).
+    let built = Mutex<ResponseHandle?>(nil)
+
+    public init(_ data: Data) { self.data = data }
+    public convenience init(_ text: String) { self.init(Data(text.utf8)) }
+
+    deinit { built.withLock { $0?.destroy() } }
 }

@@ -30,7 +30,7 @@ public final class Service: Sendable {
     let metrics = Metrics()
     let comparisons = Comparisons()
     /// Finished jobs' `GET /api/jobs/{id}` bodies.
-    private let rendered = Mutex<[String: String]>([:])
+    private let rendered = Mutex<[String: SharedBody]>([:])
     private let server: Mutex<HTTPServer?> = Mutex(nil)
     /// The timer that sends heartbeats on open streams (Dispatch sources are
     /// thread-safe but not marked Sendable; the lock guards the handle).
@@ -197,8 +197,10 @@ public final class Service: Sendable {
         text += #","spec":"# + (jobs.specText(meta.id) ?? "null")
         text += #","summary":"# + (jobs.summary(meta.id) ?? "null")
         text += #","links":"# + JSONWriter.encode(Self.links(meta.id)) + "}"
-        if meta.status.isFinished { rendered.withLock { $0[meta.id] = text } }
-        return .json(text)
+        guard meta.status.isFinished else { return .json(text) }
+        let body = SharedBody(text)
+        rendered.withLock { $0[meta.id] = body }
+        return .json(body)
     }
 
     func cancel(_ request: Request) throws -> Response {
@@ -246,7 +248,8 @@ public final class Service: Sendable {
             if selected.count == limit { next = RecordLine(selected.last!).step; break }
             selected.append(line.json)
         }
-        return .json(#"{"steps":["# + selected.joined(separator: ",") + #"],"next":"# + (next.map(String.init) ?? "null") + "}")
+        let text: String = #"{"steps":["# + selected.joined(separator: ",") + #"],"next":"# + (next.map(String.init) ?? "null") + "}"
+        return .json(text)
     }
 
     func report(_ request: Request) throws -> Response {
@@ -347,7 +350,8 @@ public final class Service: Sendable {
         .json(#"{"datasets":["# + jobs.datasetDescriptions().joined(separator: ",") + "]}")
     }
 
-    static func presets() -> Response { .json(presetsJSON) }
+    static func presets() -> Response { .json(presetsBody) }
+    static let presetsBody = SharedBody(presetsJSON)
 
     /// Encoded once: the presets never change while the server runs.
     static let presetsJSON: String = {

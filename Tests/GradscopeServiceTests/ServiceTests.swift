@@ -203,6 +203,14 @@ struct ServiceTests {
         #expect(try h.client.request("GET", "/healthz").headers["access-control-allow-origin"] == "http://example.test")
         let preflight = try h.client.request("OPTIONS", "/api/jobs")
         #expect(preflight.status == 204 && preflight.headers["access-control-allow-headers"]?.contains("Authorization") == true)
+        // A finished job's summary is one prebuilt response, sent again and again with the same headers.
+        let id = try h.submit(Self.small)
+        _ = try h.waitUntilFinished(id)
+        let answers = try (0..<3).map { _ in try h.client.request("GET", "/api/jobs/\(id)") }
+        #expect(answers.allSatisfy { $0.status == 200 && $0.text == answers[0].text && $0.json["id"] as? String == id })
+        #expect(answers.allSatisfy { $0.headers["access-control-allow-origin"] == "http://example.test" })
+        #expect(answers.allSatisfy { $0.headers["content-type"] == "application/json; charset=utf-8" })
+        #expect(try h.client.request("GET", "/api/presets").headers["access-control-allow-origin"] == "http://example.test")
     }
 
     @Test func aFullQueueAnswers429WithRetryAfter() throws {
