@@ -31,6 +31,8 @@ public final class Service: Sendable {
     let comparisons = Comparisons()
     /// Finished jobs' `GET /api/jobs/{id}` bodies.
     private let rendered = Mutex<[String: SharedBody]>([:])
+    /// One per server: a prebuilt response keeps the headers (CORS) of the server that first sent it.
+    private let presets = SharedBody(Service.presetsJSON)
     private let server: Mutex<HTTPServer?> = Mutex(nil)
     /// The timer that sends heartbeats on open streams (Dispatch sources are
     /// thread-safe but not marked Sendable; the lock guards the handle).
@@ -92,7 +94,7 @@ public final class Service: Sendable {
         r.add("GET", "/api/comparisons/{id}") { [self] in try comparison($0) }
         r.add("POST", "/api/datasets") { [self] in try upload($0) }
         r.add("GET", "/api/datasets") { [self] _ in datasets() }
-        r.add("GET", "/api/presets") { _ in Self.presets() }
+        r.add("GET", "/api/presets") { [presets] _ in .json(presets) }
         r.add("GET", "/healthz") { [self] _ in health() }
         r.add("GET", "/metrics") { [self] _ in .text(metrics.exposition(jobs: jobs, streams: openStreams), contentType: "text/plain; version=0.0.4") }
         r.add("GET", "/api/openapi.json") { _ in .json(OpenAPI.document) }
@@ -350,8 +352,7 @@ public final class Service: Sendable {
         .json(#"{"datasets":["# + jobs.datasetDescriptions().joined(separator: ",") + "]}")
     }
 
-    static func presets() -> Response { .json(presetsBody) }
-    static let presetsBody = SharedBody(presetsJSON)
+
 
     /// Encoded once: the presets never change while the server runs.
     static let presetsJSON: String = {
