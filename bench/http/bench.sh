@@ -165,23 +165,35 @@ if [ "$hello_only" -eq 0 ]; then
 fi
 
 # --- load -------------------------------------------------------------------
-# run_wrk NAME URL: one wrk run; prints requests/s; fails on errors or non-2xx.
+ticks_per_s="$(getconf CLK_TCK)"
+# cpu_ticks PID: the process's user + system CPU time so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# run_wrk NAME URL PID: one wrk run; prints requests/s, p99 and the server's
+# CPU microseconds per request (steadier than requests/s on a shared
+# machine: it does not depend on how much CPU the client got); fails on
+# errors or non-2xx.
 run_wrk() {
-  local name="$1" url="$2" out="$work/wrk.out"
+  local name="$1" url="$2" pid="$3" out="$work/wrk.out" before after
+  before="$(cpu_ticks "$pid")"
   timeout $((dur_s + 15)) wrk -t"$threads" -c"$connections" -d"$duration" --latency "$url" >"$out" 2>&1 \
     || { cat "$out" >&2; die "wrk against $name failed"; }
   if grep -qE 'Non-2xx or 3xx responses|Socket errors' "$out"; then
     cat "$out" >&2
     die "wrk against $name saw errors or non-2xx answers"
   fi
-  local rps p99
+  after="$(cpu_ticks "$pid")"
+  local rps p99 requests us
   rps="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
   p99="$(awk '$1 == "99%" {print $2}' "$out")"
-  [ -n "$rps" ] || { cat "$out" >&2; die "no Requests/sec in wrk's output"; }
-  printf '%s %s\n' "$rps" "${p99:-?}"
+  requests="$(awk '/requests in/ {print $1}' "$out")"
+  [ -n "$rps" ] && [ -n "$requests" ] || { cat "$out" >&2; die "no Requests/sec in wrk's output"; }
+  us="$(python3 -c "print(f'{($after - $before) * 1e6 / $ticks_per_s / $requests:.1f}')")"
+  printf '%s %s %s\n' "$rps" "${p99:-?}" "$us"
 }
 
 median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.0f}")' "$@"; }
+median1() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.1f}")' "$@"; }
 
 log "warm-up: 1 s each"
 timeout 20 wrk -t"$threads" -c"$connections" -d1s "$hello_url" >/dev/null 2>&1 || true
@@ -189,8 +201,10 @@ timeout 20 wrk -t"$threads" -c"$connections" -d1s "$hello_url" >/dev/null 2>&1 |
 
 hello_rps=()
 gs_rps=()
+hello_us=()
+gs_us=()
 log "wrk -t$threads -c$connections -d$duration, $rounds rounds, alternating"
-printf '%-7s %-10s %12s %10s\n' round server req/s p99
+printf '%-7s %-10s %12s %10s %12s\n' round server req/s p99 "CPU µs/req"
 for r in $(seq "$rounds"); do
   # Alternate which server goes first, so a drift in machine load hits both.
   if [ $((r % 2)) -eq 1 ]; then order="gradscope hello"; else order="hello gradscope"; fi
@@ -198,29 +212,33 @@ for r in $(seq "$rounds"); do
     # run_wrk writes to a file, not through <(…), so that its failure ends
     # the script (set -e).
     if [ "$s" = hello ]; then
-      run_wrk hello "$hello_url" >"$work/round"
-      read -r rps p99 <"$work/round"
+      run_wrk hello "$hello_url" "$hello_pid" >"$work/round"
+      read -r rps p99 us <"$work/round"
       hello_rps+=("$rps")
+      hello_us+=("$us")
     else
       [ -n "$gradscope_url" ] || continue
-      run_wrk gradscope "$gradscope_url" >"$work/round"
-      read -r rps p99 <"$work/round"
+      run_wrk gradscope "$gradscope_url" "$gs_pid" >"$work/round"
+      read -r rps p99 us <"$work/round"
       gs_rps+=("$rps")
+      gs_us+=("$us")
     fi
-    printf '%-7s %-10s %12s %10s\n' "$r" "$s" "$rps" "$p99"
+    printf '%-7s %-10s %12s %10s %12s\n' "$r" "$s" "$rps" "$p99" "$us"
   done
 done
 
 hello_median="$(median "${hello_rps[@]}")"
 echo
-echo "hello (C, libmicrohttpd)   median $hello_median req/s"
+hello_cpu="$(median1 "${hello_us[@]}")"
+echo "hello (C, libmicrohttpd)   median $hello_median req/s, $hello_cpu µs server CPU per request"
 if [ -n "$gradscope_url" ]; then
   gs_median="$(median "${gs_rps[@]}")"
+  gs_cpu="$(median1 "${gs_us[@]}")"
   ratio="$(python3 -c "print(f'{$gs_median / $hello_median:.3f}')")"
-  echo "gradscope GET /api/jobs/id median $gs_median req/s"
+  echo "gradscope GET /api/jobs/id median $gs_median req/s, $gs_cpu µs server CPU per request"
   echo "ratio gradscope / hello    $ratio"
-  printf '{"bench":"http","wrk":"-t%s -c%s -d%s","rounds":%s,"hello_rps":%s,"gradscope_rps":%s,"ratio":%s}\n' \
-    "$threads" "$connections" "$duration" "$rounds" "$hello_median" "$gs_median" "$ratio"
+  printf '{"bench":"http","wrk":"-t%s -c%s -d%s","rounds":%s,"hello_rps":%s,"gradscope_rps":%s,"ratio":%s,"hello_cpu_us":%s,"gradscope_cpu_us":%s}\n' \
+    "$threads" "$connections" "$duration" "$rounds" "$hello_median" "$gs_median" "$ratio" "$hello_cpu" "$gs_cpu"
 else
   printf '{"bench":"http","wrk":"-t%s -c%s -d%s","rounds":%s,"hello_rps":%s}\n' \
     "$threads" "$connections" "$duration" "$rounds" "$hello_median"
