@@ -36,6 +36,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "OpenBLAS threads.")
     var threads = 2
 
+    @Option(help: "Which variants to time: both, on (statistics every step) or off.")
+    var stats = "both"
+
     @Flag(help: "Print JSON: {\"results\": [{\"config\", \"stats\", \"median_ms\", …}]}.")
     var json = false
 
@@ -47,7 +50,8 @@ struct BenchCommand: ParsableCommand {
             guard let config = Config(String(text)) else {
                 fail("--configs: \"\(text)\" is not of the form d{depth}-w{width}-b{batch} or {rnn|lstm|gru}-h{hidden}-t{steps}-b{batch}")
             }
-            for stats in [false, true] {
+            guard ["both", "on", "off"].contains(stats) else { fail("--stats: \"\(stats)\" is not both, on or off") }
+            for stats in [false, true] where self.stats == "both" || (self.stats == "on") == stats {
                 let (median, n) = try time(config, stats: stats)
                 let name = config.name
                 results.append((name, stats, median, n))

@@ -67,6 +67,26 @@ struct HistogramTests {
         #expect(stats.maxAbs == Double(Float(5e5)))
     }
 
+    /// The single pass (eight lanes, then a tail) against a plain loop.
+    @Test func sumsAndCountsMatchAPlainLoop() {
+        var r = Random(seed: 8)
+        for n in [1, 7, 8, 13, 1000] {
+            let values = (0..<n).map { _ in Float(r.normal() * pow(10, r.uniform(-8, 2))) }
+            let p = Parameter(name: "w", shape: [n])
+            p.grad.copy(from: values)
+            var h = Histogram(bins: 64)
+            let (stats, squares) = GradientStatistics.measure(p, name: "w", edges: edges, into: &h)
+            let plainSquares = values.reduce(0.0) { $0 + Double($1) * Double($1) }
+            #expect(abs(squares - plainSquares) <= 1e-12 * plainSquares)
+            #expect(abs(stats.meanAbs - values.reduce(0.0) { $0 + Double(abs($1)) } / Double(n)) <= 1e-9 * stats.meanAbs)
+            #expect(stats.maxAbs == Double(values.map(abs).max()!))
+            #expect(h.total == n)
+            for (i, count) in h.counts.enumerated() {
+                #expect(count == values.filter { abs($0) >= edges.edges[i] && abs($0) < edges.edges[i + 1] }.count)
+            }
+        }
+    }
+
     @Test func hugeGradientsDoNotOverflowTheNorm() {
         let p = Parameter(name: "weight", shape: [2])
         p.grad.copy(from: [3e20, 4e20])

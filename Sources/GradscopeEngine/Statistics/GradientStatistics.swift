@@ -57,18 +57,32 @@ public struct LayerStats: Sendable, Equatable {
 }
 
 enum GradientStatistics {
-    /// Two passes over a gradient: one classifies every value into its
-    /// histogram slot (which also counts zeros and non-finite values), one
-    /// sums |g| and g² in Double with SIMD and finds max |g|. Non-finite
-    /// values are left out of the sums.
+    /// One pass over a gradient, eight values at a time: each value is
+    /// classified into its histogram slot (which also counts zeros and
+    /// non-finite values) while |g| and g² are summed in Double and max |g|
+    /// is kept. Only a gradient with NaN or ±Inf gets a second, scalar pass,
+    /// whose sums leave those values out.
     static func measure(_ p: Parameter, name: String, edges: HistogramEdges, into histogram: inout Histogram)
         -> (stats: TensorStats, squares: Double)
     {
         let n = p.count, g = p.grad.data
         var slots = [Int](repeating: 0, count: edges.slotCount)
+        var sq = SIMD8<Double>(), ab = SIMD8<Double>(), mx = SIMD8<Float>()
         slots.withUnsafeMutableBufferPointer { counts in
             edges.table.withUnsafeBufferPointer { table in
-                for k in 0..<n { counts[edges.slot(of: g[k], table: table)] += 1 }
+                let raw = UnsafeRawPointer(g)
+                var k = 0
+                while k + 8 <= n {
+                    let v = raw.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self)
+                    let a = v.replacing(with: -v, where: v .< 0)
+                    let d = SIMD8<Double>(a)
+                    sq += d * d
+                    ab += d
+                    mx.replace(with: a, where: a .> mx)
+                    for lane in 0..<8 { counts[edges.slot(of: v[lane], table: table)] += 1 }
+                    k += 8
+                }
+                while k < n { counts[edges.slot(of: g[k], table: table)] += 1; k += 1 }
             }
         }
         for i in 0..<edges.bins { histogram.counts[i] += slots[i] }
@@ -79,7 +93,17 @@ enum GradientStatistics {
         let nonfinite = slots[edges.nonfiniteSlot]
         histogram.nonfinite += nonfinite
 
-        let (sumSq, sumAbs, maxAbs, nans) = nonfinite == 0 ? sums(g, n) : finiteSums(g, n)
+        var (sumSq, sumAbs, maxAbs, nans) = (sq.sum(), ab.sum(), mx.max(), 0)
+        if nonfinite > 0 {
+            (sumSq, sumAbs, maxAbs, nans) = finiteSums(g, n)
+        } else {
+            for k in (n - n % 8)..<n {
+                let a = abs(g[k]), d = Double(a)
+                sumSq += d * d
+                sumAbs += d
+                maxAbs = max(maxAbs, a)
+            }
+        }
         let stats = TensorStats(name: name, summary: GradientSummary(
             count: n, gradNorm: sumSq.squareRoot(), maxAbs: Double(maxAbs),
             meanAbs: n > 0 ? sumAbs / Double(n) : 0, zeroFraction: n > 0 ? Double(zeros) / Double(n) : 0,
