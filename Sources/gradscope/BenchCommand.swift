@@ -43,6 +43,7 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        guard ["both", "on", "off"].contains(stats) else { fail("--stats: \"\(stats)\" is not both, on or off") }
         MatrixLibrary.setThreads(threads)
         if !json { print("OpenBLAS kernels: \(MatrixLibrary.coreName), \(threads) thread(s)") }
         var results: [(config: String, stats: Bool, median: Double, steps: Int)] = []
@@ -50,7 +51,6 @@ struct BenchCommand: ParsableCommand {
             guard let config = Config(String(text)) else {
                 fail("--configs: \"\(text)\" is not of the form d{depth}-w{width}-b{batch} or {rnn|lstm|gru}-h{hidden}-t{steps}-b{batch}")
             }
-            guard ["both", "on", "off"].contains(stats) else { fail("--stats: \"\(stats)\" is not both, on or off") }
             for stats in [false, true] where self.stats == "both" || (self.stats == "on") == stats {
                 let (median, n) = try time(config, stats: stats)
                 let name = config.name

@@ -67,18 +67,14 @@ enum GradientStatistics {
     {
         let n = p.count, g = p.grad.data
         var slots = [Int](repeating: 0, count: edges.slotCount)
-        var sq = SIMD8<Double>(), ab = SIMD8<Double>(), mx = SIMD8<Float>()
+        var sums = MagnitudeSums()
         slots.withUnsafeMutableBufferPointer { counts in
             edges.table.withUnsafeBufferPointer { table in
                 let raw = UnsafeRawPointer(g)
                 var k = 0
                 while k + 8 <= n {
                     let v = raw.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self)
-                    let a = v.replacing(with: -v, where: v .< 0)
-                    let d = SIMD8<Double>(a)
-                    sq += d * d
-                    ab += d
-                    mx.replace(with: a, where: a .> mx)
+                    sums.add(v)
                     for lane in 0..<8 { counts[edges.slot(of: v[lane], table: table)] += 1 }
                     k += 8
                 }
@@ -93,17 +89,7 @@ enum GradientStatistics {
         let nonfinite = slots[edges.nonfiniteSlot]
         histogram.nonfinite += nonfinite
 
-        var (sumSq, sumAbs, maxAbs, nans) = (sq.sum(), ab.sum(), mx.max(), 0)
-        if nonfinite > 0 {
-            (sumSq, sumAbs, maxAbs, nans) = finiteSums(g, n)
-        } else {
-            for k in (n - n % 8)..<n {
-                let a = abs(g[k]), d = Double(a)
-                sumSq += d * d
-                sumAbs += d
-                maxAbs = max(maxAbs, a)
-            }
-        }
+        let (sumSq, sumAbs, maxAbs, nans) = nonfinite > 0 ? finiteSums(g, n) : sums.totals(g, tail: (n - n % 8)..<n)
         let stats = TensorStats(name: name, summary: GradientSummary(
             count: n, gradNorm: sumSq.squareRoot(), maxAbs: Double(maxAbs),
             meanAbs: n > 0 ? sumAbs / Double(n) : 0, zeroFraction: n > 0 ? Double(zeros) / Double(n) : 0,
@@ -114,27 +100,40 @@ enum GradientStatistics {
     /// Σg², Σ|g| (in Double: a float32 square overflows from |g| ≈ 1.8e19)
     /// and max |g| of finite data, eight lanes at a time.
     static func sums(_ g: UnsafeMutablePointer<Float>, _ n: Int) -> (Double, Double, Float, Int) {
-        var sq = SIMD8<Double>(), ab = SIMD8<Double>(), mx = SIMD8<Float>()
-        var k = 0
+        var sums = MagnitudeSums()
         let raw = UnsafeRawPointer(g)
+        var k = 0
         while k + 8 <= n {
-            let v = raw.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self)
-            let a = v.replacing(with: -v, where: v .< 0)
-            let d = SIMD8<Double>(a)
-            sq += d * d
-            ab += d
-            mx.replace(with: a, where: a .> mx)
+            sums.add(raw.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self))
             k += 8
         }
-        var sumSq = sq.sum(), sumAbs = ab.sum(), maxAbs = mx.max()
-        while k < n {
-            let a = abs(g[k]), d = Double(a)
-            sumSq += d * d
-            sumAbs += d
-            maxAbs = max(maxAbs, a)
-            k += 1
+        return sums.totals(g, tail: k..<n)
+    }
+
+    /// Running Σg², Σ|g| and max |g| over eight lanes.
+    struct MagnitudeSums {
+        var squares = SIMD8<Double>(), magnitudes = SIMD8<Double>(), largest = SIMD8<Float>()
+
+        @inline(__always)
+        mutating func add(_ v: SIMD8<Float>) {
+            let a = v.replacing(with: -v, where: v .< 0)
+            let d = SIMD8<Double>(a)
+            squares += d * d
+            magnitudes += d
+            largest.replace(with: a, where: a .> largest)
         }
-        return (sumSq, sumAbs, maxAbs, 0)
+
+        /// The totals with the values g[tail] added one by one; the NaN count is 0.
+        func totals(_ g: UnsafeMutablePointer<Float>, tail: Range<Int>) -> (Double, Double, Float, Int) {
+            var sumSq = squares.sum(), sumAbs = magnitudes.sum(), maxAbs = largest.max()
+            for k in tail {
+                let a = abs(g[k]), d = Double(a)
+                sumSq += d * d
+                sumAbs += d
+                maxAbs = max(maxAbs, a)
+            }
+            return (sumSq, sumAbs, maxAbs, 0)
+        }
     }
 
     /// The same sums skipping NaN and ±Inf, and the NaN count; only for
