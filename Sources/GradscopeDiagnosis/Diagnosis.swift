@@ -66,14 +66,14 @@ public final class Diagnosis {
     private var recordedSteps = 0, recordedTimeSteps = 0
     private var explodingDepth = PersistentRule(), vanishing = PersistentRule()
     private var explodingThroughTime = PersistentRule(), vanishingThroughTime = PersistentRule()
-    private var diverged: Hit?, explodingTime: Hit?
+    private var diverged: Hit?
+    /// Exploding over time: two consecutive steps confirm it; one alone is a spike.
+    private var explodingOverTime = PersistentRule()
     private var origin: NonfiniteOrigin?
     private var otherEvidence: [Report.Evidence] = []
     private var alerted: Set<String> = []
     private var alertCounts: [String: Int] = [:]
     private var lastSpikeStep = Int.min / 2
-    /// Exploding over time needs two consecutive steps; this holds the first.
-    private var explodingTimeStreak: (hit: Hit, length: Int)?
 
     private var norms = RollingWindow(capacity: Thresholds.medianWindow)
     private var layerWindows: [RollingWindow] = []
@@ -138,15 +138,14 @@ public final class Diagnosis {
                 let hit = Hit(step: p.step, layer: layer, value: max(growth, layerGrowth),
                               threshold: Thresholds.explodingGrowth, message: message)
                 // One step that high is a spike; two in a row an explosion.
-                if let confirmed = extend(&explodingTimeStreak, hit), explodingTime == nil {
-                    explodingTime = confirmed
+                if let confirmed = explodingOverTime.observe(hit) {
                     raise(.exploding, .critical, confirmed, into: &alerts)
-                } else if explodingTimeStreak?.length == 1, p.step - lastSpikeStep >= Thresholds.medianWindow {
+                } else if explodingOverTime.streak?.length == 1, p.step - lastSpikeStep >= Thresholds.medianWindow {
                     lastSpikeStep = p.step
                     raise(.gradientSpike, .warning, hit, once: false, into: &alerts)
                 }
             } else {
-                explodingTimeStreak = nil
+                _ = explodingOverTime.observe(nil)
                 if (growth >= Thresholds.spikeGrowth || spikeZ(p.gradNorm) > Thresholds.spikeZ)
                     && p.step - lastSpikeStep >= Thresholds.medianWindow {
                     lastSpikeStep = p.step
@@ -285,12 +284,6 @@ public final class Diagnosis {
         if let confirmed = vanishingThroughTime.observe(fading) { raise(.vanishing, .critical, confirmed, into: &alerts) }
     }
 
-    /// Adds a hit to a streak; returns the streak's first hit once it is long enough.
-    private func extend(_ streak: inout (hit: Hit, length: Int)?, _ hit: Hit) -> Hit? {
-        streak = streak.map { ($0.hit, $0.length + 1) } ?? (hit, 1)
-        return streak!.length >= Thresholds.streak ? streak!.hit : nil
-    }
-
     /// The layer whose gradient norm grew most since the first record; the
     /// earliest in model order on a tie.
     private func fastestGrowingLayer() -> String? {
@@ -333,7 +326,7 @@ public final class Diagnosis {
         if let d = diverged {
             verdict = .diverged
             decisive = ("diverged", d)
-        } else if let e = explodingTime {
+        } else if let e = explodingOverTime.hit {
             verdict = .exploding
             decisive = ("exploding_over_time", e)
         } else if let p = persistent.first(where: { p in
@@ -343,7 +336,7 @@ public final class Diagnosis {
             decisive = (p.rule, p.state.hit!)
         }
         var evidence: [Report.Evidence] = []
-        var found: [(String, Hit, String)] = [diverged.map { ("diverged", $0, "") }, explodingTime.map { ("exploding_over_time", $0, "") }]
+        var found: [(String, Hit, String)] = [diverged.map { ("diverged", $0, "") }, explodingOverTime.hit.map { ("exploding_over_time", $0, "") }]
             .compactMap { $0 }
         for p in persistent {
             if let hit = p.state.hit { found.append((p.rule, hit, " (on \(p.state.holds) of \(p.of) recorded steps)")) }

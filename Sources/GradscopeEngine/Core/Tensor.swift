@@ -84,6 +84,15 @@ func gemm(
         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
+/// Bias gradients: out[j] = Σ_r m[r, j] over a row-major `[rows, cols]` matrix.
+func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
+    out.update(repeating: 0, count: cols)
+    for r in 0..<rows {
+        let row = m + r * cols
+        for j in 0..<cols { out[j] += row[j] }
+    }
+}
+
 /// The matrix library's settings that matter for speed.
 public enum MatrixLibrary {
     /// The number of threads OpenBLAS may use for one product. A job runner

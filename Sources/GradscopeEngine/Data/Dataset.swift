@@ -6,7 +6,9 @@ public struct Dataset: Sendable {
     public var targets: Targets
     /// Set for sequence data: each row is this many time steps of
     /// `features / sequenceLength` values each, time-major (step 1 first).
-    public var sequenceLength: Int?
+    public var sequenceLength: Int? {
+        didSet { if let t = sequenceLength { precondition(t > 0 && features % t == 0, "\(t) steps do not divide \(features) features") } }
+    }
 
     public init(features: Int, inputs: [Float], targets: Targets, sequenceLength: Int? = nil) {
         precondition(features > 0 && inputs.count % features == 0)

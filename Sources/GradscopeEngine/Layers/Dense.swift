@@ -43,14 +43,7 @@ public final class Dense: Layer {
         let b = dy.rows, o = outputWidth, i = inputWidth
         gemm(transA: true, transB: false, m: o, n: i, k: b,
              dy.data, lda: o, x.data, ldb: i, weight.grad.data, ldc: i)
-        if let bias {
-            let db = bias.grad.data, g = dy.data
-            db.update(repeating: 0, count: o)
-            for r in 0..<b {
-                let row = g + r * o
-                for j in 0..<o { db[j] += row[j] }
-            }
-        }
+        if let bias { columnSums(dy.data, rows: b, cols: o, into: bias.grad.data) }
         guard needInputGradient else { return nil }
         inputGrad.resize(rows: b, cols: i)
         gemm(transA: false, transB: false, m: b, n: i, k: o,

@@ -429,15 +429,6 @@ final class RecurrentStack {
     }
 }
 
-/// out[j] = Σ_r m[r, j].
-func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
-    out.update(repeating: 0, count: cols)
-    for r in 0..<rows {
-        let row = m + r * cols
-        for j in 0..<cols { out[j] += row[j] }
-    }
-}
-
 /// How `weight_hh` starts. Orthogonal and identity apply to each gate's
 /// `[H, H]` block; every scheme is then multiplied by `scale`, so a
 /// recurrent matrix with σ₁ above 1 can be chosen on purpose.
