@@ -57,98 +57,30 @@ public struct LayerStats: Sendable, Equatable {
 }
 
 enum GradientStatistics {
-    /// One pass over a gradient, eight values at a time: each value is
-    /// classified into its histogram slot (which also counts zeros and
-    /// non-finite values) while |g| and g² are summed in Double and max |g|
-    /// is kept. Only a gradient with NaN or ±Inf gets a second, scalar pass,
-    /// whose sums leave those values out.
+    /// The histogram slots and the magnitude sums of a gradient, block by
+    /// block so that the second pass over a block reads it from L1.
     static func measure(_ p: Parameter, name: String, edges: HistogramEdges, into histogram: inout Histogram)
         -> (stats: TensorStats, squares: Double)
     {
-        let n = p.count, g = p.grad.data
+        let n = p.count, g = UnsafePointer(p.grad.data)
         var slots = [Int](repeating: 0, count: edges.slotCount)
-        var sums = MagnitudeSums()
-        slots.withUnsafeMutableBufferPointer { counts in
-            edges.table.withUnsafeBufferPointer { table in
-                let raw = UnsafeRawPointer(g)
-                var k = 0
-                while k + 8 <= n {
-                    let v = raw.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self)
-                    sums.add(v)
-                    for lane in 0..<8 { counts[edges.slot(of: v[lane], table: table)] += 1 }
-                    k += 8
-                }
-                while k < n { counts[edges.slot(of: g[k], table: table)] += 1; k += 1 }
-            }
+        var sums = ValueSums()
+        edges.withSlotCounter { counter in
+            sums.add(g, n) { block, count in counter.count(block, count) }
+            counter.total(into: &slots)
         }
         for i in 0..<edges.bins { histogram.counts[i] += slots[i] }
         let zeros = slots[edges.zeroSlot]
         histogram.zero += zeros
         histogram.underflow += slots[edges.underflowSlot]
         histogram.overflow += slots[edges.overflowSlot]
-        let nonfinite = slots[edges.nonfiniteSlot]
-        histogram.nonfinite += nonfinite
+        histogram.nonfinite += slots[edges.nonfiniteSlot]
 
-        let (sumSq, sumAbs, maxAbs, nans) = nonfinite > 0 ? finiteSums(g, n) : sums.totals(g, tail: (n - n % 8)..<n)
         let stats = TensorStats(name: name, summary: GradientSummary(
-            count: n, gradNorm: sumSq.squareRoot(), maxAbs: Double(maxAbs),
-            meanAbs: n > 0 ? sumAbs / Double(n) : 0, zeroFraction: n > 0 ? Double(zeros) / Double(n) : 0,
-            nanCount: nans, infCount: nonfinite - nans))
-        return (stats, sumSq)
-    }
-
-    /// Σg², Σ|g| (in Double: a float32 square overflows from |g| ≈ 1.8e19)
-    /// and max |g| of finite data, eight lanes at a time.
-    static func sums(_ g: UnsafeMutablePointer<Float>, _ n: Int) -> (Double, Double, Float, Int) {
-        var sums = MagnitudeSums()
-        let raw = UnsafeRawPointer(g)
-        var k = 0
-        while k + 8 <= n {
-            sums.add(raw.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self))
-            k += 8
-        }
-        return sums.totals(g, tail: k..<n)
-    }
-
-    /// Running Σg², Σ|g| and max |g| over eight lanes.
-    struct MagnitudeSums {
-        var squares = SIMD8<Double>(), magnitudes = SIMD8<Double>(), largest = SIMD8<Float>()
-
-        @inline(__always)
-        mutating func add(_ v: SIMD8<Float>) {
-            let a = v.replacing(with: -v, where: v .< 0)
-            let d = SIMD8<Double>(a)
-            squares += d * d
-            magnitudes += d
-            largest.replace(with: a, where: a .> largest)
-        }
-
-        /// The totals with the values g[tail] added one by one; the NaN count is 0.
-        func totals(_ g: UnsafeMutablePointer<Float>, tail: Range<Int>) -> (Double, Double, Float, Int) {
-            var sumSq = squares.sum(), sumAbs = magnitudes.sum(), maxAbs = largest.max()
-            for k in tail {
-                let a = abs(g[k]), d = Double(a)
-                sumSq += d * d
-                sumAbs += d
-                maxAbs = max(maxAbs, a)
-            }
-            return (sumSq, sumAbs, maxAbs, 0)
-        }
-    }
-
-    /// The same sums skipping NaN and ±Inf, and the NaN count; only for
-    /// gradients that have non-finite values.
-    static func finiteSums(_ g: UnsafeMutablePointer<Float>, _ n: Int) -> (Double, Double, Float, Int) {
-        var sumSq = 0.0, sumAbs = 0.0, maxAbs: Float = 0, nans = 0
-        for k in 0..<n {
-            let a = abs(g[k])
-            guard a.isFinite else { if a.isNaN { nans += 1 }; continue }
-            let d = Double(a)
-            sumSq += d * d
-            sumAbs += d
-            maxAbs = max(maxAbs, a)
-        }
-        return (sumSq, sumAbs, maxAbs, nans)
+            count: n, gradNorm: sums.squares.squareRoot(), maxAbs: Double(sums.largest),
+            meanAbs: n > 0 ? sums.magnitudes / Double(n) : 0, zeroFraction: n > 0 ? Double(zeros) / Double(n) : 0,
+            nanCount: sums.nans, infCount: sums.infinities))
+        return (stats, sums.squares)
     }
 
     static func layer(name: String, layer: Layer, edges: HistogramEdges) -> (LayerStats, squares: Double) {
@@ -167,19 +99,13 @@ enum GradientStatistics {
     }
 
     /// Σg² over the finite entries of `parameters`, and how many entries are
-    /// NaN or ±Inf: the SIMD sums, with a second, scalar pass only for a
-    /// gradient that has non-finite values.
+    /// NaN or ±Inf.
     static func globalSquares(_ parameters: [Parameter]) -> (squares: Double, nonfinite: Int) {
         var total = 0.0, nonfinite = 0
         for p in parameters {
-            let (sq, _, maxAbs, _) = sums(p.grad.data, p.count)
-            if sq.isFinite && maxAbs.isFinite {
-                total += sq
-            } else {
-                let (finiteSq, _, _, _) = finiteSums(p.grad.data, p.count)
-                total += finiteSq
-                for k in 0..<p.count where !p.grad.data[k].isFinite { nonfinite += 1 }
-            }
+            let s = ValueSums(p.grad.data, p.count)
+            total += s.squares
+            nonfinite += s.nans + s.infinities
         }
         return (total, nonfinite)
     }

@@ -36,12 +36,12 @@ public final class SignalRecorder {
     func recordOutput(of layer: Layer, _ y: Tensor) {
         var s = LayerSignal(name: layer.name, kind: layer.kind)
         let n = y.count, v = y.data
-        let (sum, sumSq, nonfinite) = Self.moments(v, n)
-        let finite = max(n - nonfinite, 1)
-        s.outputMean = sum / Double(finite)
-        s.outputRMS = (sumSq / Double(finite)).squareRoot()
-        s.outputStd = max(sumSq / Double(finite) - s.outputMean * s.outputMean, 0).squareRoot()
-        s.outputNonfinite = nonfinite
+        let sums = ValueSums(v, n)
+        let finite = Double(max(n - sums.nonfinite, 1))
+        s.outputMean = sums.sum / finite
+        s.outputRMS = (sums.squares / finite).squareRoot()
+        s.outputStd = max(sums.squares / finite - s.outputMean * s.outputMean, 0).squareRoot()
+        s.outputNonfinite = sums.nonfinite
         var saturated = 0
         switch layer.kind {
         case .relu:
@@ -65,35 +65,11 @@ public final class SignalRecorder {
     }
 
     func recordDelta(of layer: Layer, _ dy: Tensor) {
-        let (_, sumSq, nonfinite) = Self.moments(dy.data, dy.count)
+        let sums = ValueSums(dy.data, dy.count)
         let id = ObjectIdentifier(layer)
         byLayer[id, default: LayerSignal(name: layer.name, kind: layer.kind)].deltaRMS =
-            (sumSq / Double(max(dy.count - nonfinite, 1))).squareRoot()
-        byLayer[id]!.deltaNonfinite = nonfinite
-    }
-
-    /// Σx and Σx² over the finite values (in Double), and the count of the
-    /// others: eight lanes at a time, rescanning only data with NaN or ±Inf.
-    static func moments(_ v: UnsafeMutablePointer<Float>, _ n: Int) -> (sum: Double, sumSq: Double, nonfinite: Int) {
-        var s = SIMD8<Double>(), sq = SIMD8<Double>()
-        let raw = UnsafeRawPointer(v)
-        var k = 0
-        while k + 8 <= n {
-            let d = SIMD8<Double>(raw.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self))
-            s += d
-            sq += d * d
-            k += 8
-        }
-        var sum = s.sum(), sumSq = sq.sum()
-        while k < n { let d = Double(v[k]); sum += d; sumSq += d * d; k += 1 }
-        if sum.isFinite && sumSq.isFinite { return (sum, sumSq, 0) }
-        sum = 0; sumSq = 0
-        var nonfinite = 0
-        for i in 0..<n {
-            let d = Double(v[i])
-            if d.isFinite { sum += d; sumSq += d * d } else { nonfinite += 1 }
-        }
-        return (sum, sumSq, nonfinite)
+            (sums.squares / Double(max(dy.count - sums.nonfinite, 1))).squareRoot()
+        byLayer[id]!.deltaNonfinite = sums.nonfinite
     }
 
     /// The signals of `layers` (a flattened model), qualified names applied.

@@ -47,52 +47,67 @@ public final class Optimizer {
     }
 
     /// Applies one update with learning rate `lr`. When `measure` is set, it
-    /// returns ‖θ‖² and ‖Δθ‖² per parameter, accumulated in the same loop.
+    /// returns ‖θ‖² and ‖Δθ‖² per parameter (see `UpdateSums`).
     @discardableResult
     public func step(lr: Double, measure: Bool) -> [UpdateMeasure] {
         stepCount += 1
-        var measures = measure ? [UpdateMeasure](repeating: UpdateMeasure(), count: parameters.count) : []
+        var measures: [UpdateMeasure] = []
+        if measure { measures.reserveCapacity(parameters.count) }
         for (i, p) in parameters.enumerated() {
-            // Raw pointers hoisted out of the loops: element access through the
-            // Tensor class would pay a dynamic exclusivity check per element.
-            let n = p.count, theta = p.value.data, g = p.grad.data
-            var wsq = 0.0, usq = 0.0
-            switch config {
-            case .sgd(let momentum, let dampening, let nesterov, let weightDecay):
-                let firstStep = first[i] == nil  // PyTorch: the buffer starts as a copy of g, no dampening
-                let buf = momentum != 0 ? state(&first, i).data : nil
-                (wsq, usq) = Self.sgd(n, theta, g, buf, firstStep: firstStep,
-                                      lr: Float(lr), momentum: Float(momentum), damp: Float(1 - dampening),
-                                      nesterov: nesterov, weightDecay: Float(weightDecay), measure: measure)
-            case .adam(let beta1, let beta2, let eps, let weightDecay, let amsgrad),
-                 .adamw(let beta1, let beta2, let eps, let weightDecay, let amsgrad):
-                var decoupled = false
-                if case .adamw = config { decoupled = true }
-                let m = state(&first, i).data, v = state(&second, i).data, vmax = amsgrad ? state(&third, i).data : nil
-                let t = Double(stepCount)
-                let bc1 = 1 - pow(beta1, t), bc2Sqrt = (1 - pow(beta2, t)).squareRoot()
-                let stepSize = Float(lr / bc1), bc2 = Float(bc2Sqrt), epsF = Float(eps)
-                let b1c = Float(1 - beta1), b2 = Float(beta2), b2c = Float(1 - beta2)
-                let wd = Float(weightDecay), decay = Float(1 - lr * weightDecay)
-                for k in 0..<n {
-                    let old = theta[k]
-                    var th = old, d = g[k]
+            let update = rule(i, p, lr: lr)
+            if measure {
+                measures.append(UpdateSums.measuring(p.value.data, p.count, update))
+            } else {
+                update(0, p.count)
+            }
+        }
+        return measures
+    }
+
+    /// The update of parameter `i` as a function of an index range (start,
+    /// count), with its state fetched once. Raw pointers are hoisted out of
+    /// the loops: element access through the Tensor class would pay a
+    /// dynamic exclusivity check per element.
+    private func rule(_ i: Int, _ p: Parameter, lr: Double) -> (Int, Int) -> Void {
+        let theta = p.value.data, g = p.grad.data
+        switch config {
+        case .sgd(let momentum, let dampening, let nesterov, let weightDecay):
+            let firstStep = first[i] == nil  // PyTorch: the buffer starts as a copy of g, no dampening
+            let buf = momentum != 0 ? state(&first, i).data : nil
+            return { start, count in
+                Self.sgd(count, theta + start, g + start, buf.map { $0 + start }, firstStep: firstStep,
+                         lr: Float(lr), momentum: Float(momentum), damp: Float(1 - dampening),
+                         nesterov: nesterov, weightDecay: Float(weightDecay))
+            }
+        case .adam(let beta1, let beta2, let eps, let weightDecay, let amsgrad),
+             .adamw(let beta1, let beta2, let eps, let weightDecay, let amsgrad):
+            var decoupled = false
+            if case .adamw = config { decoupled = true }
+            let m = state(&first, i).data, v = state(&second, i).data, vmax = amsgrad ? state(&third, i).data : nil
+            let t = Double(stepCount)
+            let bc1 = 1 - pow(beta1, t), bc2Sqrt = (1 - pow(beta2, t)).squareRoot()
+            let stepSize = Float(lr / bc1), bc2 = Float(bc2Sqrt), epsF = Float(eps)
+            let b1c = Float(1 - beta1), b2 = Float(beta2), b2c = Float(1 - beta2)
+            let wd = Float(weightDecay), decay = Float(1 - lr * weightDecay)
+            return { start, count in
+                for k in start..<start + count {
+                    var th = theta[k], d = g[k]
                     if decoupled { th *= decay } else if wd != 0 { d += wd * th }
                     m[k] += b1c * (d - m[k])
                     v[k] = b2 * v[k] + b2c * d * d
                     var vhat = v[k]
                     if let vmax { vmax[k] = max(vmax[k], v[k]); vhat = vmax[k] }
                     let denom = vhat.squareRoot() / bc2 + epsF
-                    let new = th - stepSize * (m[k] / denom)
-                    theta[k] = new
-                    if measure { Self.accumulate(old, new, &wsq, &usq) }
+                    theta[k] = th - stepSize * (m[k] / denom)
                 }
-            case .rmsprop(let alpha, let eps, let weightDecay, let momentum, let centered):
-                let v = state(&first, i).data, avg = centered ? state(&second, i).data : nil
-                let buf = momentum > 0 ? state(&third, i).data : nil
-                let a = Float(alpha), ac = Float(1 - alpha), epsF = Float(eps), wd = Float(weightDecay)
-                let mu = Float(momentum), rate = Float(lr)
-                for k in 0..<n {
+            }
+        case .rmsprop(let alpha, let eps, let weightDecay, let momentum, let centered):
+            let v = state(&first, i).data, avg = centered ? state(&second, i).data : nil
+            let buf = momentum > 0 ? state(&third, i).data : nil
+            let a = Float(alpha), ac = Float(1 - alpha), epsF = Float(eps), wd = Float(weightDecay)
+            let mu = Float(momentum), rate = Float(lr)
+            return { start, count in
+                for k in start..<start + count {
                     let old = theta[k]
                     var d = g[k]
                     if wd != 0 { d += wd * old }
@@ -105,31 +120,25 @@ public final class Optimizer {
                         s = v[k].squareRoot()
                     }
                     s += epsF
-                    let new: Float
                     if let buf {
                         buf[k] = mu * buf[k] + d / s
-                        new = old - rate * buf[k]
+                        theta[k] = old - rate * buf[k]
                     } else {
-                        new = old - rate * (d / s)
+                        theta[k] = old - rate * (d / s)
                     }
-                    theta[k] = new
-                    if measure { Self.accumulate(old, new, &wsq, &usq) }
                 }
             }
-            if measure { measures[i] = UpdateMeasure(weightSquares: wsq, updateSquares: usq) }
         }
-        return measures
     }
 
-    /// SGD over one tensor, eight lanes at a time; the branches are loop
-    /// invariants. Returns ‖θ‖² and ‖Δθ‖² when `measure` is set.
+    /// SGD over one range, eight lanes at a time; the branches are loop
+    /// invariants.
     private static func sgd(
         _ n: Int, _ theta: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
         _ buf: UnsafeMutablePointer<Float>?, firstStep: Bool, lr: Float, momentum mu: Float, damp: Float,
-        nesterov: Bool, weightDecay wd: Float, measure: Bool
-    ) -> (Double, Double) {
+        nesterov: Bool, weightDecay wd: Float
+    ) {
         typealias V = SIMD8<Float>
-        var ws = SIMD8<Double>(), us = SIMD8<Double>()
         let t = UnsafeMutableRawPointer(theta), gr = UnsafeRawPointer(g), b = buf.map { UnsafeMutableRawPointer($0) }
         var k = 0
         while k + 8 <= n {
@@ -142,31 +151,69 @@ public final class Optimizer {
                 b.storeBytes(of: m, toByteOffset: off, as: V.self)
                 d = nesterov ? d + mu * m : m
             }
-            let new = old - lr * d
-            t.storeBytes(of: new, toByteOffset: off, as: V.self)
-            if measure {
-                let o = SIMD8<Double>(old), delta = SIMD8<Double>(new) - o
-                ws += o * o
-                us += delta * delta
-            }
+            t.storeBytes(of: old - lr * d, toByteOffset: off, as: V.self)
             k += 8
         }
-        var wsq = ws.sum(), usq = us.sum()
         while k < n {
             var d = g[k]
-            let old = theta[k]
-            if wd != 0 { d += wd * old }
+            if wd != 0 { d += wd * theta[k] }
             if let buf {
                 let m = firstStep ? d : mu * buf[k] + damp * d
                 buf[k] = m
                 d = nesterov ? d + mu * m : m
             }
-            let new = old - lr * d
-            theta[k] = new
-            if measure { accumulate(old, new, &wsq, &usq) }
+            theta[k] -= lr * d
             k += 1
         }
-        return (wsq, usq)
+    }
+}
+
+/// ‖θ‖² before an update and ‖Δθ‖² of it, the realised Δθ = θ_new − θ_old
+/// (an update below θ's float resolution is 0, as in PyTorch).
+///
+/// The update runs block by block; each block's old values are copied to a
+/// scratch buffer first and the sums taken right after its update, while
+/// both are in L1, in float lanes added to Double per block. A block whose
+/// float sums overflow (|θ| or |Δθ| beyond ~1e19) or meet a non-finite value
+/// is summed again in Double, which is what the float lanes stand in for.
+enum UpdateSums {
+    static func measuring(_ theta: UnsafeMutablePointer<Float>, _ n: Int, _ update: (Int, Int) -> Void) -> UpdateMeasure {
+        var weights = 0.0, updates = 0.0
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: ValueSums.block) { scratch in
+            let old = scratch.baseAddress!
+            var start = 0
+            while start < n {
+                let count = min(ValueSums.block, n - start)
+                old.update(from: theta + start, count: count)
+                update(start, count)
+                let (w, u) = block(old, theta + start, count)
+                weights += w
+                updates += u
+                start += count
+            }
+        }
+        return UpdateMeasure(weightSquares: weights, updateSquares: updates)
+    }
+
+    private static func block(_ old: UnsafePointer<Float>, _ new: UnsafePointer<Float>, _ n: Int) -> (Double, Double) {
+        var ws = SIMD8<Float>(), us = SIMD8<Float>()
+        let o = UnsafeRawPointer(old), t = UnsafeRawPointer(new)
+        var k = 0
+        while k + 8 <= n {
+            let a = o.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self)
+            let d = t.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self) - a
+            ws += a * a
+            us += d * d
+            k += 8
+        }
+        var w = Double(ws.sum()), u = Double(us.sum())
+        if w.isFinite && u.isFinite {
+            for i in k..<n { accumulate(old[i], new[i], &w, &u) }
+            if w.isFinite && u.isFinite { return (w, u) }
+        }
+        w = 0; u = 0
+        for i in 0..<n { accumulate(old[i], new[i], &w, &u) }
+        return (w, u)
     }
 
     @inline(__always)
