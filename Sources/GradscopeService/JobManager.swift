@@ -41,6 +41,8 @@ public final class JobManager: Sendable {
         /// Finished jobs' summary and report lines.
         var finals: [String: (summary: String?, report: String?)] = [:]
         var specTexts: [String: String] = [:]
+        /// External runs still taking records.
+        var external: [String: ExternalRun] = [:]
     }
 
     let state = Mutex(State())
@@ -181,7 +183,7 @@ public final class JobManager: Sendable {
         }
     }
 
-    private func finish(_ id: String, status: JobMeta.Status, channel: JobChannel) {
+    func finish(_ id: String, status: JobMeta.Status, channel: JobChannel) {
         update(id) { meta in
             meta.status = status
             meta.finishedAt = Date()
@@ -193,13 +195,13 @@ public final class JobManager: Sendable {
         }
     }
 
-    private func fail(_ id: String, _ message: String) {
+    func fail(_ id: String, _ message: String) {
         update(id) { $0.error = message }
         let channel = state.withLock { $0.channels[id] } ?? JobChannel()
         finish(id, status: .failed, channel: channel)
     }
 
-    private func update(_ id: String, _ change: (inout JobMeta) -> Void) {
+    func update(_ id: String, _ change: (inout JobMeta) -> Void) {
         guard let meta: JobMeta = state.withLock({ s in
             guard var m = s.metas[id] else { return nil }
             change(&m)
@@ -237,6 +239,7 @@ public final class JobManager: Sendable {
         guard result.0 != nil else { throw .notFound }
         if result.1 { throw .finished }
         if let channel = result.2 { finish(id, status: .cancelled, channel: channel) }
+        if let run = state.withLock({ $0.external[id] }) { finishExternal(id, run: run, status: .cancelled) }
         return self.meta(id)!
     }
 

@@ -18,6 +18,12 @@ public struct JobMeta: Codable, Sendable, Equatable {
     public var totalSteps: Int
     public var verdict: String?
     public var error: String?
+    /// `external` for a run posted by a client (`POST /api/runs`); nil for
+    /// the engine's jobs.
+    public var source: String?
+
+    public static let external = "external"
+    public var isExternal: Bool { source == Self.external }
 }
 
 /// Everything the service keeps on disk, under one data directory:

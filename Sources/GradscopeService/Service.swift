@@ -50,7 +50,7 @@ public final class Service: Sendable {
         let maxSpec = configuration.maxSpecBytes, maxDataset = configuration.maxDatasetBytes
         let http = HTTPServer(
             configuration: configuration.http, router: router(),
-            bodyLimit: { _, path in path.hasPrefix("/api/datasets") ? maxDataset : maxSpec },
+            bodyLimit: { _, path in path.hasPrefix("/api/datasets") || path.hasPrefix("/api/runs/") ? maxDataset : maxSpec },
             onCompleted: { [metrics, log = configuration.log] method, path, status, seconds, streaming in
                 metrics.request(method: method, status: status, seconds: streaming ? nil : seconds)
                 // Tenths of a millisecond by hand: String(format:) costs more than answering a small GET.
@@ -92,6 +92,9 @@ public final class Service: Sendable {
         r.add("GET", "/api/jobs/{id}/export.csv") { [self] in try export($0) }
         r.add("POST", "/api/jobs/{id}/remedies") { [self] in try remedies($0) }
         r.add("GET", "/api/comparisons/{id}") { [self] in try comparison($0) }
+        r.add("POST", "/api/runs") { [self] in try createRun($0) }
+        r.add("POST", "/api/runs/{id}/steps") { [self] in try ingest($0) }
+        r.add("POST", "/api/runs/{id}/finish") { [self] in try finishRun($0) }
         r.add("POST", "/api/datasets") { [self] in try upload($0) }
         r.add("GET", "/api/datasets") { [self] _ in datasets() }
         r.add("GET", "/api/presets") { [presets] _ in .json(presets) }
@@ -289,6 +292,9 @@ public final class Service: Sendable {
     func remedies(_ request: Request) throws -> Response {
         try authorize(request)
         let meta = try meta(request)
+        if meta.isExternal {
+            throw HTTPError(409, "conflict", "remedy experiments re-run an engine job's spec; \(meta.id) is an external run (its report still suggests remedies)")
+        }
         var selection = RemedyExperiment.Selection.auto
         if !request.body.isEmpty {
             guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: request.body) else {
@@ -324,6 +330,103 @@ public final class Service: Sendable {
     func comparison(_ request: Request) throws -> Response {
         guard let id = request.parameters["id"], let json = comparisons.json(id) else { throw HTTPError.notFound() }
         return .json(json)
+    }
+
+    // MARK: External runs
+
+    func createRun(_ request: Request) throws -> Response {
+        try authorize(request)
+        guard let json = try? JSONDecoder().decode(JSONValue.self, from: request.body) else {
+            throw HTTPError(400, "invalid_json", "the body is not valid JSON: \(JobSpec.jsonSyntaxProblem(request.body) ?? "empty")")
+        }
+        let created: (meta: JobMeta, token: String)
+        do { created = try jobs.createRun(json: json) } catch {
+            switch error {
+            case .invalid(let e): throw HTTPError(400, e.isLimit ? "limit_exceeded" : "invalid_run", e.description, field: e.field.isEmpty ? nil : e.field)
+            case .queueFull: throw HTTPError(429, "queue_full", "try again shortly")
+            }
+        }
+        let id = created.meta.id
+        var links = Self.links(id)
+        if case .object(var o) = links {
+            o["ingest"] = .string("/api/runs/\(id)/steps")
+            o["finish"] = .string("/api/runs/\(id)/finish")
+            o["checkpoint"] = nil
+            links = .object(o)
+        }
+        let body = JSONWriter.encode(.object(["id": .string(id), "status": .string("running"), "token": .string(created.token), "links": links]))
+        return .json(body, status: 201, headers: [("Location", "/api/jobs/\(id)")])
+    }
+
+    /// The records of an ingest batch: a JSON array, or NDJSON (one record a line).
+    static func records(_ body: Data) throws(HTTPError) -> [JSONValue] {
+        let first = body.first { !($0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }
+        if first == UInt8(ascii: "[") {
+            guard case .array(let records)? = try? JSONDecoder().decode(JSONValue.self, from: body) else {
+                throw HTTPError(400, "invalid_json", "the body is not a valid JSON array: \(JobSpec.jsonSyntaxProblem(body) ?? "empty")", field: "records")
+            }
+            return records
+        }
+        var records: [JSONValue] = []
+        for (i, line) in body.split(separator: 10).enumerated() where line.contains(where: { $0 != 32 && $0 != 13 && $0 != 9 }) {
+            guard let record = try? JSONDecoder().decode(JSONValue.self, from: Data(line)) else {
+                throw HTTPError(400, "invalid_json", "line \(i + 1) is not valid JSON: \(JobSpec.jsonSyntaxProblem(Data(line)) ?? "empty")", field: "records[\(records.count)]")
+            }
+            records.append(record)
+        }
+        return records
+    }
+
+    static func ingestError(_ error: JobManager.IngestError, id: String) -> HTTPError {
+        switch error {
+        case .notFound: HTTPError.notFound("no run \(id)")
+        case .unauthorized:
+            HTTPError(401, "unauthorized", "posting to a run needs Authorization: Bearer <the token POST /api/runs returned>",
+                      headers: [("WWW-Authenticate", "Bearer")])
+        case .finished(let status): HTTPError(409, "conflict", "run \(id) takes no more records (\(status.rawValue))")
+        case .invalid(let e): HTTPError(400, e.isLimit ? "limit_exceeded" : "invalid_record", e.description, field: e.field)
+        case .storage(let message): HTTPError(500, "storage", "the records could not be stored: \(message)")
+        }
+    }
+
+    static func bearer(_ request: Request) -> String? {
+        guard let value = request.header("authorization"), value.hasPrefix("Bearer ") else { return nil }
+        return String(value.dropFirst(7))
+    }
+
+    func ingest(_ request: Request) throws -> Response {
+        let id = request.parameters["id"] ?? ""
+        let records = try Self.records(request.body)
+        do {
+            let (accepted, duplicates, last) = try jobs.ingest(id, token: Self.bearer(request), records: records)
+            return .json(#"{"accepted":\#(accepted),"duplicates":\#(duplicates),"last_step":\#(last)}"#)
+        } catch {
+            throw Self.ingestError(error, id: id)
+        }
+    }
+
+    func finishRun(_ request: Request) throws -> Response {
+        let id = request.parameters["id"] ?? ""
+        var status = JobMeta.Status.completed
+        if !request.body.isEmpty {
+            guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: request.body) else {
+                throw HTTPError(400, "invalid_json", #"the body must be empty or {"status": "completed" | "failed" | "cancelled"}"#)
+            }
+            if let unknown = o.keys.first(where: { $0 != "status" }) {
+                throw HTTPError(400, "invalid_parameter", "\(unknown) is not a field (fields: status)", field: unknown)
+            }
+            switch o["status"] {
+            case nil, .string("completed")?: break
+            case .string("failed")?: status = .failed
+            case .string("cancelled")?: status = .cancelled
+            default: throw HTTPError(400, "invalid_parameter", #"status must be "completed", "failed" or "cancelled""#, field: "status")
+            }
+        }
+        do {
+            return .json(JSONWriter.encode(Self.summary(try jobs.finishRun(id, token: Self.bearer(request), status: status))))
+        } catch {
+            throw Self.ingestError(error, id: id)
+        }
     }
 
     // MARK: Datasets, presets, health
@@ -403,6 +506,7 @@ public final class Service: Sendable {
             "created_at": date(m.createdAt), "started_at": date(m.startedAt), "finished_at": date(m.finishedAt),
             "step": .number(Double(m.step)), "total_steps": .number(Double(m.totalSteps)),
             "verdict": m.verdict.map { .string($0) } ?? .null, "error": m.error.map { .string($0) } ?? .null,
+            "source": .string(m.source ?? "engine"),
         ])
     }
 

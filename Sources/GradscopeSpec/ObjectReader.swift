@@ -3,8 +3,8 @@
 /// counts as an absent field.
 struct ObjectReader {
     let path: String
-    private let object: [String: JSONValue]
-    private var seen: Set<String> = []
+    let object: [String: JSONValue]
+    var seen: Set<String> = []
 
     init(_ value: JSONValue, path: String) throws(SpecError) {
         guard case .object(let o) = value else {

@@ -54,13 +54,14 @@ public enum RecordJSON {
         w.endObject()
     }
 
-    public static func step(_ r: StepRecord) -> String {
+    /// `lossKnown` false (an external run that sent no loss) leaves `loss` out.
+    public static func step(_ r: StepRecord, lossKnown: Bool = true) -> String {
         var w = JSONWriter(capacity: 512 + r.layers.count * 900 + r.signals.count * 200)
         w.beginObject()
         w.field("type", "step")
         w.field("step", r.step)
         w.field("epoch", r.epoch)
-        w.field("loss", r.loss)
+        if lossKnown { w.field("loss", r.loss) }
         w.field("lr", r.learningRate)
         w.field("grad_norm", r.gradNorm)
         w.field("grad_norm_clipped", r.gradNormClipped)
@@ -151,6 +152,50 @@ public enum RecordJSON {
         return w.text
     }
 
+    /// The start record of an external run: its declared layers and edges.
+    public static func start(_ run: ExternalRunSpec) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "start")
+        w.field("name", run.name)
+        w.field("source", "external")
+        w.field("total_steps", run.totalSteps ?? 0)
+        w.beginArray("layers")
+        for layer in run.layers {
+            w.beginObject()
+            w.field("name", layer.name)
+            w.field("kind", layer.kind?.rawValue ?? "other")
+            w.field("has_parameters", true)
+            w.beginArray("params")
+            for p in layer.params {
+                w.beginObject()
+                w.field("name", p.name)
+                w.ints("shape", p.shape)
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+        histogramEdges(&w, run.edges)
+        w.endObject()
+        return w.text
+    }
+
+    /// The summary of an external run from what its records said.
+    public static func summary(externalSteps steps: Int, lastLoss: Double?, maxGradNorm: Double, nonfiniteSteps: Int) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "summary")
+        w.field("source", "external")
+        w.field("steps", steps)
+        w.field("final_loss", lastLoss)
+        w.field("max_grad_norm", maxGradNorm)
+        w.field("nonfinite_steps", nonfiniteSteps)
+        w.endObject()
+        return w.text
+    }
+
     public static func summary(_ job: Job) -> String {
         let t = job.trainer
         var w = JSONWriter()
@@ -190,6 +235,19 @@ public enum RecordJSON {
 
     /// `{"type":"report", "verdict", "first_step", "first_layer", "pass", "evidence", "remedies", "alerts"}`.
     public static func report(_ r: Report, job: Job) -> String {
+        let facts = job.facts
+        return report(r, firstNonfinite: job.trainer.firstNonfinite) { RemedyPatch.change($0, for: job.spec, facts: facts) }
+    }
+
+    /// The report of an external run: remedies are suggested with `"change":
+    /// null`, as there is no spec to patch and re-run.
+    public static func report(_ r: Report, firstNonfinite: NonfiniteOrigin?) -> String {
+        report(r, firstNonfinite: firstNonfinite, patch: nil)
+    }
+
+    /// `patch`: the spec change of a remedy, nil for a remedy that does not
+    /// apply (left out); without `patch` every remedy is listed unpatched.
+    private static func report(_ r: Report, firstNonfinite: NonfiniteOrigin?, patch: ((Remedy.Kind) -> JSONValue?)?) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.field("type", "report")
@@ -197,7 +255,7 @@ public enum RecordJSON {
         if let step = r.firstStep { w.field("first_step", step) } else { w.field("first_step", nil as Double?) }
         w.field("first_layer", r.firstLayer)
         w.field("pass", r.pass)
-        if let origin = job.trainer.firstNonfinite {
+        if let origin = firstNonfinite {
             w.beginObject("first_nonfinite")
             w.field("step", origin.step)
             w.field("pass", origin.pass.rawValue)
@@ -218,12 +276,12 @@ public enum RecordJSON {
         }
         w.endArray()
         w.beginArray("remedies")
-        let facts = job.facts
         for remedy in r.remedies {
-            guard let change = RemedyPatch.change(remedy.kind, for: job.spec, facts: facts) else { continue }
+            let change = patch.map { $0(remedy.kind) }
+            if change == .some(nil) { continue }
             w.beginObject()
             w.field("name", remedy.kind.rawValue)
-            w.field("change", json: change)
+            w.field("change", json: change.flatMap { $0 } ?? .null)
             w.field("reason", remedy.reason)
             w.endObject()
         }

@@ -14,6 +14,19 @@ public struct GradientSummary: Sendable, Equatable {
     public var weightNorm = 0.0
     public var updateNorm = 0.0
 
+    public init(count: Int = 0, gradNorm: Double = 0, maxAbs: Double = 0, meanAbs: Double = 0, zeroFraction: Double = 0,
+                nanCount: Int = 0, infCount: Int = 0, weightNorm: Double = 0, updateNorm: Double = 0) {
+        self.count = count
+        self.gradNorm = gradNorm
+        self.maxAbs = maxAbs
+        self.meanAbs = meanAbs
+        self.zeroFraction = zeroFraction
+        self.nanCount = nanCount
+        self.infCount = infCount
+        self.weightNorm = weightNorm
+        self.updateNorm = updateNorm
+    }
+
     /// ‖Δθ‖/‖θ‖; about 1e-3 is the healthy rule of thumb (CS231n).
     public var updateRatio: Double { weightNorm > 0 ? updateNorm / weightNorm : 0 }
 
@@ -36,6 +49,11 @@ public struct TensorStats: Sendable, Equatable {
     public var name: String
     public var summary: GradientSummary
 
+    public init(name: String, summary: GradientSummary) {
+        self.name = name
+        self.summary = summary
+    }
+
     public subscript<T>(dynamicMember key: WritableKeyPath<GradientSummary, T>) -> T {
         get { summary[keyPath: key] }
         set { summary[keyPath: key] = newValue }
@@ -52,6 +70,14 @@ public struct LayerStats: Sendable, Equatable {
     public var summary: GradientSummary
     public var params: [TensorStats]
     public var histogram: Histogram
+
+    public init(name: String, kind: LayerKind, summary: GradientSummary, params: [TensorStats], histogram: Histogram) {
+        self.name = name
+        self.kind = kind
+        self.summary = summary
+        self.params = params
+        self.histogram = histogram
+    }
 
     public subscript<T>(dynamicMember key: KeyPath<GradientSummary, T>) -> T { summary[keyPath: key] }
 }

@@ -24,6 +24,14 @@ public struct LayerSignal: Sendable, Equatable {
     public var deltaNonfinite: Int = 0
 }
 
+extension LayerSignal {
+    /// A signal with nothing measured yet (an extension keeps the memberwise initialiser).
+    public init(name: String, kind: LayerKind) {
+        self.name = name
+        self.kind = kind
+    }
+}
+
 /// Collects `LayerSignal`s during one recorded step. Layers are keyed by
 /// identity; `signals(for:)` returns them in model order.
 public final class SignalRecorder {

@@ -24,6 +24,23 @@ public struct StepPulse: Sendable, Equatable {
     /// The rows of the training set in this step's batch, in batch order, so
     /// the data behind a spike can be found.
     public var sampleIndices: [Int]
+
+    public init(step: Int, epoch: Int, loss: Double, learningRate: Double, gradNorm: Double, layerGradNorms: [Double],
+                gradNormClipped: Double, clipCoefficient: Double, nonfiniteGradients: Int, skipped: Bool,
+                accuracy: Double?, sampleIndices: [Int]) {
+        self.step = step
+        self.epoch = epoch
+        self.loss = loss
+        self.learningRate = learningRate
+        self.gradNorm = gradNorm
+        self.layerGradNorms = layerGradNorms
+        self.gradNormClipped = gradNormClipped
+        self.clipCoefficient = clipCoefficient
+        self.nonfiniteGradients = nonfiniteGradients
+        self.skipped = skipped
+        self.accuracy = accuracy
+        self.sampleIndices = sampleIndices
+    }
 }
 
 /// Everything measured on one recorded step. `loss` and every gradient
@@ -37,6 +54,14 @@ public struct StepRecord: Sendable {
     public var signals: [LayerSignal]
     /// Recurrent layers only: the gradient's flow through time.
     public var recurrent: [RecurrentSignal] = []
+
+    public init(pulse: StepPulse, batchSize: Int, layers: [LayerStats], signals: [LayerSignal], recurrent: [RecurrentSignal] = []) {
+        self.pulse = pulse
+        self.batchSize = batchSize
+        self.layers = layers
+        self.signals = signals
+        self.recurrent = recurrent
+    }
 
     public subscript<T>(dynamicMember key: KeyPath<StepPulse, T>) -> T { pulse[keyPath: key] }
 }
@@ -56,6 +81,14 @@ public struct RecurrentSignal: Sendable, Equatable {
     /// The layer's `tbptt` chunk length: no gradient flows back across the
     /// chunk boundaries (nil: full BPTT).
     public var truncation: Int? = nil
+
+    public init(layer: String, sublayer: Int, hiddenGradNorms: [Double], spectralNorm: Double, truncation: Int? = nil) {
+        self.layer = layer
+        self.sublayer = sublayer
+        self.hiddenGradNorms = hiddenGradNorms
+        self.spectralNorm = spectralNorm
+        self.truncation = truncation
+    }
 
     /// The steps (0-based) over which the gradient flowed back from the last
     /// step: the whole sequence, or the last truncation chunk.
@@ -90,6 +123,13 @@ public struct NonfiniteOrigin: Sendable, Equatable {
     /// What was non-finite: "output", "loss", "loss gradient",
     /// "parameter gradient" or "input gradient".
     public var quantity: String
+
+    public init(step: Int, pass: Pass, layer: String?, quantity: String) {
+        self.step = step
+        self.pass = pass
+        self.layer = layer
+        self.quantity = quantity
+    }
 }
 
 public enum TrainingEvent: Sendable {

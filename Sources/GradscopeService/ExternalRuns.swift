@@ -1,0 +1,183 @@
+import Foundation
+import GradscopeDiagnosis
+import GradscopeEngine
+import GradscopeSpec
+import Synchronization
+
+/// A run that trains elsewhere and posts its records (see
+/// `ExternalRunSpec`). It is a job like the others for everything that
+/// reads (list, events, steps, report, dashboard); what differs is where its
+/// records come from: `ingest` checks them, feeds the same diagnosis an
+/// engine job has, and appends them to the same channel.
+final class ExternalRun: Sendable {
+    let spec: ExternalRunSpec
+    /// The capability to post to this run, returned once at creation.
+    let token: String
+    let channel: JobChannel
+
+    struct State {
+        var diagnosis: Diagnosis
+        var lastStep = 0
+        var steps = 0
+        var firstNonfinite: NonfiniteOrigin?
+        var lastLoss: Double?
+        var maxGradNorm = 0.0
+        var nonfiniteSteps = 0
+    }
+
+    let state: Mutex<State>
+
+    init(spec: ExternalRunSpec, token: String, channel: JobChannel) {
+        self.spec = spec
+        self.token = token
+        self.channel = channel
+        state = Mutex(State(diagnosis: Diagnosis(facts: spec.facts)))
+    }
+}
+
+extension JobManager {
+    /// Limits of one ingest batch.
+    public static let maxRecordsPerBatch = 10_000
+
+    public enum IngestError: Error {
+        case notFound, unauthorized, finished(JobMeta.Status)
+        case invalid(SpecError)
+        case storage(String)
+    }
+
+    /// Creates an external run: stored, listed and streamable at once, with
+    /// status `running`. Returns its meta and its ingest token.
+    public func createRun(json: JSONValue) throws(SubmitError) -> (meta: JobMeta, token: String) {
+        let spec: ExternalRunSpec
+        do { spec = try ExternalRunSpec(json: json) } catch { throw .invalid(error) }
+        let token = (UUID().uuidString + UUID().uuidString).replacingOccurrences(of: "-", with: "").lowercased()
+        let channel = JobChannel()
+        let run = ExternalRun(spec: spec, token: token, channel: channel)
+        let meta: JobMeta = state.withLock { s in
+            let id = String(format: "j-%06d", s.nextNumber)
+            s.nextNumber += 1
+            let now = Date()
+            let meta = JobMeta(id: id, name: spec.name, status: .running, createdAt: now, startedAt: now, step: 0,
+                               totalSteps: spec.totalSteps ?? 0, source: JobMeta.external)
+            s.metas[id] = meta
+            s.order.insert(id, at: 0)
+            s.channels[id] = channel
+            s.external[id] = run
+            return meta
+        }
+        do {
+            try store.create(meta, spec: Data(JSONWriter.encode(json).utf8))
+            try channel.open(store.appender(meta.id))
+            try channel.append([JobRun.Line(type: "start", step: nil, json: RecordJSON.start(spec))])
+            channel.publish([.status("running")])
+        } catch {
+            fail(meta.id, "cannot store the run: \(error)")
+        }
+        return (meta, token)
+    }
+
+    private func externalRun(_ id: String, token: String?) throws(IngestError) -> ExternalRun {
+        let found: (ExternalRun?, JobMeta?) = state.withLock { ($0.external[id], $0.metas[id]) }
+        guard let meta = found.1 else { throw .notFound }
+        guard let run = found.0 else { throw .finished(meta.status) }
+        // Both are 32 hex digits: compare every byte, not up to the first difference.
+        let given = Array((token ?? "").utf8), expected = Array(run.token.utf8)
+        guard given.count == expected.count, zip(given, expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else {
+            throw .unauthorized
+        }
+        return run
+    }
+
+    /// Checks every record of a batch, then (only if all are valid) feeds
+    /// the new ones to the diagnosis and appends them with the alerts they
+    /// raise in one write. A step number at or below the last accepted one
+    /// is a retry and is skipped, as is any NaN origin after the first.
+    public func ingest(_ id: String, token: String?, records: [JSONValue]) throws(IngestError)
+        -> (accepted: Int, duplicates: Int, lastStep: Int)
+    {
+        let run = try externalRun(id, token: token)
+        guard records.count <= Self.maxRecordsPerBatch else {
+            throw .invalid(SpecError("records", "has \(records.count) records; at most \(Self.maxRecordsPerBatch) a batch", isLimit: true))
+        }
+        var parsed: [ExternalRecord] = []
+        do {
+            for (i, json) in records.enumerated() {
+                parsed.append(try ExternalRecord(json: json, path: "records[\(i)]", run: run.spec))
+            }
+        } catch {
+            throw .invalid(error)
+        }
+        // A step's NaN origin goes to the diagnosis before the step itself.
+        parsed = parsed.enumerated().sorted { a, b in
+            let ka = (a.element.step, Self.isStep(a.element) ? 1 : 0, a.offset)
+            let kb = (b.element.step, Self.isStep(b.element) ? 1 : 0, b.offset)
+            return ka < kb
+        }.map(\.element)
+        let outcome: Result<(Int, Int, Int), IngestError> = run.state.withLock { s in
+            var lines: [JobRun.Line] = []
+            var accepted = 0, duplicates = 0
+            for record in parsed {
+                switch record {
+                case .nonfinite(let origin):
+                    guard s.firstNonfinite == nil, origin.step > s.lastStep else { duplicates += 1; continue }
+                    s.firstNonfinite = origin
+                    _ = s.diagnosis.observe(.nonfinite(origin))
+                    accepted += 1
+                case .step(let r, let lossKnown):
+                    guard r.step > s.lastStep else { duplicates += 1; continue }
+                    s.lastStep = r.step
+                    s.steps += 1
+                    accepted += 1
+                    if lossKnown { s.lastLoss = r.loss }
+                    if r.gradNorm.isFinite { s.maxGradNorm = max(s.maxGradNorm, r.gradNorm) }
+                    if r.nonfiniteGradients > 0 || (lossKnown && !r.loss.isFinite) { s.nonfiniteSteps += 1 }
+                    lines.append(JobRun.Line(type: "step", step: r.step, json: RecordJSON.step(r, lossKnown: lossKnown)))
+                    for alert in s.diagnosis.observe(.pulse(r.pulse)) + s.diagnosis.observe(.step(r)) {
+                        lines.append(JobRun.Line(type: "alert", step: alert.step, json: RecordJSON.alert(alert)))
+                    }
+                }
+            }
+            do {
+                if !lines.isEmpty { try run.channel.append(lines) }
+            } catch {
+                return .failure(.storage("\(error)"))
+            }
+            return .success((accepted, duplicates, s.lastStep))
+        }
+        let (accepted, duplicates, lastStep) = try outcome.get()
+        update(id) { $0.step = lastStep }
+        state.withLock { $0.stepsDone += accepted }
+        return (accepted, duplicates, lastStep)
+    }
+
+    private static func isStep(_ r: ExternalRecord) -> Bool {
+        if case .step = r { return true }
+        return false
+    }
+
+    /// Ends an external run: its summary and report (the verdict, with
+    /// remedies suggested but no spec to patch) are appended and it is
+    /// `completed` (or `failed` / `cancelled` as the client says).
+    public func finishRun(_ id: String, token: String?, status: JobMeta.Status = .completed) throws(IngestError) -> JobMeta {
+        let run = try externalRun(id, token: token)
+        finishExternal(id, run: run, status: status)
+        return meta(id)!
+    }
+
+    /// Appends the summary and report and closes the run (also on cancel).
+    func finishExternal(_ id: String, run: ExternalRun, status: JobMeta.Status) {
+        guard state.withLock({ $0.external.removeValue(forKey: id) }) != nil else { return }
+        let verdict: String = run.state.withLock { s in
+            let report = s.diagnosis.report()
+            let lines = [
+                JobRun.Line(type: "summary", step: s.lastStep, json: RecordJSON.summary(
+                    externalSteps: s.steps, lastLoss: s.lastLoss, maxGradNorm: s.maxGradNorm, nonfiniteSteps: s.nonfiniteSteps)),
+                JobRun.Line(type: "report", step: s.lastStep, json: RecordJSON.report(report, firstNonfinite: s.firstNonfinite)),
+            ]
+            try? run.channel.append(lines)
+            return report.verdict.rawValue
+        }
+        update(id) { $0.verdict = verdict }
+        finish(id, status: status, channel: run.channel)
+    }
+}

@@ -1,0 +1,301 @@
+import GradscopeDiagnosis
+import GradscopeEngine
+
+/// A run that trains elsewhere (a PyTorch script with the Python client) and
+/// posts its step records: what it declares when it is created.
+///
+///     {"name": "my net", "layers": [{"name": "fc1", "kind": "dense",
+///      "params": [{"name": "weight", "shape": [64, 2]}]}, …],
+///      "modules": ["relu", "batchnorm"], "clipping": false, "total_steps": 500,
+///      "hist_edges": {"bins": 64, "min": 1e-12, "max": 1e4}}
+///
+/// `layers` are the modules with parameters, in model order: every step
+/// record names the same layers in the same order. `modules` lists the
+/// parameter-free kinds the model uses (activations), so that remedies are
+/// ranked as for an engine job.
+public struct ExternalRunSpec: Sendable {
+    public struct Layer: Sendable {
+        public var name: String
+        /// nil for a kind the engine does not have ("other": conv, embedding…).
+        public var kind: LayerKind?
+        public var params: [(name: String, shape: [Int])]
+    }
+
+    public var name: String?
+    public var layers: [Layer]
+    public var modules: Set<LayerKind>
+    public var clipping: Bool
+    public var totalSteps: Int?
+    public var edges: HistogramEdges
+
+    public static let maxLayers = 10_000
+    public static let fields = ["name", "layers", "modules", "clipping", "total_steps", "hist_edges"]
+
+    public init(json: JSONValue) throws(SpecError) {
+        var r = try ObjectReader(json, path: "")
+        try r.only(Self.fields, in: "a run")
+        name = try r.string("name")
+        totalSteps = try r.integer("total_steps")
+        try Check.range(totalSteps, 0, JobSpec.maxSteps, "total_steps")
+        clipping = try r.bool("clipping") ?? false
+        let kinds = LayerKind.allCases.map(\.rawValue)
+        modules = []
+        for (i, m) in (try r.array("modules") ?? []).enumerated() {
+            guard case .string(let s) = m, let kind = LayerKind(rawValue: s) else {
+                throw SpecError("modules[\(i)]", "must be one of \(kinds.joined(separator: ", "))")
+            }
+            modules.insert(kind)
+        }
+        guard let list = try r.array("layers"), !list.isEmpty else { throw SpecError("layers", "must list the layers with parameters") }
+        guard list.count <= Self.maxLayers else { throw SpecError("layers", "has \(list.count) entries; at most \(Self.maxLayers)", isLimit: true) }
+        layers = []
+        var names = Set<String>()
+        for (i, item) in list.enumerated() {
+            var l = try ObjectReader(item, path: "layers[\(i)]")
+            try l.only(["name", "kind", "params"], in: "a layer")
+            guard let name = try l.string("name"), !name.isEmpty, name.utf8.count <= 200 else {
+                throw SpecError(l.field("name"), "must be a name of 1 to 200 bytes")
+            }
+            guard names.insert(name).inserted else { throw SpecError(l.field("name"), "\"\(name)\" is declared twice") }
+            var kind: LayerKind?
+            if let k = try l.string("kind"), k != "other" {
+                guard let known = LayerKind(rawValue: k) else {
+                    throw SpecError(l.field("kind"), "must be \"other\" or one of \(kinds.joined(separator: ", "))")
+                }
+                kind = known
+            }
+            var params: [(String, [Int])] = []
+            for (j, p) in (try l.array("params") ?? []).enumerated() {
+                var pr = try ObjectReader(p, path: l.field("params[\(j)]"))
+                try pr.only(["name", "shape"], in: "a parameter")
+                guard let pname = try pr.string("name") else { throw SpecError(pr.field("name"), "is required") }
+                var shape: [Int] = []
+                for (k, d) in (try pr.array("shape") ?? []).enumerated() {
+                    guard case .number(let v) = d, v >= 0, v == v.rounded(), v < 1e12 else {
+                        throw SpecError(pr.field("shape[\(k)]"), "must be a whole number ≥ 0")
+                    }
+                    shape.append(Int(v))
+                }
+                params.append((pname, shape))
+            }
+            layers.append(Layer(name: name, kind: kind, params: params))
+        }
+        if var e = try r.object("hist_edges") {
+            try e.only(["bins", "min", "max", "scale"], in: "hist_edges")
+            let bins = try e.integer("bins") ?? 64, low = try e.number("min") ?? 1e-12, high = try e.number("max") ?? 1e4
+            try Check.range(bins, 1, 1024, e.field("bins"))
+            try Check.positive(low, e.field("min"))
+            guard high > low else { throw SpecError(e.field("max"), "must be greater than min") }
+            try Check.oneOf(try e.string("scale"), ["log10"], e.field("scale"))
+            edges = HistogramEdges(bins: bins, low: low, high: high)
+        } else {
+            edges = HistogramEdges()
+        }
+    }
+
+    /// What the diagnosis knows of the model: dense layers, norms and
+    /// recurrent kinds from the layers, activations from `modules`.
+    public var facts: ModelFacts {
+        let kinds = Set(layers.compactMap(\.kind)).union(modules)
+        var f = ModelFacts(activations: Set(kinds.filter(\.isActivation)).subtracting([.identity]),
+                           hasBatchNorm: kinds.contains(.batchnorm) || kinds.contains(.layernorm),
+                           hasResidual: kinds.contains(.residual), denseLayers: layers.filter { $0.kind == .dense }.count,
+                           clipping: clipping, initializer: nil, layerNames: layers.map(\.name))
+        f.recurrentKinds = Set(kinds.filter(\.isRecurrent))
+        return f
+    }
+}
+
+/// One record posted to an external run: a step record in the engine's
+/// schema (`RecordJSON.step`), or where the first NaN/Inf appeared.
+public enum ExternalRecord: Sendable {
+    /// `lossKnown`: the client sent a loss (a `null` loss is a NaN one; an
+    /// absent loss is unknown and stays absent).
+    case step(StepRecord, lossKnown: Bool)
+    case nonfinite(NonfiniteOrigin)
+
+    public var step: Int {
+        switch self {
+        case .step(let r, _): r.step
+        case .nonfinite(let o): o.step
+        }
+    }
+
+    static let stepFields = ["type", "step", "epoch", "loss", "lr", "grad_norm", "grad_norm_clipped", "clip_coef", "skipped",
+                             "nonfinite_grads", "accuracy", "batch_size", "layers", "signals", "recurrent"]
+    static let layerFields = ["name", "kind", "grad_norm", "max_abs", "mean_abs", "zero_fraction", "nan", "inf",
+                              "weight_norm", "update_norm", "update_ratio", "params", "hist"]
+
+    /// Reads and checks one record against the run's declaration; errors name
+    /// the field from `path` (e.g. `records[3].layers[1].hist.counts`).
+    public init(json: JSONValue, path: String, run: ExternalRunSpec) throws(SpecError) {
+        var r = try ObjectReader(json, path: path)
+        let type = try r.string("type") ?? "step"
+        if type == "nonfinite" {
+            try r.only(["type", "step", "pass", "layer", "quantity"], in: "a nonfinite record")
+            let step = try Self.stepNumber(&r)
+            guard let pass = NonfiniteOrigin.Pass(rawValue: try r.string("pass") ?? "") else {
+                throw SpecError(r.field("pass"), "must be \"forward\", \"loss\" or \"backward\"")
+            }
+            self = .nonfinite(NonfiniteOrigin(step: step, pass: pass, layer: try r.string("layer"),
+                                              quantity: try r.string("quantity") ?? (pass == .forward ? "output" : "parameter gradient")))
+            return
+        }
+        guard type == "step" else { throw SpecError(r.field("type"), "must be \"step\" or \"nonfinite\", got \"\(type)\"") }
+        try r.only(Self.stepFields, in: "a step record")
+        let step = try Self.stepNumber(&r)
+        let epoch = try r.integer("epoch") ?? 1
+        try Check.range(epoch, 1, Int(Int32.max), r.field("epoch"))
+        let lossKnown = r.present("loss")
+        let loss = try r.statistic("loss", signed: true) ?? 0
+        let lr = try r.statistic("lr") ?? 0
+
+        guard let list = try r.array("layers") else { throw SpecError(r.field("layers"), "is required") }
+        guard list.count == run.layers.count else {
+            throw SpecError(r.field("layers"), "has \(list.count) entries; the run declared \(run.layers.count)")
+        }
+        var layers: [LayerStats] = []
+        for (i, item) in list.enumerated() {
+            layers.append(try Self.layer(item, path: r.field("layers[\(i)]"), declared: run.layers[i], edges: run.edges))
+        }
+        let squares = layers.reduce(0.0) { $0 + ($1.gradNorm.isFinite ? $1.gradNorm * $1.gradNorm : 0) }
+        let gradNorm = try r.statistic("grad_norm") ?? squares.squareRoot()
+        let nonfinite = try r.integer("nonfinite_grads") ?? layers.reduce(0) { $0 + $1.nanCount + $1.infCount }
+        try Check.range(nonfinite, 0, Int.max, r.field("nonfinite_grads"))
+        let accuracy = try r.statistic("accuracy")
+        try Check.range(accuracy, 0, 1, r.field("accuracy"))
+        let batchSize = try r.integer("batch_size") ?? 0
+        try Check.range(batchSize, 0, Int.max, r.field("batch_size"))
+        let pulse = StepPulse(
+            step: step, epoch: epoch, loss: loss, learningRate: lr, gradNorm: gradNorm,
+            layerGradNorms: layers.map(\.gradNorm), gradNormClipped: try r.statistic("grad_norm_clipped") ?? gradNorm,
+            clipCoefficient: try r.statistic("clip_coef") ?? 1, nonfiniteGradients: nonfinite,
+            skipped: try r.bool("skipped") ?? false, accuracy: accuracy, sampleIndices: [])
+        var record = StepRecord(pulse: pulse, batchSize: batchSize, layers: layers, signals: [])
+        for (i, item) in (try r.array("signals") ?? []).enumerated() {
+            record.signals.append(try Self.signal(item, path: r.field("signals[\(i)]")))
+        }
+        for (i, item) in (try r.array("recurrent") ?? []).enumerated() {
+            record.recurrent.append(try Self.recurrent(item, path: r.field("recurrent[\(i)]")))
+        }
+        self = .step(record, lossKnown: lossKnown)
+    }
+
+    private static func stepNumber(_ r: inout ObjectReader) throws(SpecError) -> Int {
+        guard let step = try r.integer("step") else { throw SpecError(r.field("step"), "is required") }
+        try Check.range(step, 1, JobSpec.maxSteps, r.field("step"))
+        return step
+    }
+
+    private static func layer(_ json: JSONValue, path: String, declared: ExternalRunSpec.Layer, edges: HistogramEdges) throws(SpecError) -> LayerStats {
+        var l = try ObjectReader(json, path: path)
+        try l.only(layerFields, in: "a layer record")
+        let name = try l.string("name")
+        guard name == declared.name else {
+            throw SpecError(l.field("name"), "must be \"\(declared.name)\" (the run's layers, in order), got \(name.map { "\"\($0)\"" } ?? "none")")
+        }
+        _ = try l.string("kind")
+        _ = try l.statistic("update_ratio")
+        let summary = try Self.summary(&l)
+        var params: [TensorStats] = []
+        for (j, item) in (try l.array("params") ?? []).enumerated() {
+            var p = try ObjectReader(item, path: l.field("params[\(j)]"))
+            try p.only(["name", "grad_norm", "max_abs", "mean_abs", "zero_fraction", "nan", "inf", "weight_norm", "update_norm"],
+                       in: "a parameter record")
+            guard let pname = try p.string("name") else { throw SpecError(p.field("name"), "is required") }
+            params.append(TensorStats(name: pname, summary: try Self.summary(&p)))
+        }
+        var histogram = Histogram(bins: edges.bins)
+        if var h = try l.object("hist") {
+            try h.only(["counts", "zero", "underflow", "overflow", "nonfinite"], in: "a histogram")
+            let counts = try h.array("counts") ?? []
+            guard counts.count == edges.bins else {
+                throw SpecError(h.field("counts"), "has \(counts.count) bins; the run's hist_edges have \(edges.bins)")
+            }
+            for (k, c) in counts.enumerated() {
+                guard case .number(let v) = c, v >= 0, v == v.rounded(), v < 9e15 else {
+                    throw SpecError(h.field("counts[\(k)]"), "must be a whole number ≥ 0")
+                }
+                histogram.counts[k] = Int(v)
+            }
+            histogram.zero = try h.count("zero")
+            histogram.underflow = try h.count("underflow")
+            histogram.overflow = try h.count("overflow")
+            histogram.nonfinite = try h.count("nonfinite")
+        }
+        return LayerStats(name: declared.name, kind: declared.kind ?? .identity, summary: summary, params: params, histogram: histogram)
+    }
+
+    private static func summary(_ r: inout ObjectReader) throws(SpecError) -> GradientSummary {
+        guard let gradNorm = try r.statistic("grad_norm") else { throw SpecError(r.field("grad_norm"), "is required") }
+        var s = GradientSummary()
+        s.gradNorm = gradNorm
+        s.maxAbs = try r.statistic("max_abs") ?? 0
+        s.meanAbs = try r.statistic("mean_abs") ?? 0
+        s.zeroFraction = try r.statistic("zero_fraction") ?? 0
+        try Check.range(s.zeroFraction, 0, 1, r.field("zero_fraction"))
+        s.nanCount = try r.count("nan")
+        s.infCount = try r.count("inf")
+        s.weightNorm = try r.statistic("weight_norm") ?? 0
+        s.updateNorm = try r.statistic("update_norm") ?? 0
+        return s
+    }
+
+    private static func signal(_ json: JSONValue, path: String) throws(SpecError) -> LayerSignal {
+        var r = try ObjectReader(json, path: path)
+        try r.only(["name", "kind", "output_rms", "output_mean", "output_std", "delta_rms", "dead_fraction",
+                    "saturated_fraction", "output_nonfinite", "delta_nonfinite"], in: "a signal")
+        guard let name = try r.string("name") else { throw SpecError(r.field("name"), "is required") }
+        let kind = try r.string("kind").flatMap(LayerKind.init(rawValue:)) ?? .identity
+        var s = LayerSignal(name: name, kind: kind)
+        s.outputRMS = try r.statistic("output_rms") ?? 0
+        s.outputMean = try r.statistic("output_mean", signed: true) ?? 0
+        s.outputStd = try r.statistic("output_std") ?? 0
+        s.deltaRMS = try r.statistic("delta_rms") ?? 0
+        s.deadFraction = try r.statistic("dead_fraction")
+        s.saturatedFraction = try r.statistic("saturated_fraction")
+        s.outputNonfinite = try r.count("output_nonfinite")
+        s.deltaNonfinite = try r.count("delta_nonfinite")
+        return s
+    }
+
+    private static func recurrent(_ json: JSONValue, path: String) throws(SpecError) -> RecurrentSignal {
+        var r = try ObjectReader(json, path: path)
+        try r.only(["layer", "sublayer", "spectral_norm", "hidden_grad_norms"], in: "a recurrent record")
+        guard let layer = try r.string("layer") else { throw SpecError(r.field("layer"), "is required") }
+        var norms: [Double] = []
+        for (i, v) in (try r.array("hidden_grad_norms") ?? []).enumerated() {
+            switch v {
+            case .null: norms.append(.nan)
+            case .number(let d) where d >= 0: norms.append(d)
+            default: throw SpecError(r.field("hidden_grad_norms[\(i)]"), "must be a number ≥ 0 or null")
+            }
+        }
+        return RecurrentSignal(layer: layer, sublayer: try r.count("sublayer"), hiddenGradNorms: norms,
+                               spectralNorm: try r.statistic("spectral_norm") ?? 0)
+    }
+}
+
+extension ObjectReader {
+    /// Whether `key` is in the object at all (null included).
+    func present(_ key: String) -> Bool { object[key] != nil }
+
+    /// A measured value: a number (≥ 0 unless `signed`), or null for one that
+    /// was NaN or ±Inf (how records write them), read as NaN.
+    mutating func statistic(_ key: String, signed: Bool = false) throws(SpecError) -> Double? {
+        if present(key) && !has(key) {
+            seen.insert(key)
+            return .nan
+        }
+        guard let v = try number(key) else { return nil }
+        guard signed || v >= 0 else { throw SpecError(field(key), "must be ≥ 0 or null, got \(Check.show(v))") }
+        return v
+    }
+
+    /// A count: a whole number ≥ 0, 0 when absent.
+    mutating func count(_ key: String) throws(SpecError) -> Int {
+        let v = try integer(key) ?? 0
+        guard v >= 0 else { throw SpecError(field(key), "must be a whole number ≥ 0, got \(v)") }
+        return v
+    }
+}

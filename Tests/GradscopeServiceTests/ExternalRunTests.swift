@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import GradscopeService
+
+/// External runs over HTTP: create, ingest (validation, idempotency,
+/// auth), the stream and verdict, finish, restart.
+extension ServiceTests {
+    static let runSpec = #"{"name": "torch", "layers": [{"name": "fc1", "kind": "dense"}, {"name": "fc2", "kind": "dense"}], "modules": ["relu"]}"#
+
+    /// Steps first..last: flat gradients, then ×3 a step from `growFrom` on.
+    static func stepLines(_ steps: ClosedRange<Int>, growFrom: Int = .max) -> String {
+        steps.map { s in
+            let g = pow(3.0, Double(max(0, s - growFrom)))
+            return #"{"step": \#(s), "loss": 0.5, "lr": 0.1, "layers": [{"name": "fc1", "grad_norm": \#(g), "hist": {"counts": [\#(Array(repeating: "1", count: 64).joined(separator: ","))], "zero": 2}}, {"name": "fc2", "grad_norm": \#(g / 2)}]}"#
+        }.joined(separator: "\n")
+    }
+
+    func createRun(_ h: Harness) throws -> (id: String, token: String) {
+        let r = try h.client.request("POST", "/api/runs", body: Self.runSpec)
+        #expect(r.status == 201, "\(r.text)")
+        return (r.json["id"] as? String ?? "", r.json["token"] as? String ?? "")
+    }
+
+    @Test func externalRunIngestsStreamsAndGetsAVerdict() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let (id, token) = try createRun(h)
+        let auth = ["Authorization": "Bearer \(token)"]
+        let first = try h.client.request("POST", "/api/runs/\(id)/steps", body: Self.stepLines(1...30, growFrom: 20), headers: auth)
+        #expect(first.status == 200 && first.json["accepted"] as? Int == 30 && first.json["last_step"] as? Int == 30, "\(first.text)")
+        // A retried batch adds nothing; an overlapping one only its new steps.
+        let retry = try h.client.request("POST", "/api/runs/\(id)/steps", body: Self.stepLines(1...30, growFrom: 20), headers: auth)
+        #expect(retry.json["accepted"] as? Int == 0 && retry.json["duplicates"] as? Int == 30)
+        let overlap = try h.client.request("POST", "/api/runs/\(id)/steps", body: "[" + Self.stepLines(29...32, growFrom: 20).split(separator: "\n").joined(separator: ",") + "]", headers: auth)
+        #expect(overlap.json["accepted"] as? Int == 2 && overlap.json["duplicates"] as? Int == 2, "\(overlap.text)")
+        let job = try h.client.request("GET", "/api/jobs/\(id)").json
+        #expect(job["status"] as? String == "running" && job["source"] as? String == "external" && job["step"] as? Int == 32)
+
+        let done = try h.client.request("POST", "/api/runs/\(id)/finish", headers: auth)
+        #expect(done.status == 200 && done.json["status"] as? String == "completed" && done.json["verdict"] as? String == "exploding", "\(done.text)")
+        let (_, events) = try h.client.events("/api/jobs/\(id)/events")
+        #expect(events.first?.event == "start" && events.first?.json["source"] as? String == "external")
+        #expect(events.filter { $0.event == "step" }.compactMap { $0.id.flatMap(Int.init) } == Array(1...32))
+        #expect(events.contains { $0.event == "alert" })
+        let step = events.first { $0.event == "step" }!.json
+        #expect(((step["layers"] as? [[String: Any]])?.first?["hist"] as? [String: Any])?["zero"] as? Int == 2)
+        let report = try h.client.request("GET", "/api/jobs/\(id)/report").json
+        #expect(report["first_layer"] as? String == "fc1")
+        let remedies = report["remedies"] as? [[String: Any]] ?? []
+        #expect(remedies.first?["name"] as? String == "clip_norm" && remedies.allSatisfy { $0["change"] is NSNull })
+        // No experiments and no more records for an external run.
+        #expect(try h.client.request("POST", "/api/jobs/\(id)/remedies").status == 409)
+        #expect(try h.client.request("POST", "/api/runs/\(id)/steps", body: Self.stepLines(33...33), headers: auth).status == 409)
+    }
+
+    @Test func badBatchesAreRejectedWholeWithTheField() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let (id, token) = try createRun(h)
+        let auth = ["Authorization": "Bearer \(token)"]
+        let cases: [(String, String)] = [
+            (Self.stepLines(1...2) + "\n{\"step\": 3, \"layers\": [{\"name\": \"fc1\", \"grad_norm\": \"big\"}, {\"name\": \"fc2\", \"grad_norm\": 1}]}",
+             "records[2].layers[0].grad_norm"),
+            (#"{"step": 1, "layers": [{"name": "fc2", "grad_norm": 1}, {"name": "fc1", "grad_norm": 1}]}"#, "records[0].layers[0].name"),
+            (#"{"step": 1, "layers": [{"name": "fc1", "grad_norm": 1, "hist": {"counts": [1, 2]}}, {"name": "fc2", "grad_norm": 1}]}"#,
+             "records[0].layers[0].hist.counts"),
+            (#"{"step": 0, "layers": []}"#, "records[0].step"),
+            (#"{"step": 1, "lr": -1, "layers": []}"#, "records[0].lr"),
+            (#"{"step": 1, "layers": [], "gradient": 1}"#, "records[0].gradient"),
+            ("{\"step\": 1,", "records[0]"),
+        ]
+        for (body, field) in cases {
+            let r = try h.client.request("POST", "/api/runs/\(id)/steps", body: body, headers: auth)
+            #expect(r.status == 400 && (r.json["error"] as? [String: Any])?["field"] as? String == field, "\(r.text)")
+        }
+        // Nothing of the rejected batches was written.
+        #expect(try h.client.request("GET", "/api/jobs/\(id)").json["step"] as? Int == 0)
+        #expect(try h.client.request("POST", "/api/runs/\(id)/steps", body: Self.stepLines(1...1)).status == 401)
+        #expect(try h.client.request("POST", "/api/runs/\(id)/steps", body: Self.stepLines(1...1), headers: ["Authorization": "Bearer nope"]).status == 401)
+        let bad = try h.client.request("POST", "/api/runs", body: #"{"layers": [{"name": "a"}, {"name": "a"}]}"#)
+        #expect(bad.status == 400 && (bad.json["error"] as? [String: Any])?["field"] as? String == "layers[1].name")
+        #expect(try h.client.request("POST", "/api/runs", body: #"{"layers": [{"name": "a"}], "bins": 3}"#).status == 400)
+    }
+
+    @Test func aNaNOriginIsReportedAndAnOpenRunIsInterruptedByARestart() throws {
+        let h = try Harness()
+        let (id, token) = try createRun(h)
+        let auth = ["Authorization": "Bearer \(token)"]
+        // The step record comes first in the batch; the origin still reaches the diagnosis before it.
+        let batch = Self.stepLines(1...5) + "\n" +
+            #"{"step": 6, "loss": null, "layers": [{"name": "fc1", "grad_norm": null, "nan": 10}, {"name": "fc2", "grad_norm": 1}]}"# + "\n" +
+            #"{"type": "nonfinite", "step": 6, "pass": "forward", "layer": "fc2", "quantity": "output"}"#
+        #expect(try h.client.request("POST", "/api/runs/\(id)/steps", body: batch, headers: auth).json["accepted"] as? Int == 7)
+        let done = try h.client.request("POST", "/api/runs/\(id)/finish", headers: auth).json
+        #expect(done["verdict"] as? String == "diverged")
+        let report = try h.client.request("GET", "/api/jobs/\(id)/report").json
+        #expect(report["first_step"] as? Int == 6 && report["first_layer"] as? String == "fc2" && report["pass"] as? String == "forward", "\(report)")
+
+        let (open, _) = try createRun(h)
+        h.close(keepData: true)
+        let again = try Harness(directory: h.directory)
+        defer { again.close() }
+        #expect(try again.client.request("GET", "/api/jobs/\(open)").json["status"] as? String == "interrupted")
+        #expect(try again.client.request("GET", "/api/jobs/\(id)").json["verdict"] as? String == "diverged")
+        #expect(try again.client.request("POST", "/api/runs/\(open)/steps", body: Self.stepLines(1...1), headers: auth).status == 409)
+    }
+}
