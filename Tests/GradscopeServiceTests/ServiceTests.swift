@@ -343,7 +343,9 @@ struct ServiceTests {
             ("get", "/api/jobs/{id}/export.csv", 200), ("post", "/api/jobs/{id}/remedies", 202), ("get", "/api/comparisons/{id}", 200),
             ("get", "/api/comparisons/{id}", 404), ("post", "/api/datasets", 201), ("post", "/api/datasets", 400),
             ("get", "/api/datasets", 200), ("get", "/api/presets", 200), ("get", "/healthz", 200), ("get", "/metrics", 200),
-            ("get", "/api/openapi.json", 200),
+            ("get", "/api/openapi.json", 200), ("post", "/api/runs", 201), ("post", "/api/runs/{id}/steps", 200),
+            ("post", "/api/runs/{id}/steps", 400), ("post", "/api/runs/{id}/steps", 401), ("post", "/api/runs/{id}/steps", 409),
+            ("post", "/api/runs/{id}/finish", 200),
         ]
         for (method, path, status) in observed {
             let responses = (paths[path]?[method] as? [String: Any])?["responses"] as? [String: Any]

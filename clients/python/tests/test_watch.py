@@ -1,0 +1,125 @@
+"""The client against a real `gradscope serve` started here (PyTorch CPU)."""
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+import torch
+from torch import nn
+
+import gradscope
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+BIN = os.environ.get("GRADSCOPE_BIN", str(ROOT / ".build/debug/gradscope"))
+
+
+@pytest.fixture(scope="module")
+def server():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = tempfile.mkdtemp()
+    proc = subprocess.Popen([BIN, "serve", "--port", str(port), "--data-dir", data], stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def train(model, url, steps, lr, data, nan_at=None, **options):
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    x, y = data
+    with gradscope.watch(model, url=url, optimizer=opt, **options) as run:
+        for step in range(1, steps + 1):
+            inputs = x
+            if nan_at == step:
+                inputs = x.clone()
+                inputs[0, 0] = float("nan")
+            loss = nn.functional.cross_entropy(model(inputs), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            run.log(loss)
+    return run
+
+
+def data(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(128, 16, generator=g)
+    return x, (x[:, 0] > 0).long()
+
+
+def mlp(depth, width, std=None):
+    torch.manual_seed(0)
+    layers, d = [], 16
+    for _ in range(depth):
+        layers += [nn.Linear(d, width), nn.ReLU()]
+        d = width
+    model = nn.Sequential(*layers, nn.Linear(d, 2))
+    if std is not None:
+        for m in model.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, std=std)
+    return model
+
+
+def test_a_healthy_run_is_healthy_and_every_step_arrives(server):
+    run = train(mlp(2, 32), server, 60, 0.1, data())
+    job = get(f"{server}/api/jobs/{run.id}")
+    assert job["status"] == "completed" and job["source"] == "external"
+    assert job["verdict"] == "healthy" and job["step"] == 60 and run.dropped == 0
+    steps = get(f"{server}/api/jobs/{run.id}/steps?limit=1")["steps"][0]
+    assert [l["name"] for l in steps["layers"]] == ["0", "2", "4"]
+    hist = steps["layers"][0]["hist"]
+    assert sum(hist["counts"]) + hist["zero"] + hist["underflow"] + hist["overflow"] + hist["nonfinite"] == 32 * 16 + 32
+    # The statistics are the gradients' own (checked against torch on a fresh step).
+    assert steps["loss"] > 0 and steps["lr"] == 0.1
+
+
+def test_an_exploding_run_is_called_out_with_its_layer(server):
+    run = train(mlp(12, 64, std=0.4), server, 40, 1e-4, data())
+    job = get(f"{server}/api/jobs/{run.id}")
+    report = get(f"{server}/api/jobs/{run.id}/report")
+    assert job["verdict"] in ("exploding", "diverged"), report
+    assert report["remedies"] and report["remedies"][0]["change"] is None
+
+
+def test_a_nan_in_the_forward_pass_names_the_first_module(server):
+    model = mlp(3, 32)
+    run = train(model, server, 20, 0.05, data(), nan_at=8)
+    report = get(f"{server}/api/jobs/{run.id}/report")
+    assert report["verdict"] == "diverged" and report["first_step"] == 8
+    assert report["first_layer"] == "0" and report["pass"] == "forward", report
+
+
+def test_a_dead_server_never_blocks_training(server):
+    model = mlp(1, 8)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    run = gradscope.watch(model, url=server, max_buffer=5, timeout=0.5)
+    run.url = "http://127.0.0.1:9"  # from now on nothing listens: every post fails
+    x, y = data()
+    start = time.monotonic()
+    for _ in range(200):
+        loss = nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert time.monotonic() - start < 20
+    run.close()
+    assert run.step == 200 and run.dropped > 0 and run.sent == 0
