@@ -68,9 +68,13 @@ export class Report {
       const head = document.createElement('div');
       const name = document.createElement('strong');
       name.textContent = rem.name;
-      const change = document.createElement('code');
-      change.textContent = JSON.stringify(rem.change);
-      head.append(name, ' ', change);
+      head.append(name);
+      // External runs' remedies have no spec change to try (change: null).
+      if (rem.change != null) {
+        const change = document.createElement('code');
+        change.textContent = JSON.stringify(rem.change);
+        head.append(' ', change);
+      }
       const reason = document.createElement('p');
       reason.textContent = rem.reason || '';
       reason.title = rem.reason || '';
@@ -80,7 +84,8 @@ export class Report {
       b.textContent = 'Try this remedy';
       b.setAttribute('aria-label', `Try the remedy ${rem.name}`);
       b.addEventListener('click', () => this.tryRemedy(rem.name, b));
-      li.append(head, reason, b);
+      li.append(head, reason);
+      if (rem.change != null) li.append(b);
       return li;
     }));
     if (!(r.remedies || []).length) {
