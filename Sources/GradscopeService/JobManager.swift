@@ -142,7 +142,7 @@ public final class JobManager: Sendable {
         }
         let job: Job
         do {
-            let json = try JSONDecoder().decode(JSONValue.self, from: specData)
+            let json = try JSONValue.parse(specData)
             let start = try? Checkpoint.read(path: store.jobDirectory(id).appendingPathComponent("init.json").path)
             job = try Job(spec: JobSpec(json: json), checkpoint: start, limits: configuration.limits, datasets: datasetPath)
         } catch {

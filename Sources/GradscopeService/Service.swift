@@ -129,7 +129,7 @@ public final class Service: Sendable {
 
     func submit(_ request: Request) throws -> Response {
         try authorize(request)
-        guard var json = try? JSONDecoder().decode(JSONValue.self, from: request.body) else {
+        guard var json = try? JSONValue.parse(request.body) else {
             throw HTTPError(400, "invalid_json", "the body is not valid JSON: \(JobSpec.jsonSyntaxProblem(request.body) ?? "empty")")
         }
         var checkpoint: Checkpoint?
@@ -297,7 +297,7 @@ public final class Service: Sendable {
         }
         var selection = RemedyExperiment.Selection.auto
         if !request.body.isEmpty {
-            guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: request.body) else {
+            guard case .object(let o)? = try? JSONValue.parse(request.body) else {
                 throw HTTPError(400, "invalid_json", "the body must be {\"remedies\": \"auto\" | [names]}")
             }
             if let unknown = o.keys.first(where: { $0 != "remedies" }) {
@@ -318,7 +318,7 @@ public final class Service: Sendable {
                 throw HTTPError(400, "invalid_parameter", "remedies must be \"auto\" or a list of names", field: "remedies")
             }
         }
-        guard let specData = jobs.spec(meta.id), let json = try? JSONDecoder().decode(JSONValue.self, from: specData) else {
+        guard let specData = jobs.spec(meta.id), let json = try? JSONValue.parse(specData) else {
             throw HTTPError.notFound()
         }
         let id = comparisons.start(job: meta.id, spec: json, selection: selection, limits: jobs.configuration.limits,
@@ -336,7 +336,7 @@ public final class Service: Sendable {
 
     func createRun(_ request: Request) throws -> Response {
         try authorize(request)
-        guard let json = try? JSONDecoder().decode(JSONValue.self, from: request.body) else {
+        guard let json = try? JSONValue.parse(request.body) else {
             throw HTTPError(400, "invalid_json", "the body is not valid JSON: \(JobSpec.jsonSyntaxProblem(request.body) ?? "empty")")
         }
         let created: (meta: JobMeta, token: String)
@@ -362,19 +362,16 @@ public final class Service: Sendable {
     static func records(_ body: Data) throws(HTTPError) -> [JSONValue] {
         let first = body.first { !($0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }
         if first == UInt8(ascii: "[") {
-            guard case .array(let records)? = try? JSONDecoder().decode(JSONValue.self, from: body) else {
-                throw HTTPError(400, "invalid_json", "the body is not a valid JSON array: \(JobSpec.jsonSyntaxProblem(body) ?? "empty")", field: "records")
+            do {
+                guard case .array(let records) = try JSONValue.parse(body) else { return [] }
+                return records
+            } catch {
+                throw HTTPError(400, "invalid_json", "the body is not a valid JSON array: \(error)", field: "records")
             }
-            return records
         }
-        var records: [JSONValue] = []
-        for (i, line) in body.split(separator: 10).enumerated() where line.contains(where: { $0 != 32 && $0 != 13 && $0 != 9 }) {
-            guard let record = try? JSONDecoder().decode(JSONValue.self, from: Data(line)) else {
-                throw HTTPError(400, "invalid_json", "line \(i + 1) is not valid JSON: \(JobSpec.jsonSyntaxProblem(Data(line)) ?? "empty")", field: "records[\(records.count)]")
-            }
-            records.append(record)
+        do { return try JSONValue.parseLines(body) } catch {
+            throw HTTPError(400, "invalid_json", "record \(error.index) is not valid JSON: \(error.syntax)", field: "records[\(error.index)]")
         }
-        return records
     }
 
     static func ingestError(_ error: JobManager.IngestError, id: String) -> HTTPError {
@@ -409,7 +406,7 @@ public final class Service: Sendable {
         let id = request.parameters["id"] ?? ""
         var status = JobMeta.Status.completed
         if !request.body.isEmpty {
-            guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: request.body) else {
+            guard case .object(let o)? = try? JSONValue.parse(request.body) else {
                 throw HTTPError(400, "invalid_json", #"the body must be empty or {"status": "completed" | "failed" | "cancelled"}"#)
             }
             if let unknown = o.keys.first(where: { $0 != "status" }) {
@@ -467,7 +464,7 @@ public final class Service: Sendable {
             w.field("name", p.name)
             w.field("title", p.title)
             w.field("description", p.description)
-            w.field("spec", json: (try? JSONDecoder().decode(JSONValue.self, from: Data(p.spec.utf8))) ?? .null)
+            w.field("spec", json: (try? JSONValue.parse(Data(p.spec.utf8))) ?? .null)
             w.endObject()
         }
         w.endArray()

@@ -148,7 +148,7 @@ public enum ExternalRecord: Sendable {
         try Check.range(epoch, 1, Int(Int32.max), r.field("epoch"))
         let lossKnown = r.present("loss")
         let loss = try r.statistic("loss", signed: true) ?? 0
-        let lr = try r.statistic("lr") ?? 0
+        let lr = try r.statistic("lr") ?? .nan  // unknown: written as null
 
         guard let list = try r.array("layers") else { throw SpecError(r.field("layers"), "is required") }
         guard list.count == run.layers.count else {
@@ -205,8 +205,10 @@ public enum ExternalRecord: Sendable {
             guard let pname = try p.string("name") else { throw SpecError(p.field("name"), "is required") }
             params.append(TensorStats(name: pname, summary: try Self.summary(&p)))
         }
-        var histogram = Histogram(bins: edges.bins)
+        // No histogram this step: an empty one (no bins), which the record leaves out.
+        var histogram = Histogram(bins: 0)
         if var h = try l.object("hist") {
+            histogram = Histogram(bins: edges.bins)
             try h.only(["counts", "zero", "underflow", "overflow", "nonfinite"], in: "a histogram")
             let counts = try h.array("counts") ?? []
             guard counts.count == edges.bins else {
@@ -230,14 +232,15 @@ public enum ExternalRecord: Sendable {
         guard let gradNorm = try r.statistic("grad_norm") else { throw SpecError(r.field("grad_norm"), "is required") }
         var s = GradientSummary()
         s.gradNorm = gradNorm
-        s.maxAbs = try r.statistic("max_abs") ?? 0
-        s.meanAbs = try r.statistic("mean_abs") ?? 0
-        s.zeroFraction = try r.statistic("zero_fraction") ?? 0
-        try Check.range(s.zeroFraction, 0, 1, r.field("zero_fraction"))
+        // What a client did not measure stays unknown (NaN, written as null).
+        s.maxAbs = try r.statistic("max_abs") ?? .nan
+        s.meanAbs = try r.statistic("mean_abs") ?? .nan
+        s.zeroFraction = try r.statistic("zero_fraction") ?? .nan
+        if s.zeroFraction.isFinite { try Check.range(s.zeroFraction, 0, 1, r.field("zero_fraction")) }
         s.nanCount = try r.count("nan")
         s.infCount = try r.count("inf")
-        s.weightNorm = try r.statistic("weight_norm") ?? 0
-        s.updateNorm = try r.statistic("update_norm") ?? 0
+        s.weightNorm = try r.statistic("weight_norm") ?? .nan
+        s.updateNorm = try r.statistic("update_norm") ?? .nan
         return s
     }
 

@@ -57,7 +57,7 @@ public struct JobSpec: Decodable, Sendable {
     /// Parses a spec from JSON bytes; invalid JSON is a `SpecError` too.
     public static func parse(_ data: Data) throws(SpecError) -> JobSpec {
         let json: JSONValue
-        do { json = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+        do { json = try JSONValue.parse(data) } catch {
             throw SpecError("", "the spec is not valid JSON: \(jsonSyntaxProblem(data) ?? describe(error))")
         }
         return try JobSpec(json: json)
@@ -138,9 +138,7 @@ public struct JobSpec: Decodable, Sendable {
     /// JSONDecoder does not say where the syntax broke; JSONSerialization
     /// does ("Invalid value around character 8."). Only used on the error path.
     public static func jsonSyntaxProblem(_ data: Data) -> String? {
-        do { _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
-            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-        }
+        do { _ = try JSONValue.parse(data) } catch { return error.description }
         return nil
     }
 

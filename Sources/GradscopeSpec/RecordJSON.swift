@@ -85,16 +85,27 @@ public enum RecordJSON {
                 w.endObject()
             }
             w.endArray()
-            w.beginObject("hist")
-            w.ints("counts", l.histogram.counts)
-            w.field("zero", l.histogram.zero)
-            w.field("underflow", l.histogram.underflow)
-            w.field("overflow", l.histogram.overflow)
-            w.field("nonfinite", l.histogram.nonfinite)
-            w.endObject()
+            // Only external runs' records can lack a histogram (see ExternalRecord).
+            if !l.histogram.counts.isEmpty { histogram(&w, l.histogram) }
             w.endObject()
         }
         w.endArray()
+        signals(&w, r)
+        w.endObject()
+        return w.text
+    }
+
+    static func histogram(_ w: inout JSONWriter, _ h: Histogram) {
+        w.beginObject("hist")
+        w.ints("counts", h.counts)
+        w.field("zero", h.zero)
+        w.field("underflow", h.underflow)
+        w.field("overflow", h.overflow)
+        w.field("nonfinite", h.nonfinite)
+        w.endObject()
+    }
+
+    static func signals(_ w: inout JSONWriter, _ r: StepRecord) {
         w.beginArray("signals")
         for s in r.signals {
             w.beginObject()
@@ -123,8 +134,6 @@ public enum RecordJSON {
             }
             w.endArray()
         }
-        w.endObject()
-        return w.text
     }
 
     static func summaryFields(_ w: inout JSONWriter, _ s: GradientSummary) {

@@ -77,3 +77,14 @@ test('recurrent records become time profiles, stacked layers labelled, the first
   assert.ok(Math.abs(throughTimeRatio(last[0].norms) - 1e-5) < 1e-12);
   assert.ok(Number.isNaN(throughTimeRatio(Float64Array.of(1, 0))));
 });
+
+test('an external run keeps for the slider only the steps that carry histograms', () => {
+  const run = new RunData();
+  run.setStart({ type: 'start', source: 'external', layers: [{ name: 'fc1', has_parameters: true }],
+    hist_edges: { bins: 4, min: 1e-12, max: 1e4 } });
+  const layer = (hist) => ({ name: 'fc1', grad_norm: 1, ...(hist ? { hist: { counts: [1, 2, 3, 4], zero: 0 } } : {}) });
+  for (let step = 1; step <= 20; step++) run.addStep({ type: 'step', step, layers: [layer(step === 1 || step % 10 === 0)] });
+  assert.deepEqual(Array.from({ length: run.snapshots.length }, (_, i) => run.snapshots.at(i).step), [1, 10, 20]);
+  assert.equal(run.layerNorm[0].length, 20, 'every step still draws its norms');
+  assert.deepEqual([...run.snapshots.at(2).counts], [1, 2, 3, 4]);
+});

@@ -13,7 +13,7 @@ struct SpecValidationTests {
     static func spec(_ parts: String...) -> String { "{" + parts.joined(separator: ",") + "}" }
 
     static let table: [(String, String)] = [
-        ("{", "the spec is not valid JSON: Unexpected end of file during JSON parse."),
+        ("{", "the spec is not valid JSON: unexpected end of the document at byte 1"),
         ("[1]", "the spec must be an object, got an array"),
         (spec(data, mlp, sgd, #""epochs": 3"#),
          "epochs is not a field of the spec (fields: name, seed, data, mlp, layers, loss, optimizer, schedule, clip, training, diagnostics, init_from)"),

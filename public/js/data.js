@@ -131,7 +131,10 @@ export class RunData {
     if (!this.firstProfiles && Array.isArray(rec.recurrent) && rec.recurrent.length) {
       this.firstProfiles = timeProfiles(rec);
     }
-    this.snapshots.push(makeSnapshot(rec, this));
+    // An external run may send histograms every few steps only: the slider
+    // keeps the steps that have them.
+    const external = this.start && this.start.source === 'external';
+    if (!external || layers.some((l) => l && l.hist)) this.snapshots.push(makeSnapshot(rec, this));
     return true;
   }
 

@@ -1,10 +1,20 @@
-"""Gradient hooks, per-layer statistics in vectorised torch ops, and a
-background sender that never blocks training."""
+"""Gradient hooks that turn each recorded backward pass into a step record,
+and a background thread that only posts the encoded records.
+
+Why the statistics run on the training thread: PyTorch's CPU kernels keep
+every core busy (their worker threads spin between operations), and a
+second Python thread computing statistics competes with them and for the
+GIL, which made a step several times slower in our measurements. Inline, a
+recorded step pays one `_foreach_norm` over the gradients, and every
+`histogram_every`-th recorded step the full statistics (a handful of
+vectorised passes over one flat copy of the gradients). The sender thread
+sleeps in between and spends its time in socket I/O, which releases the GIL.
+"""
 from __future__ import annotations
 
+import collections
 import json
 import math
-import queue
 import threading
 import urllib.error
 import urllib.request
@@ -12,6 +22,8 @@ from typing import Optional
 
 import torch
 from torch import nn
+
+from .stats import Layout, summarize
 
 EDGES_DEFAULT = (64, 1e-12, 1e4)  # bins, min, max: the server's default log10 edges
 
@@ -29,149 +41,161 @@ def _kind(module: nn.Module, table) -> Optional[str]:
     return None
 
 
-class _Layer:
-    def __init__(self, name: str, module: nn.Module):
-        self.name = name
-        self.kind = _kind(module, _KINDS) or "other"
-        self.params = [(n, p) for n, p in module.named_parameters(recurse=False) if p.requires_grad]
-
-
 class Watch:
     """A watched model; see ``watch``. ``close()`` (or leaving the ``with``
-    block) flushes what is buffered and finishes the run on the server."""
+    block) sends what is buffered and finishes the run on the server."""
 
     def __init__(self, model: nn.Module, url: str = "http://127.0.0.1:8080", every: int = 1,
                  run_name: Optional[str] = None, token: Optional[str] = None, optimizer=None,
-                 check_nan: bool = True, max_buffer: int = 1000, batch_size: int = 50, timeout: float = 5.0):
-        if every < 1:
-            raise ValueError("every must be ≥ 1")
-        self.url, self.every, self.optimizer = url.rstrip("/"), every, optimizer
-        self.timeout, self.batch_size = timeout, batch_size
-        self.dropped = 0          # records dropped because the buffer was full or the server failed
-        self.sent = 0
+                 check_nan: bool = True, histogram_every: int = 10, max_buffer: int = 10_000,
+                 batch_size: int = 200, timeout: float = 5.0, interval: float = 0.25):
+        if every < 1 or histogram_every < 1:
+            raise ValueError("every and histogram_every must be ≥ 1")
+        self.url, self.every, self.histogram_every, self.optimizer = url.rstrip("/"), every, histogram_every, optimizer
+        self.max_buffer, self.batch_size, self.timeout, self.interval = max_buffer, batch_size, timeout, interval
+        self.dropped = 0          # records dropped: the buffer was full, or the server refused or failed
+        self.sent = 0             # records the server accepted
         self.step = 0             # completed backward passes
-        self.first_nonfinite = None
-        bins, low, high = EDGES_DEFAULT
-        self.bins = bins
-        # The server's edges: 10^(log10 low + i·Δ) rounded to float32.
-        a, b = math.log10(low), math.log10(high)
-        self._edges = torch.tensor([10 ** (a + i * (b - a) / bins) for i in range(bins + 1)], dtype=torch.float32)
-        self.layers = [_Layer(n or "model", m) for n, m in model.named_modules() if any(
-            p.requires_grad for p in m.parameters(recurse=False))]
-        if not self.layers:
+        modules = [(n or "model", m, [(pn, p) for pn, p in m.named_parameters(recurse=False) if p.requires_grad])
+                   for n, m in model.named_modules()]
+        modules = [(n, m, ps) for n, m, ps in modules if ps]
+        if not modules:
             raise ValueError("the model has no trainable parameters")
-        modules = sorted({k for m in model.modules() if (k := _kind(m, _ACTIVATIONS))})
-        spec = {"layers": [{"name": l.name, "kind": l.kind, "params": [{"name": n, "shape": list(p.shape)} for n, p in l.params]}
-                           for l in self.layers], "modules": modules,
+        self._params = [p for _, _, ps in modules for _, p in ps]
+        start, layout = 0, []
+        for name, _, ps in modules:
+            layout.append((name, [(pn, start + sum(q.numel() for _, q in ps[:k]), p.numel()) for k, (pn, p) in enumerate(ps)]))
+            start += sum(p.numel() for _, p in ps)
+        bins, low, high = EDGES_DEFAULT
+        self._layout = Layout(layout, bins, low, high)
+        spec = {"layers": [{"name": n, "kind": _kind(m, _KINDS) or "other",
+                            "params": [{"name": pn, "shape": list(p.shape)} for pn, p in ps]} for n, m, ps in modules],
+                "modules": sorted({k for m in model.modules() if (k := _kind(m, _ACTIVATIONS))}),
                 "hist_edges": {"bins": bins, "min": low, "max": high}}
         if run_name:
             spec["name"] = run_name
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        created = self._post("/api/runs", json.dumps(spec).encode(), headers)
+        created = self._post("/api/runs", json.dumps(spec).encode(), {"Authorization": f"Bearer {token}"} if token else {})
         self.id, self._token = created["id"], created["token"]
-        self._pending = {}        # parameter → its statistics this step
-        self._loss = None
-        self._queue: queue.Queue = queue.Queue(maxsize=max_buffer)
+
+        self._flat = torch.empty(start, dtype=torch.float32)   # the gradients of a histogram step, flat
+        self._index = torch.empty(start, dtype=torch.int32)    # scratch for their bins
+        self._zero_grads = {}
+        self._armed = False
+        self._recorded = 0
+        self._pending = None      # the last record, until log() has had the chance to give its loss
+        self._losses = {}         # step → loss, from log()
+        self._sums = []           # (leaf module, sum of its output) in the current forward pass
+        self._nonfinite_sent = False
+        self._lines: collections.deque = collections.deque()  # encoded records for the sender
+        self._closing = threading.Event()
         self._closed = False
-        self._handles = []
-        for layer in self.layers:
-            for _, p in layer.params:
-                self._handles.append(p.register_post_accumulate_grad_hook(self._grad_hook))
-        # The next forward pass (or close) ends the step whose gradients were seen.
-        self._handles.append(model.register_forward_pre_hook(lambda *_: self._end_step()))
+        self._handles = [p.register_post_accumulate_grad_hook(self._grad_hook) for p in self._params]
         if check_nan:
+            # Leaves only: a container's output is its last child's.
             for name, m in model.named_modules():
-                self._handles.append(m.register_forward_hook(self._nan_hook(name or "model")))
+                if not any(True for _ in m.children()):
+                    self._handles.append(m.register_forward_hook(self._sum_hook(name or "model")))
         self._sender = threading.Thread(target=self._send_loop, name="gradscope-sender", daemon=True)
         self._sender.start()
 
     # -- training thread -------------------------------------------------
-    def _recording(self) -> bool:
-        s = self.step + 1
-        return s == 1 or s % self.every == 0
+    def _grad_hook(self, _p: torch.Tensor) -> None:
+        if not self._armed:
+            self._armed = True
+            torch.autograd.Variable._execution_engine.queue_callback(self._end_backward)
 
-    @torch.no_grad()
-    def _grad_hook(self, p: torch.Tensor) -> None:
-        if p.grad is None or not self._recording():
-            return
-        g = p.grad.detach().reshape(-1).float()
-        a = g.abs()
-        finite = torch.isfinite(a)
-        nan = torch.isnan(g).sum()
-        nonfinite = g.numel() - finite.sum()
-        af = torch.where(finite, a, torch.zeros((), dtype=a.dtype))
-        # Slot per value on the server's edges: 0 below edges[0], i+1 in bin i, bins+1 at or above the last edge.
-        slots = torch.bucketize(af, self._edges, right=True)
-        counts = torch.bincount(slots, minlength=self.bins + 2)
-        zeros = (a == 0).sum()
-        self._pending[p] = torch.stack([
-            (af.double() ** 2).sum(), af.max() if g.numel() else torch.zeros(()), af.double().sum(),
-            zeros.double(), nan.double(), (nonfinite - nan).double(), p.detach().double().norm()]).cpu(), counts.cpu()
-
-    def log(self, loss) -> None:
-        """The loss of the current step (a tensor or a number); optional."""
-        self._loss = loss.detach() if isinstance(loss, torch.Tensor) else float(loss)
-
-    def _end_step(self) -> None:
-        if not self._pending:
-            return
-        self.step += 1
-        record = {"step": self.step, "layers": []}
-        squares, nonfinite = 0.0, 0
-        for layer in self.layers:
-            entry = {"name": layer.name, "kind": layer.kind, "params": []}
-            sq = abs_sum = zeros = nans = infs = count = 0
-            largest = 0.0
-            hist = torch.zeros(self.bins + 2, dtype=torch.long)
-            weight_sq = 0.0
-            for pname, p in layer.params:
-                stats = self._pending.get(p)
-                if stats is None:
-                    continue
-                v, c = stats
-                v = v.tolist()
-                n = p.numel()
-                entry["params"].append({"name": pname, "grad_norm": math.sqrt(v[0]), "max_abs": v[1], "mean_abs": v[2] / n,
-                                        "zero_fraction": v[3] / n, "nan": int(v[4]), "inf": int(v[5]), "weight_norm": v[6]})
-                sq += v[0]; largest = max(largest, v[1]); abs_sum += v[2]; zeros += v[3]
-                nans += int(v[4]); infs += int(v[5]); count += n; weight_sq += v[6] ** 2
-                hist += c
-            nf = nans + infs
-            zeros_i = int(zeros)
-            entry.update({"grad_norm": math.sqrt(sq), "max_abs": largest, "mean_abs": abs_sum / max(count, 1),
-                          "zero_fraction": zeros / max(count, 1), "nan": nans, "inf": infs, "weight_norm": math.sqrt(weight_sq),
-                          "hist": {"counts": hist[1:self.bins + 1].tolist(), "zero": zeros_i,
-                                   "underflow": int(hist[0]) - zeros_i - nf,
-                                   "overflow": int(hist[self.bins + 1]), "nonfinite": nf}})
-            record["layers"].append(entry)
-            squares += sq
-            nonfinite += nf
-        record["grad_norm"] = math.sqrt(squares)
-        record["nonfinite_grads"] = nonfinite
-        if self._loss is not None:
-            loss = float(self._loss)
-            record["loss"] = loss if math.isfinite(loss) else None
-        if self.optimizer is not None:
-            record["lr"] = float(self.optimizer.param_groups[0]["lr"])
-        self._pending.clear()
-        self._loss = None
-        self._enqueue(record)
-
-    def _nan_hook(self, name: str):
-        def hook(module, inputs, output):
-            if self.first_nonfinite is not None or not isinstance(output, torch.Tensor):
-                return
-            if not bool(torch.isfinite(output).all()):
-                self.first_nonfinite = {"type": "nonfinite", "step": self.step + 1, "pass": "forward",
-                                        "layer": name, "quantity": "output"}
-                self._enqueue(self.first_nonfinite)
+    def _sum_hook(self, name: str):
+        def hook(_module, _inputs, output):
+            if isinstance(output, torch.Tensor) and not self._nonfinite_sent and output.is_floating_point():
+                self._sums.append((name, output.detach().sum()))
         return hook
 
-    def _enqueue(self, record) -> None:
-        try:
-            self._queue.put_nowait(record)
-        except queue.Full:
+    def _end_backward(self) -> None:
+        self._armed = False
+        self.step += 1
+        sums, self._sums = self._sums, []
+        self._emit_pending()
+        if not (self.step == 1 or self.step % self.every == 0):
+            return
+        self._recorded += 1
+        with torch.no_grad():
+            records = self._forward_origin(sums)
+            grads = [p.grad if p.grad is not None else self._zeros(i) for i, p in enumerate(self._params)]
+            norms = None
+            if (self._recorded - 1) % self.histogram_every != 0:
+                norms = torch.stack(torch._foreach_norm(grads)).tolist()
+            if norms is not None and all(math.isfinite(v) for v in norms):
+                layers = self._norm_layers(norms)
+            else:  # a histogram step, or a NaN/Inf to count exactly
+                torch.cat([g.reshape(-1) if g.dtype == torch.float32 else g.reshape(-1).float() for g in grads],
+                          out=self._flat)
+                weights = torch.stack(torch._foreach_norm([p.detach() for p in self._params])).tolist()
+                layers = summarize(self._flat, self._layout, weights, self._index)
+        bad = [l["name"] for l in layers if l.get("nan", 0) + l.get("inf", 0) > 0]
+        if bad and not self._nonfinite_sent:
+            self._nonfinite_sent = True
+            # Backward runs from the output: the layer nearest it saw the NaN/Inf first.
+            records.append({"type": "nonfinite", "step": self.step, "pass": "backward", "layer": bad[-1],
+                            "quantity": "parameter gradient"})
+        for r in records:
+            self._push(r)
+        record = {"step": self.step, "layers": layers, "grad_norm": math.sqrt(sum(l["grad_norm"] ** 2 for l in layers)),
+                  "nonfinite_grads": sum(l.get("nan", 0) + l.get("inf", 0) for l in layers)}
+        if self.optimizer is not None:
+            record["lr"] = float(self.optimizer.param_groups[0]["lr"])
+        self._pending = record
+
+    def _forward_origin(self, sums):
+        """The first leaf module whose output had a NaN/Inf in this step's forward pass."""
+        if not sums or self._nonfinite_sent:
+            return []
+        finite = torch.isfinite(torch.stack([s for _, s in sums])).tolist()
+        if all(finite):
+            return []
+        self._nonfinite_sent = True
+        return [{"type": "nonfinite", "step": self.step, "pass": "forward", "layer": sums[finite.index(False)][0],
+                 "quantity": "output"}]
+
+    def _norm_layers(self, norms):
+        """The layers of a step without histogram: gradient norms only."""
+        layers, i = [], 0
+        for name, params in self._layout.layers:
+            squares = [v * v for v in norms[i:i + len(params)]]
+            layers.append({"name": name, "grad_norm": math.sqrt(sum(squares)),
+                           "params": [{"name": p[0], "grad_norm": math.sqrt(s)} for p, s in zip(params, squares)]})
+            i += len(params)
+        return layers
+
+    def _zeros(self, i: int) -> torch.Tensor:
+        """The gradient of a parameter that got none this step."""
+        z = self._zero_grads.get(i)
+        if z is None:
+            z = self._zero_grads[i] = torch.zeros_like(self._params[i])
+        return z
+
+    def log(self, loss) -> None:
+        """The loss of the step just taken (a tensor or a number); optional."""
+        self._losses[self.step] = loss.detach() if isinstance(loss, torch.Tensor) else float(loss)
+
+    def _emit_pending(self) -> None:
+        record, self._pending = self._pending, None
+        if record is None:
+            return
+        loss = self._losses.pop(record["step"], None)
+        self._losses.clear()
+        if loss is not None:
+            record["loss"] = float(loss)
+        self._push(record)
+
+    def _push(self, record) -> None:
+        if len(self._lines) >= self.max_buffer:
             self.dropped += 1
+            return
+        try:
+            line = json.dumps(record, allow_nan=False)
+        except ValueError:  # JSON has no NaN/Inf: records write them as null (the counts say what they were)
+            line = json.dumps(_finite(record), allow_nan=False)
+        self._lines.append(line)
 
     # -- sender thread ---------------------------------------------------
     def _post(self, path: str, body: bytes, headers=None):
@@ -182,46 +206,41 @@ class Watch:
             return json.loads(text) if text else {}
 
     def _send_loop(self) -> None:
+        """Wakes every `interval` seconds, not on every step: each wake-up
+        would take the GIL from the training thread."""
         while True:
-            first = self._queue.get()
-            if first is None:
+            closing = self._closing.wait(self.interval)
+            while self._lines:
+                batch = []
+                while self._lines and len(batch) < self.batch_size:
+                    batch.append(self._lines.popleft())
+                self._flush(batch)
+            if closing:
                 return
-            batch = [first]
-            while len(batch) < self.batch_size:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._flush(batch)
-                    return
-                batch.append(item)
-            self._flush(batch)
 
-    def _flush(self, batch) -> None:
-        # JSON has no NaN/Inf: records write them as null (the counts say what they were).
-        body = "\n".join(json.dumps(_finite(r), allow_nan=False) for r in batch).encode()
-        for attempt in range(3):
+    def _flush(self, lines) -> None:
+        steps = sum(1 for line in lines if not line.startswith('{"type": "nonfinite"'))
+        for _ in range(3):
             try:
-                self._post(f"/api/runs/{self.id}/steps", body, {"Authorization": f"Bearer {self._token}"})
-                self.sent += len(batch)
+                self._post(f"/api/runs/{self.id}/steps", "\n".join(lines).encode(), {"Authorization": f"Bearer {self._token}"})
+                self.sent += steps
                 return
             except urllib.error.HTTPError as e:
                 if e.code < 500:  # the server said no: retrying will not help
                     break
-            except (OSError, ValueError):
+            except OSError:
                 pass
-        self.dropped += len(batch)
+        self.dropped += steps
 
     def close(self, status: str = "completed") -> None:
         if self._closed:
             return
         self._closed = True
-        self._end_step()
         for h in self._handles:
             h.remove()
-        self._queue.put(None)
-        self._sender.join(timeout=30)
+        self._emit_pending()
+        self._closing.set()
+        self._sender.join(timeout=60)
         try:
             self._post(f"/api/runs/{self.id}/finish", json.dumps({"status": status}).encode(),
                        {"Authorization": f"Bearer {self._token}"})
@@ -246,11 +265,16 @@ def _finite(v):
     return v
 
 
-def watch(model: nn.Module, url: str = "http://127.0.0.1:8080", every: int = 1, run_name: Optional[str] = None, **options) -> Watch:
+def watch(model: nn.Module, url: str = "http://127.0.0.1:8080", every: int = 1, run_name: Optional[str] = None,
+          **options) -> Watch:
     """Starts watching ``model``: creates a run on the server and records
-    every ``every``-th backward pass (and the first). Options: ``token`` (the
-    server's, if it has one), ``optimizer`` (to report its learning rate),
-    ``check_nan`` (forward hooks that find the first module whose output is
-    NaN/Inf; default on), ``max_buffer`` (records kept while the server is
-    slow; beyond it they are dropped and counted in ``.dropped``)."""
+    the first and every ``every``-th backward pass: per layer and parameter
+    the gradient norm, and on the first and every ``histogram_every``-th
+    recorded step (default 10), and on any step with a NaN/Inf, everything:
+    max and mean |g|, zero, NaN and Inf counts, ‖θ‖ and the log10|g|
+    histogram. Options: ``token`` (the server's, if it has one),
+    ``optimizer`` (to report its learning rate), ``check_nan`` (report the
+    first module whose output has a NaN/Inf; default on), ``max_buffer``
+    (encoded records kept while the server is slow or down; beyond it they
+    are dropped and counted in ``.dropped``)."""
     return Watch(model, url=url, every=every, run_name=run_name, **options)
