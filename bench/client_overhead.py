@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""What watching a PyTorch run costs per step: no logging, gradscope.watch
-(posting to a real `gradscope serve` on loopback), a hand-written
-per-layer-norm loop, and wandb.watch(log="gradients", log_freq=1) in offline
-mode (where wandb is installed).
+"""What watching a PyTorch run costs per step: no logging; gradscope.watch
+(posting to a real `gradscope serve` on loopback) as it comes (norms every
+step, histograms and the rest every 10th, forward NaN checks), without the
+NaN checks, and with histograms every step; a hand-written per-layer-norm
+loop; and wandb.watch(log="gradients", log_freq=1) in offline mode (where
+wandb is installed).
 
 Models (batch 128, SGD lr 0.01 momentum 0.9, cross-entropy, a pool of 64
 random batches with random labels, as bench/pytorch_bench.py):
@@ -54,7 +56,7 @@ def start_server(binary):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([binary, "serve", "--port", str(port), "--data-dir", tempfile.mkdtemp()],
-                            stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -73,9 +75,10 @@ def run(variant, depth, width, steps, warmup, url):
     ys = [torch.randint(0, CLASSES, (BATCH,)) for _ in range(POOL)]
     watch = wandb_run = None
     norms = {}
-    if variant == "gradscope":
-        watch = gradscope.watch(model, url=url, optimizer=opt, run_name=f"bench d{depth}-w{width}",
-                                max_buffer=100_000)
+    if variant.startswith("gradscope"):
+        options = {"gradscope": {}, "gradscope-nonan": {"check_nan": False},
+                   "gradscope-hist1": {"histogram_every": 1}}[variant]
+        watch = gradscope.watch(model, url=url, optimizer=opt, run_name=f"bench d{depth}-w{width} {variant}", **options)
     elif variant == "wandb":
         import wandb
         wandb_run = wandb.init(mode="offline", dir=tempfile.mkdtemp(), project="gradscope-bench")
@@ -116,7 +119,7 @@ def main():
     ap.add_argument("--bin", default=os.environ.get("GRADSCOPE_BIN", str(ROOT / ".build/release/gradscope")))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    variants = ["plain", "gradscope", "handwritten"]
+    variants = ["plain", "gradscope", "gradscope-nonan", "gradscope-hist1", "handwritten"]
     try:
         import wandb  # noqa: F401
         os.environ.setdefault("WANDB_MODE", "offline")
@@ -129,17 +132,17 @@ def main():
     try:
         for name, (depth, width) in MODELS.items():
             times = {v: [] for v in variants}
-            dropped = 0
+            dropped = {v: 0 for v in variants}
             for _ in range(args.rounds):
                 for v in variants:
                     ms, d = run(v, depth, width, args.steps, args.warmup, url)
                     times[v].append(ms)
-                    dropped += d
+                    dropped[v] += d
             plain = statistics.median(times["plain"])
             for v in variants:
                 m = statistics.median(times[v])
                 results.append({"model": name, "variant": v, "median_ms": m, "ratio": m / plain,
-                                "dropped": dropped if v == "gradscope" else 0})
+                                "dropped": dropped[v]})
     finally:
         proc.terminate()
         proc.wait(10)

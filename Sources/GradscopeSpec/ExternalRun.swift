@@ -129,7 +129,7 @@ public enum ExternalRecord: Sendable {
     /// Reads and checks one record against the run's declaration; errors name
     /// the field from `path` (e.g. `records[3].layers[1].hist.counts`).
     public init(json: JSONValue, path: String, run: ExternalRunSpec) throws(SpecError) {
-        var r = try ObjectReader(json, path: path)
+        var r = try ObjectReader(json, path: path, tracksSeen: false)
         let type = try r.string("type") ?? "step"
         if type == "nonfinite" {
             try r.only(["type", "step", "pass", "layer", "quantity"], in: "a nonfinite record")
@@ -188,7 +188,7 @@ public enum ExternalRecord: Sendable {
     }
 
     private static func layer(_ json: JSONValue, path: String, declared: ExternalRunSpec.Layer, edges: HistogramEdges) throws(SpecError) -> LayerStats {
-        var l = try ObjectReader(json, path: path)
+        var l = try ObjectReader(json, path: path, tracksSeen: false)
         try l.only(layerFields, in: "a layer record")
         let name = try l.string("name")
         guard name == declared.name else {
@@ -199,7 +199,7 @@ public enum ExternalRecord: Sendable {
         let summary = try Self.summary(&l)
         var params: [TensorStats] = []
         for (j, item) in (try l.array("params") ?? []).enumerated() {
-            var p = try ObjectReader(item, path: l.field("params[\(j)]"))
+            var p = try ObjectReader(item, path: l.field("params[\(j)]"), tracksSeen: false)
             try p.only(["name", "grad_norm", "max_abs", "mean_abs", "zero_fraction", "nan", "inf", "weight_norm", "update_norm"],
                        in: "a parameter record")
             guard let pname = try p.string("name") else { throw SpecError(p.field("name"), "is required") }
@@ -245,7 +245,7 @@ public enum ExternalRecord: Sendable {
     }
 
     private static func signal(_ json: JSONValue, path: String) throws(SpecError) -> LayerSignal {
-        var r = try ObjectReader(json, path: path)
+        var r = try ObjectReader(json, path: path, tracksSeen: false)
         try r.only(["name", "kind", "output_rms", "output_mean", "output_std", "delta_rms", "dead_fraction",
                     "saturated_fraction", "output_nonfinite", "delta_nonfinite"], in: "a signal")
         guard let name = try r.string("name") else { throw SpecError(r.field("name"), "is required") }
@@ -263,7 +263,7 @@ public enum ExternalRecord: Sendable {
     }
 
     private static func recurrent(_ json: JSONValue, path: String) throws(SpecError) -> RecurrentSignal {
-        var r = try ObjectReader(json, path: path)
+        var r = try ObjectReader(json, path: path, tracksSeen: false)
         try r.only(["layer", "sublayer", "spectral_norm", "hidden_grad_norms"], in: "a recurrent record")
         guard let layer = try r.string("layer") else { throw SpecError(r.field("layer"), "is required") }
         var norms: [Double] = []
@@ -286,13 +286,14 @@ extension ObjectReader {
     /// A measured value: a number (≥ 0 unless `signed`), or null for one that
     /// was NaN or ±Inf (how records write them), read as NaN.
     mutating func statistic(_ key: String, signed: Bool = false) throws(SpecError) -> Double? {
-        if present(key) && !has(key) {
-            seen.insert(key)
-            return .nan
+        guard let v = object[key] else { return nil }
+        if tracksSeen { seen.insert(key) }
+        switch v {
+        case .null: return .nan
+        case .number(let d) where d.isFinite && (signed || d >= 0): return d
+        case .number(let d): throw SpecError(field(key), "must be \(signed ? "a finite number" : "≥ 0") or null, got \(Check.show(d))")
+        default: throw SpecError(field(key), "must be a number or null, got \(v.typeName)")
         }
-        guard let v = try number(key) else { return nil }
-        guard signed || v >= 0 else { throw SpecError(field(key), "must be ≥ 0 or null, got \(Check.show(v))") }
-        return v
     }
 
     /// A count: a whole number ≥ 0, 0 when absent.

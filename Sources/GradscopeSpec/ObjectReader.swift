@@ -5,13 +5,17 @@ struct ObjectReader {
     let path: String
     let object: [String: JSONValue]
     var seen: Set<String> = []
+    /// Whether to remember the fields read, for `finish`; readers that check
+    /// with `only` up front need not (ingest reads many small objects).
+    let tracksSeen: Bool
 
-    init(_ value: JSONValue, path: String) throws(SpecError) {
+    init(_ value: JSONValue, path: String, tracksSeen: Bool = true) throws(SpecError) {
         guard case .object(let o) = value else {
             throw SpecError(path.isEmpty ? "the spec" : path, "must be an object, got \(value.typeName)")
         }
         self.path = path
         object = o
+        self.tracksSeen = tracksSeen
     }
 
     /// An absent section, read as an empty object so defaults apply.
@@ -22,6 +26,7 @@ struct ObjectReader {
     private init(path: String, object: [String: JSONValue]) {
         self.path = path
         self.object = object
+        tracksSeen = true
     }
 
     func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
@@ -32,7 +37,7 @@ struct ObjectReader {
     }
 
     private mutating func value(_ key: String) -> JSONValue? {
-        seen.insert(key)
+        if tracksSeen { seen.insert(key) }
         guard let v = object[key], v != .null else { return nil }
         return v
     }
@@ -79,7 +84,8 @@ struct ObjectReader {
     /// Rejects any field not in `accepted`, before reading the rest, so a
     /// misspelt field is reported as such rather than as a missing one.
     func only(_ accepted: [String], in what: String) throws(SpecError) {
-        guard let unknown = object.keys.sorted().first(where: { !accepted.contains($0) }) else { return }
+        guard !object.keys.allSatisfy(accepted.contains),
+              let unknown = object.keys.sorted().first(where: { !accepted.contains($0) }) else { return }
         throw SpecError(field(unknown), "is not a field of \(what) (fields: \(accepted.joined(separator: ", ")))")
     }
 

@@ -5,9 +5,9 @@ value; per parameter only the counting).
 The histogram bin of |g| is floor(4·(log10|g| − log10 min)) (for the
 default edges), computed in float32 and counted with `bincount`; the
 server's edges are those values rounded to float32, so a value within about
-1e-7 of an edge may land in the neighbouring bin, everything else lands as
-in the engine. A parameter whose sums are not finite (NaN, ±Inf, or squares
-beyond float32) is measured again exactly, value by value class.
+1e-5 (relative) of an edge may land in the neighbouring bin; everything else
+lands as in the engine. A parameter whose sums are not finite (NaN, ±Inf,
+or squares beyond float32) is measured again exactly.
 """
 from __future__ import annotations
 
@@ -63,8 +63,9 @@ def summarize(flat: torch.Tensor, layout: Layout, weight_norms: List[float], ind
     exact = {i for i in range(len(spans)) if not (math.isfinite(squares[i]) and math.isfinite(maxes[i]))}
     # What _exact needs, kept before the in-place passes below.
     keep = {i: a[spans[i][0]:spans[i][0] + spans[i][1]].clone() for i in exact}
-    logs = a.clamp_min_(SMALLEST).log10_().sub_(math.log10(layout.low)).mul_(per_decade).floor_()
-    logs.add_(offset).clamp_(0, offset + bins)
+    # floor(k·(log10 a − log10 min)) + offset = floor(k·log10 a + (offset − k·log10 min)): one pass fewer.
+    logs = a.clamp_min_(SMALLEST).log10_().mul_(per_decade).add_(offset - per_decade * math.log10(layout.low))
+    logs.floor_().clamp_(0, offset + bins)
     index = index if index is not None and index.numel() >= logs.numel() else torch.empty(logs.numel(), dtype=torch.int32)
     index = index[:logs.numel()].copy_(logs)
 

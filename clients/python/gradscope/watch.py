@@ -91,10 +91,12 @@ class Watch:
         self._closed = False
         self._handles = [p.register_post_accumulate_grad_hook(self._grad_hook) for p in self._params]
         if check_nan:
-            # Leaves only: a container's output is its last child's.
-            for name, m in model.named_modules():
-                if not any(True for _ in m.children()):
-                    self._handles.append(m.register_forward_hook(self._sum_hook(name or "model")))
+            # The layers only (modules with parameters of their own): a sum per
+            # module output costs more inside a forward pass than alone (it
+            # wakes the intra-op threads), and a NaN made by an activation
+            # shows in the next layer's output.
+            for name, m, _ in modules:
+                self._handles.append(m.register_forward_hook(self._sum_hook(name)))
         self._sender = threading.Thread(target=self._send_loop, name="gradscope-sender", daemon=True)
         self._sender.start()
 

@@ -1,0 +1,50 @@
+"""The client's statistics against their definitions (no server needed)."""
+import math
+
+import torch
+
+from gradscope.stats import Layout, edges, summarize
+
+
+def exact_counts(values, bins=64, low=1e-12, high=1e4):
+    e = torch.tensor(edges(bins, low, high), dtype=torch.float32)
+    a = values.abs()
+    finite = a[torch.isfinite(a)]
+    slots = torch.bucketize(finite, e, right=True)  # 0 below min, 1 + i in bin i, bins + 1 overflow
+    c = torch.bincount(slots, minlength=bins + 2)
+    zeros = int((finite == 0).sum())
+    return zeros, int(c[0]) - zeros, c[1:bins + 1].tolist(), int(c[bins + 1])
+
+
+def test_layer_statistics_match_their_definitions():
+    g = torch.Generator().manual_seed(3)
+    w = torch.randn(300, 41, generator=g) * torch.pow(10, torch.empty(300, 41).uniform_(-14, 6, generator=g))
+    w[::7, ::3] = 0
+    b = torch.randn(41, generator=g) * 1e-3
+    flat = torch.cat([w.reshape(-1), b])
+    layout = Layout([("fc", [("weight", 0, w.numel()), ("bias", w.numel(), b.numel())])])
+    [layer] = summarize(flat.clone(), layout, [2.0, 1.0])
+    assert math.isclose(layer["grad_norm"], float(flat.double().norm()), rel_tol=1e-5)
+    assert math.isclose(layer["params"][0]["max_abs"], float(w.abs().max()), rel_tol=1e-6)
+    assert math.isclose(layer["mean_abs"], float(flat.double().abs().mean()), rel_tol=1e-5)
+    assert math.isclose(layer["weight_norm"], math.sqrt(5.0))
+    zeros, under, counts, over = exact_counts(flat)
+    h = layer["hist"]
+    assert (h["zero"], h["underflow"], h["overflow"], h["nonfinite"]) == (zeros, under, over, 0)
+    assert layer["zero_fraction"] == zeros / flat.numel()
+    # Only values within 1e-5 (relative) of an edge may fall in the bin next door.
+    e = torch.tensor(edges(64, 1e-12, 1e4), dtype=torch.float64)
+    a = flat.abs().double()
+    near = int(((a.unsqueeze(1) / e - 1).abs() < 1e-5).any(1).sum())
+    assert sum(abs(x - y) for x, y in zip(h["counts"], counts)) <= 2 * near
+
+
+def test_nan_inf_and_huge_values_are_counted_exactly():
+    flat = torch.tensor([1.0, float("nan"), float("inf"), -float("inf"), 3e20, 0.0, 1e-3])
+    layout = Layout([("fc", [("weight", 0, 7)])])
+    [layer] = summarize(flat.clone(), layout, [1.0])
+    assert (layer["nan"], layer["inf"]) == (1, 2)
+    huge = float(torch.tensor(3e20))  # as float32 holds it
+    assert math.isclose(layer["grad_norm"], math.sqrt(1 + huge ** 2 + 1e-6), rel_tol=1e-9)
+    h = layer["hist"]
+    assert h["nonfinite"] == 3 and h["zero"] == 1 and h["overflow"] == 1 and sum(h["counts"]) == 2
