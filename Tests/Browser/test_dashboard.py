@@ -4,8 +4,9 @@ Starts `gradscope serve` on a free port with a fresh data directory, opens
 the page as a user would and checks what they see: a preset launches a job
 that appears in the list, the heatmap and histograms get drawn (non-blank
 canvas pixels), the verdict is right for an exploding and a vanishing
-preset, a remedy button starts a comparison, and the browser console shows
-no errors. Screenshots go to Tests/Browser/screenshots/ (not committed).
+preset, a remedy button starts a comparison, a PyTorch run watched with the
+Python client shows live with its verdict, and the browser console shows no
+errors. Screenshots go to Tests/Browser/screenshots/ (not committed).
 
     python3 -m pytest Tests/Browser -q
 """
@@ -173,4 +174,45 @@ def test_recurrent_run_shows_the_gradient_through_time(server, browser):
     assert [r.text.split()[0] for r in rows] == ["original", "lstm"]
     assert "yes" in rows[1].text and "healthy" in rows[1].text
     browser.save_screenshot(os.path.join(SHOTS, "rnn-lstm-remedy.png"))
+    assert console_errors(browser) == []
+
+
+def test_a_watched_pytorch_run_shows_live_with_its_verdict(server, browser):
+    """The README's "Watch your own PyTorch run": a PyTorch model made to
+    explode, watched with the Python client; the dashboard shows the run
+    while it trains, then its verdict and remedies (without Try buttons)."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
+    import torch
+    import gradscope
+    torch.manual_seed(0)
+    layers, width = [], 16
+    for _ in range(12):
+        layers += [torch.nn.Linear(width, 64), torch.nn.ReLU()]
+        width = 64
+    model = torch.nn.Sequential(*layers, torch.nn.Linear(64, 2))
+    for m in model.modules():
+        if isinstance(m, torch.nn.Linear):
+            torch.nn.init.normal_(m.weight, std=0.4)
+    opt = torch.optim.SGD(model.parameters(), lr=1e-4)
+    x = torch.randn(128, 16)
+    y = (x[:, 0] > 0).long()
+    run = gradscope.watch(model, url=server, run_name="my pytorch run", optimizer=opt)
+    browser.get(f"{server}/#job={run.id}")
+    wait = WebDriverWait(browser, 60)
+    wait.until(lambda d: "my pytorch run" in d.find_element(By.ID, "job-list").text)
+    for _ in range(60):
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        run.log(loss)
+        time.sleep(0.02)
+    run.close()
+    wait.until(lambda d: d.find_element(By.ID, "verdict").text.strip().lower() in {"exploding", "diverged"})
+    time.sleep(0.5)
+    assert canvas_ink(browser, "#heatmap") > 0.05
+    remedies = browser.find_elements(By.CSS_SELECTOR, "#remedies li")
+    assert remedies and not browser.find_elements(By.CSS_SELECTOR, "#remedies button")
+    browser.save_screenshot(os.path.join(SHOTS, "pytorch-run.png"))
     assert console_errors(browser) == []

@@ -63,9 +63,11 @@ def summarize(flat: torch.Tensor, layout: Layout, weight_norms: List[float], ind
     exact = {i for i in range(len(spans)) if not (math.isfinite(squares[i]) and math.isfinite(maxes[i]))}
     # What _exact needs, kept before the in-place passes below.
     keep = {i: a[spans[i][0]:spans[i][0] + spans[i][1]].clone() for i in exact}
-    # floor(k·(log10 a − log10 min)) + offset = floor(k·log10 a + (offset − k·log10 min)): one pass fewer.
-    logs = a.clamp_min_(SMALLEST).log10_().mul_(per_decade).add_(offset - per_decade * math.log10(layout.low))
-    logs.floor_().clamp_(0, offset + bins)
+    # floor(k·(log10 a − log10 min)) + offset = floor(k·log10 a + (offset − k·log10 min)), one fused
+    # multiply-add; clamped to [0, offset + bins] the conversion to int32 (truncation) is the floor.
+    logs = a.add_(SMALLEST).log10_()  # x + 1.4e-45 is x for every normal x; 0 becomes the smallest subnormal
+    torch.add(torch.tensor(offset - per_decade * math.log10(layout.low)), logs, alpha=per_decade, out=logs)
+    logs.clamp_(0, offset + bins + 0.5)
     index = index if index is not None and index.numel() >= logs.numel() else torch.empty(logs.numel(), dtype=torch.int32)
     index = index[:logs.numel()].copy_(logs)
 

@@ -1,14 +1,17 @@
-"""Gradient hooks that turn each recorded backward pass into a step record,
-and a background thread that only posts the encoded records.
+"""Gradient hooks that measure each recorded backward pass, and a
+background thread that turns the measurements into step records and posts
+them.
 
-Why the statistics run on the training thread: PyTorch's CPU kernels keep
-every core busy (their worker threads spin between operations), and a
-second Python thread computing statistics competes with them and for the
-GIL, which made a step several times slower in our measurements. Inline, a
-recorded step pays one `_foreach_norm` over the gradients, and every
-`histogram_every`-th recorded step the full statistics (a handful of
-vectorised passes over one flat copy of the gradients). The sender thread
-sleeps in between and spends its time in socket I/O, which releases the GIL.
+At the end of a recorded backward pass (an autograd callback armed by the
+first parameter's gradient hook) the training thread takes one
+`_foreach_norm` over the gradients, and on every `histogram_every`-th
+recorded step (or one with a NaN/Inf) the full statistics: a handful of
+vectorised passes over one flat copy of the gradients (`stats.summarize`).
+They have to be taken there: the gradients may be zeroed or freed before the
+next step, and a second thread computing them fought PyTorch's intra-op
+workers and the GIL (several times slower in our measurements). The sender
+thread wakes every `interval` seconds, builds and encodes the records of the
+steps taken since, and posts them; its time is mostly socket I/O.
 """
 from __future__ import annotations
 
@@ -82,11 +85,11 @@ class Watch:
         self._zero_grads = {}
         self._armed = False
         self._recorded = 0
-        self._pending = None      # the last record, until log() has had the chance to give its loss
+        self._steps: collections.deque = collections.deque()  # measured steps for the sender
         self._losses = {}         # step → loss, from log()
+        self._origin_sent = False
         self._sums = []           # (leaf module, sum of its output) in the current forward pass
         self._nonfinite_sent = False
-        self._lines: collections.deque = collections.deque()  # encoded records for the sender
         self._closing = threading.Event()
         self._closed = False
         self._handles = [p.register_post_accumulate_grad_hook(self._grad_hook) for p in self._params]
@@ -116,47 +119,36 @@ class Watch:
         self._armed = False
         self.step += 1
         sums, self._sums = self._sums, []
-        self._emit_pending()
         if not (self.step == 1 or self.step % self.every == 0):
             return
         self._recorded += 1
         with torch.no_grad():
-            records = self._forward_origin(sums)
+            origin = self._forward_origin(sums)
             grads = [p.grad if p.grad is not None else self._zeros(i) for i, p in enumerate(self._params)]
-            norms = None
+            lr = float(self.optimizer.param_groups[0]["lr"]) if self.optimizer is not None else None
+            if len(self._steps) >= self.max_buffer:  # the sender is stuck on a slow server: drop
+                self.dropped += 1
+                return
             if (self._recorded - 1) % self.histogram_every != 0:
                 norms = torch.stack(torch._foreach_norm(grads)).tolist()
-            if norms is not None and all(math.isfinite(v) for v in norms):
-                layers = self._norm_layers(norms)
-            else:  # a histogram step, or a NaN/Inf to count exactly
-                torch.cat([g.reshape(-1) if g.dtype == torch.float32 else g.reshape(-1).float() for g in grads],
-                          out=self._flat)
-                weights = torch.stack(torch._foreach_norm([p.detach() for p in self._params])).tolist()
-                layers = summarize(self._flat, self._layout, weights, self._index)
-        bad = [l["name"] for l in layers if l.get("nan", 0) + l.get("inf", 0) > 0]
-        if bad and not self._nonfinite_sent:
-            self._nonfinite_sent = True
-            # Backward runs from the output: the layer nearest it saw the NaN/Inf first.
-            records.append({"type": "nonfinite", "step": self.step, "pass": "backward", "layer": bad[-1],
-                            "quantity": "parameter gradient"})
-        for r in records:
-            self._push(r)
-        record = {"step": self.step, "layers": layers, "grad_norm": math.sqrt(sum(l["grad_norm"] ** 2 for l in layers)),
-                  "nonfinite_grads": sum(l.get("nan", 0) + l.get("inf", 0) for l in layers)}
-        if self.optimizer is not None:
-            record["lr"] = float(self.optimizer.param_groups[0]["lr"])
-        self._pending = record
+                if math.isfinite(sum(norms)):
+                    self._steps.append((self.step, norms, None, origin, lr))
+                    return
+            # A histogram step, or a NaN/Inf to count exactly.
+            torch.cat([g.reshape(-1) if g.dtype == torch.float32 else g.reshape(-1).float() for g in grads], out=self._flat)
+            weights = torch.stack(torch._foreach_norm([p.detach() for p in self._params])).tolist()
+            layers = summarize(self._flat, self._layout, weights, self._index)
+        self._steps.append((self.step, None, layers, origin, lr))
 
     def _forward_origin(self, sums):
-        """The first leaf module whose output had a NaN/Inf in this step's forward pass."""
+        """The first layer whose output had a NaN/Inf in this step's forward pass."""
         if not sums or self._nonfinite_sent:
-            return []
+            return None
         finite = torch.isfinite(torch.stack([s for _, s in sums])).tolist()
         if all(finite):
-            return []
+            return None
         self._nonfinite_sent = True
-        return [{"type": "nonfinite", "step": self.step, "pass": "forward", "layer": sums[finite.index(False)][0],
-                 "quantity": "output"}]
+        return sums[finite.index(False)][0]
 
     def _norm_layers(self, norms):
         """The layers of a step without histogram: gradient norms only."""
@@ -164,7 +156,7 @@ class Watch:
         for name, params in self._layout.layers:
             squares = [v * v for v in norms[i:i + len(params)]]
             layers.append({"name": name, "grad_norm": math.sqrt(sum(squares)),
-                           "params": [{"name": p[0], "grad_norm": math.sqrt(s)} for p, s in zip(params, squares)]})
+                           "params": [{"name": p[0], "grad_norm": math.sqrt(q)} for p, q in zip(params, squares)]})
             i += len(params)
         return layers
 
@@ -177,27 +169,8 @@ class Watch:
 
     def log(self, loss) -> None:
         """The loss of the step just taken (a tensor or a number); optional."""
-        self._losses[self.step] = loss.detach() if isinstance(loss, torch.Tensor) else float(loss)
-
-    def _emit_pending(self) -> None:
-        record, self._pending = self._pending, None
-        if record is None:
-            return
-        loss = self._losses.pop(record["step"], None)
-        self._losses.clear()
-        if loss is not None:
-            record["loss"] = float(loss)
-        self._push(record)
-
-    def _push(self, record) -> None:
-        if len(self._lines) >= self.max_buffer:
-            self.dropped += 1
-            return
-        try:
-            line = json.dumps(record, allow_nan=False)
-        except ValueError:  # JSON has no NaN/Inf: records write them as null (the counts say what they were)
-            line = json.dumps(_finite(record), allow_nan=False)
-        self._lines.append(line)
+        if self.step == 1 or self.step % self.every == 0:  # only recorded steps' losses are read
+            self._losses[self.step] = loss.detach() if isinstance(loss, torch.Tensor) else float(loss)
 
     # -- sender thread ---------------------------------------------------
     def _post(self, path: str, body: bytes, headers=None):
@@ -208,17 +181,55 @@ class Watch:
             return json.loads(text) if text else {}
 
     def _send_loop(self) -> None:
-        """Wakes every `interval` seconds, not on every step: each wake-up
-        would take the GIL from the training thread."""
+        """Wakes every `interval` seconds, not on every step (each wake-up
+        would take the GIL from the training thread), turns the steps taken
+        since into records and posts them. The newest step waits for the
+        next wake-up, so that log() has given its loss."""
+        pending = None
         while True:
             closing = self._closing.wait(self.interval)
-            while self._lines:
-                batch = []
-                while self._lines and len(batch) < self.batch_size:
-                    batch.append(self._lines.popleft())
-                self._flush(batch)
+            steps = [pending] if pending is not None else []
+            while self._steps:
+                steps.append(self._steps.popleft())
+            pending = None if closing or not steps else steps.pop()
+            lines = []
+            for raw in steps:
+                try:
+                    lines += [_encode(record) for record in self._records(*raw)]
+                except Exception:  # one bad step must not take the sender down
+                    self.dropped += 1
+            for start in range(0, len(lines), self.batch_size):
+                self._flush(lines[start:start + self.batch_size])
             if closing:
                 return
+
+    def _records(self, step, norms, layers, origin, lr):
+        """A step's record, and before it where the first NaN/Inf appeared,
+        if it did in this step: a layer's output in the forward pass (seen
+        by check_nan), else the loss, else the gradients (the backward pass
+        reaches the layer nearest the output first)."""
+        if layers is None:
+            layers = self._norm_layers(norms)
+        loss = self._losses.pop(step, None)
+        loss = float(loss) if loss is not None else None
+        records = []
+        bad = [l["name"] for l in layers if l.get("nan", 0) + l.get("inf", 0) > 0]
+        if origin is not None:
+            records.append({"type": "nonfinite", "step": step, "pass": "forward", "layer": origin, "quantity": "output"})
+        elif not self._origin_sent and loss is not None and not math.isfinite(loss):
+            records.append({"type": "nonfinite", "step": step, "pass": "loss", "quantity": "loss"})
+        elif not self._origin_sent and bad:
+            records.append({"type": "nonfinite", "step": step, "pass": "backward", "layer": bad[-1],
+                            "quantity": "parameter gradient"})
+        self._origin_sent = self._origin_sent or bool(records)
+        record = {"step": step, "layers": layers, "grad_norm": math.sqrt(sum(l["grad_norm"] ** 2 for l in layers)),
+                  "nonfinite_grads": sum(l.get("nan", 0) + l.get("inf", 0) for l in layers)}
+        if loss is not None:
+            record["loss"] = loss
+        if lr is not None:
+            record["lr"] = lr
+        records.append(record)
+        return records
 
     def _flush(self, lines) -> None:
         steps = sum(1 for line in lines if not line.startswith('{"type": "nonfinite"'))
@@ -240,7 +251,6 @@ class Watch:
         self._closed = True
         for h in self._handles:
             h.remove()
-        self._emit_pending()
         self._closing.set()
         self._sender.join(timeout=60)
         try:
@@ -255,6 +265,13 @@ class Watch:
     def __exit__(self, exc_type, exc, tb):
         self.close("failed" if exc_type else "completed")
         return False
+
+
+def _encode(record) -> str:
+    try:
+        return json.dumps(record, allow_nan=False)
+    except ValueError:  # JSON has no NaN/Inf: records write them as null (the counts say what they were)
+        return json.dumps(_finite(record), allow_nan=False)
 
 
 def _finite(v):
@@ -276,7 +293,7 @@ def watch(model: nn.Module, url: str = "http://127.0.0.1:8080", every: int = 1, 
     max and mean |g|, zero, NaN and Inf counts, ‖θ‖ and the log10|g|
     histogram. Options: ``token`` (the server's, if it has one),
     ``optimizer`` (to report its learning rate), ``check_nan`` (report the
-    first module whose output has a NaN/Inf; default on), ``max_buffer``
-    (encoded records kept while the server is slow or down; beyond it they
-    are dropped and counted in ``.dropped``)."""
+    first layer whose output has a NaN/Inf), ``max_buffer`` (measured steps
+    waiting while the server is slow; beyond it, and when the server fails,
+    they are dropped and counted in ``.dropped``)."""
     return Watch(model, url=url, every=every, run_name=run_name, **options)
