@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """What watching a PyTorch run costs per step: no logging; gradscope.watch
 (posting to a real `gradscope serve` on loopback) as it comes (norms every
-step, histograms and the rest every 10th, forward NaN checks), without the
-NaN checks, and with histograms every step; a hand-written per-layer-norm
-loop; and wandb.watch(log="gradients", log_freq=1) in offline mode (where
-wandb is installed).
+step, histograms and the rest every 10th), with the forward NaN checks,
+with histograms every step, and with norms only (the hand-written loop's
+work); a hand-written per-layer-norm loop; and wandb.watch(log="gradients",
+log_freq=1) in offline mode (where wandb is installed).
 
 Models (batch 128, SGD lr 0.01 momentum 0.9, cross-entropy, a pool of 64
 random batches with random labels, as bench/pytorch_bench.py):
@@ -76,8 +76,9 @@ def run(variant, depth, width, steps, warmup, url):
     watch = wandb_run = None
     norms = {}
     if variant.startswith("gradscope"):
-        options = {"gradscope": {}, "gradscope-nonan": {"check_nan": False},
-                   "gradscope-hist1": {"histogram_every": 1}}[variant]
+        options = {"gradscope": {}, "gradscope-nan": {"check_nan": True},
+                   "gradscope-hist1": {"histogram_every": 1},
+                   "gradscope-norms": {"histogram_every": 10 ** 9}}[variant]
         watch = gradscope.watch(model, url=url, optimizer=opt, run_name=f"bench d{depth}-w{width} {variant}", **options)
     elif variant == "wandb":
         import wandb
@@ -119,7 +120,7 @@ def main():
     ap.add_argument("--bin", default=os.environ.get("GRADSCOPE_BIN", str(ROOT / ".build/release/gradscope")))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    variants = ["plain", "gradscope", "gradscope-nonan", "gradscope-hist1", "handwritten"]
+    variants = ["plain", "gradscope", "gradscope-nan", "gradscope-hist1", "gradscope-norms", "handwritten"]
     try:
         import wandb  # noqa: F401
         os.environ.setdefault("WANDB_MODE", "offline")

@@ -2,8 +2,10 @@
 background thread that turns the measurements into step records and posts
 them.
 
-At the end of a recorded backward pass (an autograd callback armed by the
-first parameter's gradient hook) the training thread takes one
+At the end of a recorded step (the optimizer's step pre-hook when the
+optimizer is given, else an autograd callback armed by the first
+parameter's gradient hook at the end of the backward pass) the training
+thread takes one
 `_foreach_norm` over the gradients, and on every `histogram_every`-th
 recorded step (or one with a NaN/Inf) the full statistics: a handful of
 vectorised passes over one flat copy of the gradients (`stats.summarize`).
@@ -50,7 +52,7 @@ class Watch:
 
     def __init__(self, model: nn.Module, url: str = "http://127.0.0.1:8080", every: int = 1,
                  run_name: Optional[str] = None, token: Optional[str] = None, optimizer=None,
-                 check_nan: bool = True, histogram_every: int = 10, max_buffer: int = 10_000,
+                 check_nan: bool = False, histogram_every: int = 10, max_buffer: int = 10_000,
                  batch_size: int = 200, timeout: float = 5.0, interval: float = 0.25):
         if every < 1 or histogram_every < 1:
             raise ValueError("every and histogram_every must be ≥ 1")
@@ -92,7 +94,13 @@ class Watch:
         self._nonfinite_sent = False
         self._closing = threading.Event()
         self._closed = False
-        self._handles = [p.register_post_accumulate_grad_hook(self._grad_hook) for p in self._params]
+        if optimizer is not None:
+            # A step is an optimizer step, measured just before it (gradients
+            # accumulated over several backward passes count once); outside
+            # the autograd engine this costs less than the callback below.
+            self._handles = [optimizer.register_step_pre_hook(lambda *_: self._end_backward())]
+        else:
+            self._handles = [p.register_post_accumulate_grad_hook(self._grad_hook) for p in self._params]
         if check_nan:
             # The layers only (modules with parameters of their own): a sum per
             # module output costs more inside a forward pass than alone (it
@@ -292,8 +300,10 @@ def watch(model: nn.Module, url: str = "http://127.0.0.1:8080", every: int = 1, 
     recorded step (default 10), and on any step with a NaN/Inf, everything:
     max and mean |g|, zero, NaN and Inf counts, ‖θ‖ and the log10|g|
     histogram. Options: ``token`` (the server's, if it has one),
-    ``optimizer`` (to report its learning rate), ``check_nan`` (report the
-    first layer whose output has a NaN/Inf), ``max_buffer`` (measured steps
+    ``optimizer`` (to report its learning rate; a step is then an optimizer
+    step), ``check_nan`` (off by default: sum each layer's output in the
+    forward pass to report the first layer whose output had a NaN/Inf),
+    ``max_buffer`` (measured steps
     waiting while the server is slow; beyond it, and when the server fails,
     they are dropped and counted in ``.dropped``)."""
     return Watch(model, url=url, every=every, run_name=run_name, **options)

@@ -102,7 +102,7 @@ def test_an_exploding_run_is_called_out_with_its_layer(server):
 
 def test_a_nan_in_the_forward_pass_names_the_first_module(server):
     model = mlp(3, 32)
-    run = train(model, server, 20, 0.05, data(), nan_at=8)
+    run = train(model, server, 20, 0.05, data(), nan_at=8, check_nan=True)
     report = get(f"{server}/api/jobs/{run.id}/report")
     assert report["verdict"] == "diverged" and report["first_step"] == 8
     assert report["first_layer"] == "0" and report["pass"] == "forward", report
@@ -123,3 +123,10 @@ def test_a_dead_server_never_blocks_training(server):
     assert time.monotonic() - start < 20
     run.close()
     assert run.step == 200 and run.dropped > 0 and run.sent == 0
+
+
+def test_without_nan_checks_a_nan_loss_is_where_it_started(server):
+    run = train(mlp(3, 32), server, 20, 0.05, data(), nan_at=8)
+    report = get(f"{server}/api/jobs/{run.id}/report")
+    assert report["verdict"] == "diverged" and report["first_step"] == 8
+    assert report["first_nonfinite"] == {"step": 8, "pass": "loss", "layer": None, "quantity": "loss"}, report
