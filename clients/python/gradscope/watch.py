@@ -1,19 +1,18 @@
-"""Gradient hooks that measure each recorded backward pass, and a
-background thread that turns the measurements into step records and posts
-them.
+"""Hooks that measure each recorded step's gradients, and a background
+thread that turns the measurements into step records and posts them.
 
 At the end of a recorded step (the optimizer's step pre-hook when the
 optimizer is given, else an autograd callback armed by the first
 parameter's gradient hook at the end of the backward pass) the training
-thread takes one
-`_foreach_norm` over the gradients, and on every `histogram_every`-th
-recorded step (or one with a NaN/Inf) the full statistics: a handful of
-vectorised passes over one flat copy of the gradients (`stats.summarize`).
-They have to be taken there: the gradients may be zeroed or freed before the
-next step, and a second thread computing them fought PyTorch's intra-op
-workers and the GIL (several times slower in our measurements). The sender
-thread wakes every `interval` seconds, builds and encodes the records of the
-steps taken since, and posts them; its time is mostly socket I/O.
+thread takes one `_foreach_norm` over the gradients, and on every
+`histogram_every`-th recorded step (or one with a NaN/Inf) the full
+statistics: a handful of vectorised passes over one flat copy of the
+gradients (`stats.summarize`). They have to be taken there: the gradients
+may be zeroed or freed before the next step, and a second thread computing
+them fought PyTorch's intra-op workers and the GIL (several times slower in
+our measurements). The sender thread wakes every `interval` seconds, builds
+and encodes the records of the steps taken since, and posts them; its time
+is mostly socket I/O.
 """
 from __future__ import annotations
 
