@@ -23,6 +23,9 @@ final class ExternalRun: Sendable {
         var lastLoss: Double?
         var maxGradNorm = 0.0
         var nonfiniteSteps = 0
+        /// Set under this lock by `finishExternal` (or a failed write): a batch
+        /// checked before then must not be appended after the report.
+        var closed = false
     }
 
     let state: Mutex<State>
@@ -45,6 +48,10 @@ extension JobManager {
         case storage(String)
     }
 
+    /// Runs taking records at once; more get 429 until some finish. Each
+    /// holds an open record file and a diagnosis.
+    public static let maxOpenRuns = 256
+
     /// Creates an external run: stored, listed and streamable at once, with
     /// status `running`. Returns its meta and its ingest token.
     public func createRun(json: JSONValue) throws(SubmitError) -> (meta: JobMeta, token: String) {
@@ -53,7 +60,8 @@ extension JobManager {
         let token = (UUID().uuidString + UUID().uuidString).replacingOccurrences(of: "-", with: "").lowercased()
         let channel = JobChannel()
         let run = ExternalRun(spec: spec, token: token, channel: channel)
-        let meta: JobMeta = state.withLock { s in
+        let created: JobMeta? = state.withLock { s in
+            guard s.external.count < Self.maxOpenRuns else { return nil }
             let id = String(format: "j-%06d", s.nextNumber)
             s.nextNumber += 1
             let now = Date()
@@ -65,15 +73,23 @@ extension JobManager {
             s.external[id] = run
             return meta
         }
+        guard let meta = created else { throw .queueFull }
         do {
             try store.create(meta, spec: Data(JSONWriter.encode(json).utf8))
             try channel.open(store.appender(meta.id))
             try channel.append([JobRun.Line(type: "start", step: nil, json: RecordJSON.start(spec))])
             channel.publish([.status("running")])
         } catch {
+            run.state.withLock { $0.closed = true }
+            state.withLock { _ = $0.external.removeValue(forKey: meta.id) }
             fail(meta.id, "cannot store the run: \(error)")
         }
         return (meta, token)
+    }
+
+    /// Checks the token of run `id` (before its body is even parsed).
+    public func authorizeIngest(_ id: String, token: String?) throws(IngestError) {
+        _ = try externalRun(id, token: token)
     }
 
     private func externalRun(_ id: String, token: String?) throws(IngestError) -> ExternalRun {
@@ -114,6 +130,7 @@ extension JobManager {
             return ka < kb
         }.map(\.element)
         let outcome: Result<(Int, Int, Int), IngestError> = run.state.withLock { s in
+            guard !s.closed else { return .failure(.finished(.completed)) }
             var lines: [JobRun.Line] = []
             var accepted = 0, duplicates = 0
             for record in parsed {
@@ -140,12 +157,19 @@ extension JobManager {
             do {
                 if !lines.isEmpty { try run.channel.append(lines) }
             } catch {
+                // The diagnosis has seen records the store has not: the run ends
+                // here (failed), so no retry can be half-applied.
+                s.closed = true
                 return .failure(.storage("\(error)"))
             }
             return .success((accepted, duplicates, s.lastStep))
         }
+        if case .failure(.storage(let message)) = outcome {
+            state.withLock { _ = $0.external.removeValue(forKey: id) }
+            fail(id, "cannot store records: \(message)")
+        }
         let (accepted, duplicates, lastStep) = try outcome.get()
-        update(id) { $0.step = lastStep }
+        update(id) { $0.step = max($0.step, lastStep) }
         state.withLock { $0.stepsDone += accepted }
         return (accepted, duplicates, lastStep)
     }
@@ -161,13 +185,15 @@ extension JobManager {
     public func finishRun(_ id: String, token: String?, status: JobMeta.Status = .completed) throws(IngestError) -> JobMeta {
         let run = try externalRun(id, token: token)
         finishExternal(id, run: run, status: status)
-        return meta(id)!
+        guard let meta = meta(id) else { throw .notFound }  // deleted meanwhile
+        return meta
     }
 
     /// Appends the summary and report and closes the run (also on cancel).
     func finishExternal(_ id: String, run: ExternalRun, status: JobMeta.Status) {
         guard state.withLock({ $0.external.removeValue(forKey: id) }) != nil else { return }
         let verdict: String = run.state.withLock { s in
+            s.closed = true
             let report = s.diagnosis.report()
             let lines = [
                 JobRun.Line(type: "summary", step: s.lastStep, json: RecordJSON.summary(

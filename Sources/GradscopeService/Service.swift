@@ -343,7 +343,9 @@ public final class Service: Sendable {
         do { created = try jobs.createRun(json: json) } catch {
             switch error {
             case .invalid(let e): throw HTTPError(400, e.isLimit ? "limit_exceeded" : "invalid_run", e.description, field: e.field.isEmpty ? nil : e.field)
-            case .queueFull: throw HTTPError(429, "queue_full", "try again shortly")
+            case .queueFull:
+                throw HTTPError(429, "queue_full", "\(JobManager.maxOpenRuns) runs are taking records; finish one or try again shortly",
+                                headers: [("Retry-After", "5")])
             }
         }
         let id = created.meta.id
@@ -369,7 +371,7 @@ public final class Service: Sendable {
                 throw HTTPError(400, "invalid_json", "the body is not a valid JSON array: \(error)", field: "records")
             }
         }
-        do { return try JSONValue.parseLines(body) } catch {
+        do { return try JSONValue.parseLines(body, limit: JobManager.maxRecordsPerBatch + 1) } catch {
             throw HTTPError(400, "invalid_json", "record \(error.index) is not valid JSON: \(error.syntax)", field: "records[\(error.index)]")
         }
     }
@@ -393,6 +395,7 @@ public final class Service: Sendable {
 
     func ingest(_ request: Request) throws -> Response {
         let id = request.parameters["id"] ?? ""
+        do { try jobs.authorizeIngest(id, token: Self.bearer(request)) } catch { throw Self.ingestError(error, id: id) }
         let records = try Self.records(request.body)
         do {
             let (accepted, duplicates, last) = try jobs.ingest(id, token: Self.bearer(request), records: records)

@@ -160,7 +160,13 @@ public enum ExternalRecord: Sendable {
         }
         let squares = layers.reduce(0.0) { $0 + ($1.gradNorm.isFinite ? $1.gradNorm * $1.gradNorm : 0) }
         let gradNorm = try r.statistic("grad_norm") ?? squares.squareRoot()
-        let nonfinite = try r.integer("nonfinite_grads") ?? layers.reduce(0) { $0 + $1.nanCount + $1.infCount }
+        // Saturating: each count may be up to 9e15 and a run may have 10,000 layers.
+        let nonfinite = try r.integer("nonfinite_grads") ?? layers.reduce(0) { total, l in
+            [l.nanCount, l.infCount].reduce(total) { a, b in
+                let (sum, overflow) = a.addingReportingOverflow(b)
+                return overflow ? Int.max : sum
+            }
+        }
         try Check.range(nonfinite, 0, Int.max, r.field("nonfinite_grads"))
         let accuracy = try r.statistic("accuracy")
         try Check.range(accuracy, 0, 1, r.field("accuracy"))

@@ -24,8 +24,9 @@ extension JSONValue {
     }
 
     /// Parses newline-delimited JSON (one document a line, blank lines
-    /// skipped). A syntax error comes with the index of its document.
-    public static func parseLines(_ data: Data) throws(JSONLinesError) -> [JSONValue] {
+    /// skipped), at most `limit` documents (the rest is left unread). A
+    /// syntax error comes with the index of its document.
+    public static func parseLines(_ data: Data, limit: Int = .max) throws(JSONLinesError) -> [JSONValue] {
         let result = data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Result<[JSONValue], JSONLinesError> in
             var parser = JSONParser(bytes)
             var values: [JSONValue] = []
@@ -33,7 +34,7 @@ extension JSONValue {
                 do throws(JSONSyntaxError) {
                     while true {
                         parser.skipSpace()
-                        guard parser.at < bytes.count else { return values }
+                        guard parser.at < bytes.count, values.count < limit else { return values }
                         values.append(try parser.value(depth: 0))
                         // The rest of the line: spaces only.
                         while let c = parser.peek, c == 0x20 || c == 0x09 || c == 0x0D { parser.at += 1 }

@@ -104,4 +104,20 @@ extension ServiceTests {
         #expect(try again.client.request("GET", "/api/jobs/\(id)").json["verdict"] as? String == "diverged")
         #expect(try again.client.request("POST", "/api/runs/\(open)/steps", body: Self.stepLines(1...1), headers: auth).status == 409)
     }
+
+    /// Counts near the limit on many layers: the implied NaN/Inf total
+    /// saturates instead of trapping the server.
+    @Test func hugeCountsOnManyLayersDoNotCrashTheServer() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let names = (0..<600).map { "l\($0)" }
+        let spec = #"{"layers": ["# + names.map { #"{"name": "\#($0)"}"# }.joined(separator: ",") + "]}"
+        let created = try h.client.request("POST", "/api/runs", body: spec)
+        let id = created.json["id"] as? String ?? "", token = created.json["token"] as? String ?? ""
+        let layers = names.map { #"{"name": "\#($0)", "grad_norm": 1, "nan": 8000000000000000, "inf": 8000000000000000}"# }
+        let record = #"{"step": 1, "layers": ["# + layers.joined(separator: ",") + "]}"
+        let r = try h.client.request("POST", "/api/runs/\(id)/steps", body: record, headers: ["Authorization": "Bearer \(token)"])
+        #expect(r.status == 200 && r.json["accepted"] as? Int == 1, "\(r.text.prefix(300))")
+        #expect(try h.client.request("GET", "/healthz").status == 200)
+    }
 }

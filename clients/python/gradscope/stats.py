@@ -53,8 +53,10 @@ def summarize(flat: torch.Tensor, layout: Layout, weight_norms: List[float], ind
     pieces = [a[s:s + n] for s, n in spans]
     squares = torch.stack(torch._foreach_norm(pieces)).double().square().tolist()
     sums = torch.stack(torch._foreach_norm(pieces, 1)).tolist()
-    maxes = torch.stack(torch._foreach_max(pieces)).tolist() if hasattr(torch, "_foreach_max") else \
-        [float(p.amax()) if p.numel() else 0.0 for p in pieces]
+    if hasattr(torch, "_foreach_max") and all(p.numel() for p in pieces):
+        maxes = torch.stack(torch._foreach_max(pieces)).tolist()
+    else:
+        maxes = [float(p.amax()) if p.numel() else 0.0 for p in pieces]
     # Index = bin + offset: 0 is zero (log10 of 0 takes a slow path: zeros are
     # raised to the smallest subnormal first, so |g| < 1.8e-45 counts as 0),
     # 1 … offset − 1 underflow, offset + bins overflow. Parameters with NaN or

@@ -20,6 +20,7 @@ import collections
 import json
 import math
 import threading
+import time
 import urllib.error
 import urllib.request
 from typing import Optional
@@ -81,12 +82,17 @@ class Watch:
         created = self._post("/api/runs", json.dumps(spec).encode(), {"Authorization": f"Bearer {token}"} if token else {})
         self.id, self._token = created["id"], created["token"]
 
-        self._flat = torch.empty(start, dtype=torch.float32)   # the gradients of a histogram step, flat
-        self._index = torch.empty(start, dtype=torch.int32)    # scratch for their bins
+        device = self._params[0].device
+        self._flat = torch.empty(start, dtype=torch.float32, device=device)  # a histogram step's gradients, flat
+        self._index = torch.empty(start, dtype=torch.int32, device=device)   # scratch for their bins
         self._zero_grads = {}
         self._armed = False
         self._recorded = 0
         self._steps: collections.deque = collections.deque()  # measured steps for the sender
+        self._kept_step = 0       # the last step measured and queued
+        self._stopped = False     # after an error or when the server ended the run
+        self.errors = []          # what stopped the measuring, if anything did
+        self._count_lock = threading.Lock()
         self._losses = {}         # step → loss, from log()
         self._origin_sent = False
         self._sums = []           # (leaf module, sum of its output) in the current forward pass
@@ -101,6 +107,8 @@ class Watch:
         else:
             self._handles = [p.register_post_accumulate_grad_hook(self._grad_hook) for p in self._params]
         if check_nan:
+            # Only the last forward pass before a step counts (not evaluation passes in between).
+            self._handles.append(model.register_forward_pre_hook(lambda *_: self._sums.clear()))
             # The layers only (modules with parameters of their own): a sum per
             # module output costs more inside a forward pass than alone (it
             # wakes the intra-op threads), and a NaN made by an activation
@@ -118,34 +126,50 @@ class Watch:
 
     def _sum_hook(self, name: str):
         def hook(_module, _inputs, output):
-            if isinstance(output, torch.Tensor) and not self._nonfinite_sent and output.is_floating_point():
-                self._sums.append((name, output.detach().sum()))
+            out = output[0] if isinstance(output, tuple) and output else output  # LSTM/GRU: (output, state)
+            if isinstance(out, torch.Tensor) and out.is_floating_point() and not self._nonfinite_sent:
+                self._sums.append((name, out.detach().sum()))
         return hook
 
     def _end_backward(self) -> None:
+        """Measures the step just taken. Never raises into the user's
+        training: an error turns watching off, counted in `errors`."""
         self._armed = False
         self.step += 1
         sums, self._sums = self._sums, []
-        if not (self.step == 1 or self.step % self.every == 0):
+        if self._stopped or not (self.step == 1 or self.step % self.every == 0):
             return
+        try:
+            self._measure(sums)
+        except Exception as e:  # noqa: BLE001 - whatever it was, training goes on
+            self.errors.append(repr(e))
+            self._stopped = True
+
+    def _measure(self, sums) -> None:
         self._recorded += 1
+        if len(self._steps) >= self.max_buffer:  # the sender is stuck on a slow server: drop
+            self._drop(1)
+            return
         with torch.no_grad():
             origin = self._forward_origin(sums)
             grads = [p.grad if p.grad is not None else self._zeros(i) for i, p in enumerate(self._params)]
             lr = float(self.optimizer.param_groups[0]["lr"]) if self.optimizer is not None else None
-            if len(self._steps) >= self.max_buffer:  # the sender is stuck on a slow server: drop
-                self.dropped += 1
-                return
+            self._kept_step = self.step
             if (self._recorded - 1) % self.histogram_every != 0:
                 norms = torch.stack(torch._foreach_norm(grads)).tolist()
                 if math.isfinite(sum(norms)):
                     self._steps.append((self.step, norms, None, origin, lr))
                     return
             # A histogram step, or a NaN/Inf to count exactly.
-            torch.cat([g.reshape(-1) if g.dtype == torch.float32 else g.reshape(-1).float() for g in grads], out=self._flat)
+            device = self._flat.device
+            torch.cat([g.reshape(-1).to(device, torch.float32) for g in grads], out=self._flat)
             weights = torch.stack(torch._foreach_norm([p.detach() for p in self._params])).tolist()
             layers = summarize(self._flat, self._layout, weights, self._index)
         self._steps.append((self.step, None, layers, origin, lr))
+
+    def _drop(self, n: int) -> None:
+        with self._count_lock:
+            self.dropped += n
 
     def _forward_origin(self, sums):
         """The first layer whose output had a NaN/Inf in this step's forward pass."""
@@ -176,7 +200,7 @@ class Watch:
 
     def log(self, loss) -> None:
         """The loss of the step just taken (a tensor or a number); optional."""
-        if self.step == 1 or self.step % self.every == 0:  # only recorded steps' losses are read
+        if self._kept_step == self.step:  # only the losses of steps on their way are read
             self._losses[self.step] = loss.detach() if isinstance(loss, torch.Tensor) else float(loss)
 
     # -- sender thread ---------------------------------------------------
@@ -204,7 +228,7 @@ class Watch:
                 try:
                     lines += [_encode(record) for record in self._records(*raw)]
                 except Exception:  # one bad step must not take the sender down
-                    self.dropped += 1
+                    self._drop(1)
             for start in range(0, len(lines), self.batch_size):
                 self._flush(lines[start:start + self.batch_size])
             if closing:
@@ -240,17 +264,20 @@ class Watch:
 
     def _flush(self, lines) -> None:
         steps = sum(1 for line in lines if not line.startswith('{"type": "nonfinite"'))
-        for _ in range(3):
+        for attempt in range(3):
             try:
                 self._post(f"/api/runs/{self.id}/steps", "\n".join(lines).encode(), {"Authorization": f"Bearer {self._token}"})
                 self.sent += steps
                 return
             except urllib.error.HTTPError as e:
+                if e.code in (404, 409):  # the run was deleted, cancelled or finished: stop measuring
+                    self._stopped = True
                 if e.code < 500:  # the server said no: retrying will not help
                     break
-            except OSError:
+            except Exception:  # noqa: BLE001 - network errors of every kind: retry, then drop
                 pass
-        self.dropped += steps
+            time.sleep(0.1 * (attempt + 1))
+        self._drop(steps)
 
     def close(self, status: str = "completed") -> None:
         if self._closed:

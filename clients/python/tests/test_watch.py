@@ -130,3 +130,13 @@ def test_without_nan_checks_a_nan_loss_is_where_it_started(server):
     report = get(f"{server}/api/jobs/{run.id}/report")
     assert report["verdict"] == "diverged" and report["first_step"] == 8
     assert report["first_nonfinite"] == {"step": 8, "pass": "loss", "layer": None, "quantity": "loss"}, report
+
+
+def test_an_error_while_measuring_never_reaches_the_training_loop(server, monkeypatch):
+    watch_module = __import__("gradscope.watch", fromlist=["summarize"])
+
+    def broken(*_):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(watch_module, "summarize", broken)
+    run = train(mlp(1, 8), server, 30, 0.1, data())
+    assert run.step == 30 and run.errors == ["RuntimeError('boom')"]
