@@ -393,12 +393,20 @@ final class JobChannel: Sendable {
     /// Writes `lines` to the record file (one write) and sends them to every
     /// subscriber, each event encoded once.
     func append(_ lines: [JobRun.Line]) throws {
+        // Both byte buffers are built outside the lock, each line's bytes
+        // copied once (appending a String's UTF8View goes byte by byte).
+        var text = Data(), events = Data()
+        text.reserveCapacity(lines.reduce(0) { $0 + $1.json.utf8.count + 1 })
+        for line in lines {
+            var json = line.json
+            json.withUTF8 { bytes in
+                text.append(bytes)
+                Self.appendEvent(to: &events, type: line.type, step: line.step, json: UnsafeRawBufferPointer(bytes))
+            }
+            text.append(10)
+        }
         try state.withLock { s in
-            var text = ""
-            for line in lines { text += line.json + "\n" }
-            try s.file?.write(contentsOf: Data(text.utf8))
-            var events = Data()
-            for line in lines { events.append(Self.event(type: line.type, step: line.step, json: Substring(line.json))) }
+            try s.file?.write(contentsOf: text)
             s.subscribers.removeAll { !$0.send(events) }
         }
     }

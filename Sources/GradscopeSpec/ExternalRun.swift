@@ -156,7 +156,11 @@ public enum ExternalRecord: Sendable {
         }
         var layers: [LayerStats] = []
         for (i, item) in list.enumerated() {
-            layers.append(try Self.layer(item, path: r.field("layers[\(i)]"), declared: run.layers[i], edges: run.edges))
+            // Paths are relative inside a layer and prefixed only on error: a
+            // batch has thousands of layers and their path strings cost.
+            do { layers.append(try Self.layer(item, path: "", declared: run.layers[i], edges: run.edges)) } catch {
+                throw error.under(r.field("layers[\(i)]"))
+            }
         }
         let squares = layers.reduce(0.0) { $0 + ($1.gradNorm.isFinite ? $1.gradNorm * $1.gradNorm : 0) }
         let gradNorm = try r.statistic("grad_norm") ?? squares.squareRoot()
@@ -205,11 +209,15 @@ public enum ExternalRecord: Sendable {
         let summary = try Self.summary(&l)
         var params: [TensorStats] = []
         for (j, item) in (try l.array("params") ?? []).enumerated() {
-            var p = try ObjectReader(item, path: l.field("params[\(j)]"), tracksSeen: false)
-            try p.only(["name", "grad_norm", "max_abs", "mean_abs", "zero_fraction", "nan", "inf", "weight_norm", "update_norm"],
-                       in: "a parameter record")
-            guard let pname = try p.string("name") else { throw SpecError(p.field("name"), "is required") }
-            params.append(TensorStats(name: pname, summary: try Self.summary(&p)))
+            do throws(SpecError) {
+                var p = try ObjectReader(item, path: "", tracksSeen: false)
+                try p.only(["name", "grad_norm", "max_abs", "mean_abs", "zero_fraction", "nan", "inf", "weight_norm", "update_norm"],
+                           in: "a parameter record")
+                guard let pname = try p.string("name") else { throw SpecError("name", "is required") }
+                params.append(TensorStats(name: pname, summary: try Self.summary(&p)))
+            } catch {
+                throw error.under(l.field("params[\(j)]"))
+            }
         }
         // No histogram this step: an empty one (no bins), which the record leaves out.
         var histogram = Histogram(bins: 0)
@@ -307,5 +315,15 @@ extension ObjectReader {
         let v = try integer(key) ?? 0
         guard v >= 0 else { throw SpecError(field(key), "must be a whole number ≥ 0, got \(v)") }
         return v
+    }
+}
+
+extension SpecError {
+    /// The error of a part read with a relative path, placed under `prefix`
+    /// ("" and "the spec" name the part itself).
+    func under(_ prefix: String) -> SpecError {
+        var e = self
+        e.field = field.isEmpty || field == "the spec" ? prefix : "\(prefix).\(field)"
+        return e
     }
 }

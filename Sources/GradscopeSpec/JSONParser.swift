@@ -106,6 +106,7 @@ private struct JSONParser {
         guard depth <= JSONValue.maxDepth else { throw error("nesting deeper than \(JSONValue.maxDepth)") }
         at += 1
         var members: [String: JSONValue] = [:]
+        members.reserveCapacity(8)  // records' objects have a handful of members: no rehash while they fill
         skipSpace()
         if peek == UInt8(ascii: "}") { at += 1; return .object(members) }
         while true {

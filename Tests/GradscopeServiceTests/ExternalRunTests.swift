@@ -68,6 +68,9 @@ extension ServiceTests {
             (#"{"step": 1, "lr": -1, "layers": []}"#, "records[0].lr"),
             (#"{"step": 1, "layers": [], "gradient": 1}"#, "records[0].gradient"),
             ("{\"step\": 1,", "records[0]"),
+            (#"{"step": 1, "layers": [{"name": "fc1", "grad_norm": 1, "params": [{"name": "w", "grad_norm": 1}, {"name": "b"}]}, {"name": "fc2", "grad_norm": 1}]}"#,
+             "records[0].layers[0].params[1].grad_norm"),
+            (#"{"step": 1, "layers": [3, {"name": "fc2", "grad_norm": 1}]}"#, "records[0].layers[0]"),
         ]
         for (body, field) in cases {
             let r = try h.client.request("POST", "/api/runs/\(id)/steps", body: body, headers: auth)
