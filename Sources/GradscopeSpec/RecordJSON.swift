@@ -25,24 +25,31 @@ public enum RecordJSON {
         w.beginArray("layers")
         let parameterised = Set(t.model.parameterLayers.map(\.name))
         for (name, layer) in t.model.flattened {
-            w.beginObject()
-            w.field("name", name)
-            w.field("kind", layer.kind.rawValue)
-            w.field("has_parameters", parameterised.contains(name))
-            w.beginArray("params")
-            for p in layer.parameters {
-                w.beginObject()
-                w.field("name", p.name)
-                w.ints("shape", p.shape)
-                w.endObject()
-            }
-            w.endArray()
-            w.endObject()
+            layerDeclaration(&w, name: name, kind: layer.kind.rawValue, hasParameters: parameterised.contains(name),
+                             params: layer.parameters.map { ($0.name, $0.shape) })
         }
         w.endArray()
         histogramEdges(&w, t.config.edges)
         w.endObject()
         return w.text
+    }
+
+    /// One entry of a start record's `layers`, engine job or external run alike.
+    static func layerDeclaration(_ w: inout JSONWriter, name: String, kind: String, hasParameters: Bool,
+                                 params: [(name: String, shape: [Int])]) {
+        w.beginObject()
+        w.field("name", name)
+        w.field("kind", kind)
+        w.field("has_parameters", hasParameters)
+        w.beginArray("params")
+        for p in params {
+            w.beginObject()
+            w.field("name", p.name)
+            w.ints("shape", p.shape)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
     }
 
     static func histogramEdges(_ w: inout JSONWriter, _ e: HistogramEdges) {
@@ -171,19 +178,7 @@ public enum RecordJSON {
         w.field("total_steps", run.totalSteps ?? 0)
         w.beginArray("layers")
         for layer in run.layers {
-            w.beginObject()
-            w.field("name", layer.name)
-            w.field("kind", layer.kind?.rawValue ?? "other")
-            w.field("has_parameters", true)
-            w.beginArray("params")
-            for p in layer.params {
-                w.beginObject()
-                w.field("name", p.name)
-                w.ints("shape", p.shape)
-                w.endObject()
-            }
-            w.endArray()
-            w.endObject()
+            layerDeclaration(&w, name: layer.name, kind: layer.kind?.rawValue ?? "other", hasParameters: true, params: layer.params)
         }
         w.endArray()
         histogramEdges(&w, run.edges)

@@ -1,5 +1,6 @@
 """The client against a real `gradscope serve` started here (PyTorch CPU)."""
 import json
+import math
 import os
 import pathlib
 import socket
@@ -54,6 +55,8 @@ def train(model, url, steps, lr, data, nan_at=None, **options):
             loss = nn.functional.cross_entropy(model(inputs), y)
             opt.zero_grad()
             loss.backward()
+            if step == 1:  # what the first record must say, measured here by hand
+                run.first = {"loss": loss.item(), "norms": {n: float(p.grad.norm()) for n, p in model.named_parameters()}}
             opt.step()
             run.log(loss)
     return run
@@ -88,8 +91,11 @@ def test_a_healthy_run_is_healthy_and_every_step_arrives(server):
     assert [l["name"] for l in steps["layers"]] == ["0", "2", "4"]
     hist = steps["layers"][0]["hist"]
     assert sum(hist["counts"]) + hist["zero"] + hist["underflow"] + hist["overflow"] + hist["nonfinite"] == 32 * 16 + 32
-    # The statistics are the gradients' own (checked against torch on a fresh step).
-    assert steps["loss"] > 0 and steps["lr"] == 0.1
+    # The first record is that step's own: its loss, and each parameter's gradient norm.
+    assert math.isclose(steps["loss"], run.first["loss"], rel_tol=1e-6) and steps["lr"] == 0.1
+    for layer in steps["layers"]:
+        for p in layer["params"]:
+            assert math.isclose(p["grad_norm"], run.first["norms"][f"{layer['name']}.{p['name']}"], rel_tol=1e-5)
 
 
 def test_an_exploding_run_is_called_out_with_its_layer(server):
@@ -97,6 +103,7 @@ def test_an_exploding_run_is_called_out_with_its_layer(server):
     job = get(f"{server}/api/jobs/{run.id}")
     report = get(f"{server}/api/jobs/{run.id}/report")
     assert job["verdict"] in ("exploding", "diverged"), report
+    assert report["first_layer"] in {str(i) for i in range(0, 25, 2)}, report
     assert report["remedies"] and report["remedies"][0]["change"] is None
 
 
