@@ -45,6 +45,8 @@ extension JobManager {
     public enum IngestError: Error {
         case notFound, unauthorized, finished(JobMeta.Status)
         case invalid(SpecError)
+        /// Record `record` of NDJSON (nil: the JSON array) is not JSON.
+        case syntax(record: Int?, JSONSyntaxError)
         case storage(String)
     }
 
@@ -108,20 +110,16 @@ extension JobManager {
     /// the new ones to the diagnosis and appends them with the alerts they
     /// raise in one write. A step number at or below the last accepted one
     /// is a retry and is skipped, as is any NaN origin after the first.
-    public func ingest(_ id: String, token: String?, records: [JSONValue]) throws(IngestError)
+    public func ingest(_ id: String, token: String?, body: Data) throws(IngestError)
         -> (accepted: Int, duplicates: Int, lastStep: Int)
     {
         let run = try externalRun(id, token: token)
-        guard records.count <= Self.maxRecordsPerBatch else {
-            throw .invalid(SpecError("records", "has \(records.count) records; at most \(Self.maxRecordsPerBatch) a batch", isLimit: true))
-        }
-        var parsed: [ExternalRecord] = []
-        do {
-            for (i, json) in records.enumerated() {
-                parsed.append(try ExternalRecord(json: json, path: "records[\(i)]", run: run.spec))
+        var parsed: [ExternalRecord]
+        do { parsed = try ExternalRecord.batch(body, run: run.spec, limit: Self.maxRecordsPerBatch) } catch {
+            switch error {
+            case .syntax(let record, let e): throw .syntax(record: record, e)
+            case .invalid(let e): throw .invalid(e)
             }
-        } catch {
-            throw .invalid(error)
         }
         // A step's NaN origin goes to the diagnosis before the step itself.
         parsed = parsed.enumerated().sorted { a, b in
@@ -169,8 +167,13 @@ extension JobManager {
             fail(id, "cannot store records: \(message)")
         }
         let (accepted, duplicates, lastStep) = try outcome.get()
-        update(id) { $0.step = max($0.step, lastStep) }
-        state.withLock { $0.stepsDone += accepted }
+        // In memory, as an engine job's progress: the records are the durable
+        // part, and a meta file rewritten (and synced) each batch cost more
+        // than the batch's diagnosis.
+        state.withLock { s in
+            if let step = s.metas[id]?.step { s.metas[id]?.step = max(step, lastStep) }
+            s.stepsDone += accepted
+        }
         return (accepted, duplicates, lastStep)
     }
 

@@ -361,21 +361,6 @@ public final class Service: Sendable {
     }
 
     /// The records of an ingest batch: a JSON array, or NDJSON (one record a line).
-    static func records(_ body: Data) throws(HTTPError) -> [JSONValue] {
-        let first = body.first { !($0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }
-        if first == UInt8(ascii: "[") {
-            do {
-                guard case .array(let records) = try JSONValue.parse(body) else { return [] }
-                return records
-            } catch {
-                throw HTTPError(400, "invalid_json", "the body is not a valid JSON array: \(error)", field: "records")
-            }
-        }
-        do { return try JSONValue.parseLines(body, limit: JobManager.maxRecordsPerBatch + 1) } catch {
-            throw HTTPError(400, "invalid_json", "record \(error.index) is not valid JSON: \(error.syntax)", field: "records[\(error.index)]")
-        }
-    }
-
     static func ingestError(_ error: JobManager.IngestError, id: String) -> HTTPError {
         switch error {
         case .notFound: HTTPError.notFound("no run \(id)")
@@ -384,6 +369,9 @@ public final class Service: Sendable {
                       headers: [("WWW-Authenticate", "Bearer")])
         case .finished(let status): HTTPError(409, "conflict", "run \(id) takes no more records (\(status.rawValue))")
         case .invalid(let e): HTTPError(400, e.isLimit ? "limit_exceeded" : "invalid_record", e.description, field: e.field)
+        case .syntax(let record?, let e):
+            HTTPError(400, "invalid_json", "record \(record) is not valid JSON: \(e)", field: "records[\(record)]")
+        case .syntax(nil, let e): HTTPError(400, "invalid_json", "the body is not a valid JSON array: \(e)", field: "records")
         case .storage(let message): HTTPError(500, "storage", "the records could not be stored: \(message)")
         }
     }
@@ -396,9 +384,8 @@ public final class Service: Sendable {
     func ingest(_ request: Request) throws -> Response {
         let id = request.parameters["id"] ?? ""
         do { try jobs.authorizeIngest(id, token: Self.bearer(request)) } catch { throw Self.ingestError(error, id: id) }
-        let records = try Self.records(request.body)
         do {
-            let (accepted, duplicates, last) = try jobs.ingest(id, token: Self.bearer(request), records: records)
+            let (accepted, duplicates, last) = try jobs.ingest(id, token: Self.bearer(request), body: request.body)
             return .json(#"{"accepted":\#(accepted),"duplicates":\#(duplicates),"last_step":\#(last)}"#)
         } catch {
             throw Self.ingestError(error, id: id)

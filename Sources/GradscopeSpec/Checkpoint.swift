@@ -92,7 +92,7 @@ public struct Checkpoint: Sendable {
         w.beginObject("tensors")
         for name in order {
             let t = tensors[name]!
-            w.beginObject(name)
+            w.beginObject(JSONKey(name))
             w.ints("shape", t.shape)
             w.rawField("data", "[" + t.data.map { $0.isFinite ? $0.description : "null" }.joined(separator: ",") + "]")
             w.endObject()

@@ -178,7 +178,7 @@ public enum ExternalRecord: Sendable {
         try Check.range(batchSize, 0, Int.max, r.field("batch_size"))
         let pulse = StepPulse(
             step: step, epoch: epoch, loss: loss, learningRate: lr, gradNorm: gradNorm,
-            layerGradNorms: layers.map(\.gradNorm), gradNormClipped: try r.statistic("grad_norm_clipped") ?? gradNorm,
+            layerGradNorms: layers.map { $0.summary.gradNorm }, gradNormClipped: try r.statistic("grad_norm_clipped") ?? gradNorm,
             clipCoefficient: try r.statistic("clip_coef") ?? 1, nonfiniteGradients: nonfinite,
             skipped: try r.bool("skipped") ?? false, accuracy: accuracy, sampleIndices: [])
         var record = StepRecord(pulse: pulse, batchSize: batchSize, layers: layers, signals: [])
@@ -244,17 +244,16 @@ public enum ExternalRecord: Sendable {
 
     private static func summary(_ r: inout ObjectReader) throws(SpecError) -> GradientSummary {
         guard let gradNorm = try r.statistic("grad_norm") else { throw SpecError(r.field("grad_norm"), "is required") }
-        var s = GradientSummary()
+        var s = GradientSummary.unmeasured
         s.gradNorm = gradNorm
-        // What a client did not measure stays unknown (NaN, written as null).
-        s.maxAbs = try r.statistic("max_abs") ?? .nan
-        s.meanAbs = try r.statistic("mean_abs") ?? .nan
-        s.zeroFraction = try r.statistic("zero_fraction") ?? .nan
+        s.maxAbs = try r.statistic("max_abs") ?? s.maxAbs
+        s.meanAbs = try r.statistic("mean_abs") ?? s.meanAbs
+        s.zeroFraction = try r.statistic("zero_fraction") ?? s.zeroFraction
         if s.zeroFraction.isFinite { try Check.range(s.zeroFraction, 0, 1, r.field("zero_fraction")) }
         s.nanCount = try r.count("nan")
         s.infCount = try r.count("inf")
-        s.weightNorm = try r.statistic("weight_norm") ?? .nan
-        s.updateNorm = try r.statistic("update_norm") ?? .nan
+        s.weightNorm = try r.statistic("weight_norm") ?? s.weightNorm
+        s.updateNorm = try r.statistic("update_norm") ?? s.updateNorm
         return s
     }
 

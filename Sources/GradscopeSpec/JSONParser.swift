@@ -66,7 +66,9 @@ public struct JSONSyntaxError: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(message) at byte \(offset)" }
 }
 
-private struct JSONParser {
+/// The byte-level reader under `JSONValue.parse`, and under the ingest fast
+/// path (`ExternalRecordScanner`), so that both read numbers the same way.
+struct JSONParser {
     let bytes: UnsafeRawBufferPointer
     var at = 0
 

@@ -42,13 +42,19 @@ public struct JSONWriter {
         needsComma = true
     }
 
-    private mutating func key(_ k: String) {
+    private mutating func key(_ k: JSONKey) {
         separate()
-        string(k)
+        switch k.name {
+        case .literal(let name):
+            bytes.append(UInt8(ascii: "\""))
+            raw(name)
+            bytes.append(UInt8(ascii: "\""))
+        case .text(let name): string(name)
+        }
         bytes.append(UInt8(ascii: ":"))
     }
 
-    public mutating func beginObject(_ k: String? = nil) {
+    public mutating func beginObject(_ k: JSONKey? = nil) {
         if let k { key(k) } else { separate() }
         raw("{")
         needsComma = false
@@ -56,7 +62,7 @@ public struct JSONWriter {
 
     public mutating func endObject() { raw("}"); needsComma = true }
 
-    public mutating func beginArray(_ k: String? = nil) {
+    public mutating func beginArray(_ k: JSONKey? = nil) {
         if let k { key(k) } else { separate() }
         raw("[")
         needsComma = false
@@ -64,10 +70,10 @@ public struct JSONWriter {
 
     public mutating func endArray() { raw("]"); needsComma = true }
 
-    public mutating func field(_ k: String, _ v: Double?) { key(k); number(v) }
-    public mutating func field(_ k: String, _ v: Int) { key(k); raw(Int64(v)) }
-    public mutating func field(_ k: String, _ v: Bool) { key(k); v ? raw("true") : raw("false") }
-    public mutating func field(_ k: String, _ v: String?) {
+    public mutating func field(_ k: JSONKey, _ v: Double?) { key(k); number(v) }
+    public mutating func field(_ k: JSONKey, _ v: Int) { key(k); raw(Int64(v)) }
+    public mutating func field(_ k: JSONKey, _ v: Bool) { key(k); v ? raw("true") : raw("false") }
+    public mutating func field(_ k: JSONKey, _ v: String?) {
         key(k)
         if let v { string(v) } else { raw("null") }
     }
@@ -77,7 +83,7 @@ public struct JSONWriter {
     public mutating func element(_ v: String) { separate(); string(v) }
 
     /// Appends already-encoded JSON as a field.
-    public mutating func rawField(_ k: String, _ json: String) { key(k); raw(json) }
+    public mutating func rawField(_ k: JSONKey, _ json: String) { key(k); raw(json) }
 
     /// A parsed JSON value as compact text (object keys sorted).
     public static func encode(_ v: JSONValue) -> String {
@@ -87,7 +93,7 @@ public struct JSONWriter {
     }
 
     /// Appends a parsed JSON value (object keys sorted, for stable output).
-    public mutating func field(_ k: String, json: JSONValue) { key(k); value(json) }
+    public mutating func field(_ k: JSONKey, json: JSONValue) { key(k); value(json) }
     public mutating func element(json: JSONValue) { separate(); value(json) }
 
     private mutating func value(_ v: JSONValue) {
@@ -104,18 +110,18 @@ public struct JSONWriter {
         case .object(let o):
             raw("{")
             needsComma = false
-            for k in o.keys.sorted() { field(k, json: o[k]!) }
+            for k in o.keys.sorted() { field(JSONKey(k), json: o[k]!) }
             endObject()
         }
     }
 
-    public mutating func ints(_ k: String, _ values: [Int]) {
+    public mutating func ints(_ k: JSONKey, _ values: [Int]) {
         beginArray(k)
         for v in values { element(v) }
         endArray()
     }
 
-    public mutating func doubles(_ k: String, _ values: [Double]) {
+    public mutating func doubles(_ k: JSONKey, _ values: [Double]) {
         beginArray(k)
         for v in values { element(v) }
         endArray()
@@ -163,4 +169,23 @@ public struct JSONWriter {
             }
         }
     }
+}
+
+/// A member name. A literal in the code is written as it is (one copy: the
+/// names of a step record's fields are most of its text); any other name
+/// is escaped as a string.
+public struct JSONKey: ExpressibleByStringLiteral, Sendable {
+    enum Name: Sendable {
+        case literal(StaticString)
+        case text(String)
+    }
+
+    let name: Name
+
+    public init(stringLiteral name: StaticString) {
+        assert(!"\(name)".utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }, "a key to escape")
+        self.name = .literal(name)
+    }
+
+    public init(_ name: String) { self.name = .text(name) }
 }

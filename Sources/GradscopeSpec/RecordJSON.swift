@@ -291,7 +291,7 @@ public enum RecordJSON {
         }
         w.endArray()
         w.beginObject("alerts")
-        for (kind, count) in r.alertCounts.sorted(by: { $0.key < $1.key }) { w.field(kind, count) }
+        for (kind, count) in r.alertCounts.sorted(by: { $0.key < $1.key }) { w.field(JSONKey(kind), count) }
         w.endObject()
         w.endObject()
         return w.text

@@ -54,6 +54,9 @@ public struct TensorStats: Sendable, Equatable {
         self.summary = summary
     }
 
+    // Inlinable, so that callers in other modules read the field directly:
+    // through the generic key path, each read was a runtime key-path walk.
+    @inlinable
     public subscript<T>(dynamicMember key: WritableKeyPath<GradientSummary, T>) -> T {
         get { summary[keyPath: key] }
         set { summary[keyPath: key] = newValue }
@@ -79,6 +82,7 @@ public struct LayerStats: Sendable, Equatable {
         self.histogram = histogram
     }
 
+    @inlinable  // as TensorStats'
     public subscript<T>(dynamicMember key: KeyPath<GradientSummary, T>) -> T { summary[keyPath: key] }
 }
 
