@@ -117,6 +117,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--variants", help="comma-separated subset of the variants (plain is always run)")
     ap.add_argument("--bin", default=os.environ.get("GRADSCOPE_BIN", str(ROOT / ".build/release/gradscope")))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -128,6 +129,9 @@ def main():
         variants.append("wandb")
     except ImportError:
         print("wandb is not installed: its row is skipped (pip install wandb)", file=sys.stderr)
+    if args.variants:
+        chosen = set(args.variants.split(","))
+        variants = [v for v in variants if v == "plain" or v in chosen]
     proc, url = start_server(args.bin)
     results = []
     try:

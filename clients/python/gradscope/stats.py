@@ -1,22 +1,30 @@
-"""Per-layer gradient statistics of one step, from one flat float32 copy
-of every gradient, in a few vectorised torch operations per step (not per
-value; per parameter only the counting).
+"""Per-layer gradient statistics of one step, in a fixed number of
+vectorised torch operations per step (a few per parameter: the copy and the
+sum), over scratch buffers allocated once.
 
-The histogram bin of |g| is floor(4·(log10|g| − log10 min)) (for the
-default edges), computed in float32 and counted with `bincount`; the
-server's edges are those values rounded to float32, so a value within about
-1e-5 (relative) of an edge may land in the neighbouring bin; everything else
-lands as in the engine. A parameter whose sums are not finite (NaN, ±Inf,
-or squares beyond float32) is measured again exactly.
+The histogram slot of |g| is floor(k·(log10|g| − log10 min)) for the k bins
+a decade of the edges, computed in float32 and counted with one `bincount`
+for every parameter at once; the server's edges are those values rounded to
+float32, so a value within about 1e-5 (relative) of an edge may land in the
+neighbouring bin; everything else lands as in the engine. A parameter whose
+sums are not finite (NaN, ±Inf, or squares beyond float32) is measured again
+exactly.
+
+Three passes look odd and are there for speed. log10 of an exact zero (and
+any arithmetic on a subnormal) takes a slow path, 20-30× slower on x86, so
+|g| + FLT_MIN is taken first: that leaves every |g| ≥ 2e-31 as it was and
+turns zeros into the smallest normal number; zeros are then told apart by
+sign(|g|), which is 0 for them alone (subnormal gradients stay underflow, as
+in the engine). And each parameter's slots are offset by its index times the
+slots a parameter has, so that one `bincount` counts them all.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, Sequence, Tuple
 
 import torch
-
 
 
 def edges(bins: int, low: float, high: float) -> List[float]:
@@ -37,86 +45,108 @@ class Layout:
     def spans(self) -> List[Tuple[int, int]]:
         return [(start, count) for _, params in self.layers for _, start, count in params]
 
-
-SMALLEST = 1.401298464324817e-45  # the smallest float32 subnormal
-
-
-def summarize(flat: torch.Tensor, layout: Layout, weight_norms: List[float], index: Optional[torch.Tensor] = None) -> List[dict]:
-    """The `layers` of a step record (see the README's record schema) from
-    `flat`, every gradient one after the other in `layout`'s order. `flat`
-    is overwritten; `index` (int32, as long as `flat`) is scratch space.
-    Everything works in place: a fresh 2 MB tensor costs its page faults,
-    more than the arithmetic on it."""
-    bins, per_decade = layout.bins, layout.bins / (math.log10(layout.high) - math.log10(layout.low))
-    a = flat.abs_()
-    spans = layout.spans
-    pieces = [a[s:s + n] for s, n in spans]
-    squares = torch.stack(torch._foreach_norm(pieces)).double().square().tolist()
-    sums = torch.stack(torch._foreach_norm(pieces, 1)).tolist()
-    if hasattr(torch, "_foreach_max") and all(p.numel() for p in pieces):
-        maxes = torch.stack(torch._foreach_max(pieces)).tolist()
-    else:
-        maxes = [float(p.amax()) if p.numel() else 0.0 for p in pieces]
-    # Index = bin + offset: 0 is zero (log10 of 0 takes a slow path: zeros are
-    # raised to the smallest subnormal first, so |g| < 1.8e-45 counts as 0),
-    # 1 … offset − 1 underflow, offset + bins overflow. Parameters with NaN or
-    # ±Inf (their index is meaningless) are counted by _exact instead.
-    offset = -math.floor((math.log10(SMALLEST) - math.log10(layout.low)) * per_decade)
-    exact = {i for i in range(len(spans)) if not (math.isfinite(squares[i]) and math.isfinite(maxes[i]))}
-    # What _exact needs, kept before the in-place passes below.
-    keep = {i: a[spans[i][0]:spans[i][0] + spans[i][1]].clone() for i in exact}
-    # floor(k·(log10 a − log10 min)) + offset = floor(k·log10 a + (offset − k·log10 min)), one fused
-    # multiply-add; clamped to [0, offset + bins] the conversion to int32 (truncation) is the floor.
-    logs = a.add_(SMALLEST).log10_()  # x + 1.4e-45 is x for every normal x; 0 becomes the smallest subnormal
-    torch.add(torch.tensor(offset - per_decade * math.log10(layout.low)), logs, alpha=per_decade, out=logs)
-    logs.clamp_(0, offset + bins + 0.5)
-    index = index if index is not None and index.numel() >= logs.numel() else torch.empty(logs.numel(), dtype=torch.int32)
-    index = index[:logs.numel()].copy_(logs)
-
-    out, i = [], 0
-    for name, params in layout.layers:
-        entry_params, hist = [], [0] * (bins + 5)  # zero, underflow, bins…, overflow, nan, inf
-        total_sq = total_abs = 0.0
-        largest, count = 0.0, 0
-        for pname, start, n in params:
-            sq, s, m = squares[i], sums[i], maxes[i]
-            if i not in exact:
-                c = torch.bincount(index[start:start + n], minlength=offset + bins + 1).tolist()
-                h = [c[0], sum(c[1:offset])] + c[offset:offset + bins] + [c[offset + bins], 0, 0]
-            else:
-                h, sq, s, m = _exact(keep[i], layout)
-            entry_params.append({"name": pname, "grad_norm": math.sqrt(sq), "max_abs": m, "mean_abs": s / max(n, 1),
-                                 "zero_fraction": h[0] / max(n, 1), "nan": h[-2], "inf": h[-1],
-                                 "weight_norm": weight_norms[i]})
-            hist = [x + y for x, y in zip(hist, h)]
-            total_sq += sq
-            total_abs += s
-            largest = max(largest, m)
-            count += n
-            i += 1
-        nan, inf = hist[-2], hist[-1]
-        out.append({"name": name, "grad_norm": math.sqrt(total_sq), "max_abs": largest,
-                    "mean_abs": total_abs / max(count, 1), "zero_fraction": hist[0] / max(count, 1),
-                    "nan": nan, "inf": inf,
-                    "weight_norm": math.sqrt(sum(p["weight_norm"] ** 2 for p in entry_params)),
-                    "params": entry_params,
-                    "hist": {"counts": hist[2:bins + 2], "zero": hist[0], "underflow": hist[1],
-                             "overflow": hist[bins + 2], "nonfinite": nan + inf}})
-    return out
+    @property
+    def size(self) -> int:
+        return sum(count for _, count in self.spans)
 
 
-def _exact(a: torch.Tensor, layout: Layout):
-    """The slot counts and float64 sums of one parameter with non-finite
-    values or squares beyond float32, by the float32 edges themselves."""
-    bins = layout.bins
-    nan, inf = int(torch.isnan(a).sum()), int(torch.isinf(a).sum())
-    finite = a[torch.isfinite(a)]
-    e = torch.tensor(edges(bins, layout.low, layout.high), dtype=torch.float32)
-    slots = torch.bucketize(finite, e, right=True)  # 0 below min, 1 + i bin i, bins + 1 overflow
-    c = torch.bincount(slots, minlength=bins + 2).tolist()
-    zeros = int((finite == 0).sum())
-    h = [zeros, c[0] - zeros] + c[1:bins + 1] + [c[bins + 1], nan, inf]
-    d = finite.double()
-    return h, float(d.square().sum()), float(d.sum()), float(finite.amax()) if finite.numel() else 0.0
+FLT_MIN = 1.1754943508222875e-38  # the smallest normal float32
 
 
+class Summarizer:
+    """Measures the full statistics of a model's gradients (the `layers` of
+    a step record, see the README's record schema). Holds two scratch
+    buffers of the model's size on its device, reused every step: a fresh
+    tensor of that size costs its page faults, more than the arithmetic."""
+
+    def __init__(self, layout: Layout, device=None):
+        self.layout = layout
+        self.spans = layout.spans
+        size = layout.size
+        self._abs = torch.empty(size, dtype=torch.float32, device=device)
+        self._logs = torch.empty(size, dtype=torch.float32, device=device)
+        self._pieces = [self._abs[s:s + n] for s, n in self.spans]
+        self._needs_amax = not hasattr(torch, "_foreach_max") or not all(n for _, n in self.spans)
+        per_decade = layout.bins / (math.log10(layout.high) - math.log10(layout.low))
+        # Slots of one parameter: 0 zero, 1 … offset − 1 underflow, offset + i
+        # bin i, offset + bins overflow. FLT_MIN (where zeros go) lands in slot ≥ 1.
+        self.offset = 1 - math.floor((math.log10(FLT_MIN) - math.log10(layout.low)) * per_decade)
+        self.slots = self.offset + layout.bins + 1
+        self._per_decade = per_decade
+        # floor(k·(log10 a − log10 min)) + offset = floor(k·log10 a + shift): one fused multiply-add.
+        self._shift = torch.tensor(self.offset - per_decade * math.log10(layout.low), device=device)
+        if self.slots * len(self.spans) >= 2 ** 24:  # beyond float32's whole numbers
+            raise ValueError(f"a model of {len(self.spans)} parameter tensors is beyond what the histograms can count")
+        self._bases = [torch.tensor(float(i * self.slots), device=device) for i in range(len(self.spans))]
+        self._layer_of = torch.tensor([k for k, (_, params) in enumerate(layout.layers) for _ in params], device=device)
+
+    def measure(self, grads: Sequence[torch.Tensor], weight_norms: List[float]) -> List[dict]:
+        """`grads`: every parameter's gradient in the layout's order."""
+        spans, a = self.spans, self._abs
+        for g, piece in zip(grads, self._pieces):
+            g = g.detach().reshape(-1)
+            torch.abs(g if g.device == piece.device else g.to(piece.device), out=piece)
+        squares = torch.stack(torch._foreach_norm(self._pieces)).double().square().tolist()
+        sums = torch.stack([p.sum() for p in self._pieces]).tolist()
+        maxes = [float(p.amax()) if p.numel() else 0.0 for p in self._pieces] if self._needs_amax else \
+            torch.stack(torch._foreach_max(self._pieces)).tolist()
+        exact = {i: self._exact(i) for i in range(len(spans)) if not (math.isfinite(squares[i]) and math.isfinite(maxes[i]))}
+
+        logs = torch.add(a, FLT_MIN, out=self._logs).log10_()
+        torch.add(self._shift, logs, alpha=self._per_decade, out=logs)
+        logs.clamp_(1, self.slots - 0.5).floor_()  # whole slots, so that adding the offsets below is exact
+        a.sign_()  # 1, or 0 for the zeros (NaN for NaN: those parameters are counted by _exact)
+        for i, (s, n) in enumerate(spans):
+            if i in exact:  # their slots would be meaningless: put them all in slot 0, replaced below
+                logs[s:s + n].fill_(self._bases[i])
+            else:  # slot · sign (0 for zeros) + the parameter's offset
+                torch.addcmul(self._bases[i], logs[s:s + n], a[s:s + n], out=logs[s:s + n])
+        index = a.view(torch.int32).copy_(logs)
+        counts = torch.bincount(index, minlength=self.slots * len(spans)).view(len(spans), self.slots)
+        nonfinite = [(0, 0)] * len(spans)
+        for i, (row, nan, inf, sq, total, largest) in exact.items():
+            counts[i] = row
+            nonfinite[i], squares[i], sums[i], maxes[i] = (nan, inf), sq, total, largest
+        # Per layer: zero, underflow, the bins, overflow.
+        per_layer = torch.zeros(len(self.layout.layers), self.slots, dtype=counts.dtype, device=counts.device)
+        per_layer.index_add_(0, self._layer_of, counts)
+        offset = self.offset
+        hists = torch.cat([per_layer[:, :1], per_layer[:, 1:offset].sum(1, keepdim=True), per_layer[:, offset:]], 1).tolist()
+        zeros = counts[:, 0].tolist()
+
+        out, i = [], 0
+        for (name, params), hist in zip(self.layout.layers, hists):
+            entry_params = []
+            for pname, _, n in params:
+                nan, inf = nonfinite[i]
+                entry_params.append({"name": pname, "grad_norm": math.sqrt(squares[i]), "max_abs": maxes[i],
+                                     "mean_abs": sums[i] / max(n, 1), "zero_fraction": zeros[i] / max(n, 1),
+                                     "nan": nan, "inf": inf, "weight_norm": weight_norms[i]})
+                i += 1
+            first = i - len(params)
+            count = sum(n for _, _, n in params)
+            nan, inf = sum(x for x, _ in nonfinite[first:i]), sum(x for _, x in nonfinite[first:i])
+            out.append({"name": name, "grad_norm": math.sqrt(sum(squares[first:i])), "max_abs": max(maxes[first:i]),
+                        "mean_abs": sum(sums[first:i]) / max(count, 1), "zero_fraction": hist[0] / max(count, 1),
+                        "nan": nan, "inf": inf, "weight_norm": math.sqrt(sum(w * w for w in weight_norms[first:i])),
+                        "params": entry_params,
+                        "hist": {"counts": hist[2:-1], "zero": hist[0], "underflow": hist[1],
+                                 "overflow": hist[-1], "nonfinite": nan + inf}})
+        return out
+
+    def _exact(self, i: int):
+        """Parameter i's slot counts, NaN and Inf counts and float64 sums,
+        counted by the float32 edges themselves: for values that are not
+        finite, or squares beyond float32."""
+        a, layout, bins = self._pieces[i], self.layout, self.layout.bins
+        nan, inf = int(torch.isnan(a).sum()), int(torch.isinf(a).sum())
+        finite = a[torch.isfinite(a)]
+        e = torch.tensor(edges(bins, layout.low, layout.high), dtype=torch.float32, device=a.device)
+        slots = torch.bucketize(finite, e, right=True)  # 0 below min, 1 + i bin i, bins + 1 overflow
+        c = torch.bincount(slots, minlength=bins + 2)
+        zeros = int((finite == 0).sum())
+        row = torch.zeros(self.slots, dtype=torch.int64, device=a.device)
+        row[0], row[1] = zeros, int(c[0]) - zeros
+        row[self.offset:] = c[1:]
+        d = finite.double()
+        return row, nan, inf, float(d.square().sum()), float(d.sum()), float(finite.amax()) if finite.numel() else 0.0

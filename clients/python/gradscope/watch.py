@@ -28,7 +28,7 @@ from typing import Optional
 import torch
 from torch import nn
 
-from .stats import Layout, summarize
+from .stats import Layout, Summarizer
 
 EDGES_DEFAULT = (64, 1e-12, 1e4)  # bins, min, max: the server's default log10 edges
 
@@ -82,9 +82,8 @@ class Watch:
         created = self._post("/api/runs", json.dumps(spec).encode(), {"Authorization": f"Bearer {token}"} if token else {})
         self.id, self._token = created["id"], created["token"]
 
-        device = self._params[0].device
-        self._flat = torch.empty(start, dtype=torch.float32, device=device)  # a histogram step's gradients, flat
-        self._index = torch.empty(start, dtype=torch.int32, device=device)   # scratch for their bins
+        self._summarizer = Summarizer(self._layout, self._params[0].device)
+        self._light = self._light_template()
         self._zero_grads = {}
         self._armed = False
         self._recorded = 0
@@ -161,10 +160,8 @@ class Watch:
                     self._steps.append((self.step, norms, None, origin, lr))
                     return
             # A histogram step, or a NaN/Inf to count exactly.
-            device = self._flat.device
-            torch.cat([g.reshape(-1).to(device, torch.float32) for g in grads], out=self._flat)
             weights = torch.stack(torch._foreach_norm([p.detach() for p in self._params])).tolist()
-            layers = summarize(self._flat, self._layout, weights, self._index)
+            layers = self._summarizer.measure(grads, weights)
         self._steps.append((self.step, None, layers, origin, lr))
 
     def _drop(self, n: int) -> None:
@@ -181,15 +178,32 @@ class Watch:
         self._nonfinite_sent = True
         return sums[finite.index(False)][0]
 
-    def _norm_layers(self, norms):
-        """The layers of a step without histogram: gradient norms only."""
-        layers, i = [], 0
+    def _light_template(self) -> str:
+        """A step record without histogram (gradient norms only), as a %-format
+        over (step, per layer its norm then its parameters' norms, the total
+        norm): formatting beats building and encoding the dictionaries by ~10×
+        on the sender thread, whose time is taken from training's cores."""
+        layers = []
         for name, params in self._layout.layers:
-            squares = [v * v for v in norms[i:i + len(params)]]
-            layers.append({"name": name, "grad_norm": math.sqrt(sum(squares)),
-                           "params": [{"name": p[0], "grad_norm": math.sqrt(q)} for p, q in zip(params, squares)]})
+            ps = ", ".join('{"name": %s, "grad_norm": %%.9g}' % json.dumps(p[0]).replace("%", "%%") for p in params)
+            layers.append('{"name": %s, "grad_norm": %%.9g, "params": [%s]}' % (json.dumps(name).replace("%", "%%"), ps))
+        return '{"step": %d, "layers": [' + ", ".join(layers) + '], "grad_norm": %.9g, "nonfinite_grads": 0'
+
+    def _light_line(self, step, norms, loss, lr) -> str:
+        """Values as float32 measured them: 9 digits say them exactly (and
+        format 3× faster than repr's 17)."""
+        values, i = [], 0
+        for _, params in self._layout.layers:
+            group = norms[i:i + len(params)]
+            values.append(math.hypot(*group))
+            values += group
             i += len(params)
-        return layers
+        line = self._light % (step, *values, math.hypot(*norms))
+        if loss is not None:
+            line += ', "loss": %s' % ("%.9g" % loss if math.isfinite(loss) else "null")
+        if lr is not None:
+            line += ', "lr": %r' % lr
+        return line + "}"
 
     def _zeros(self, i: int) -> torch.Tensor:
         """The gradient of a parameter that got none this step."""
@@ -226,7 +240,7 @@ class Watch:
             lines = []
             for raw in steps:
                 try:
-                    lines += [_encode(record) for record in self._records(*raw)]
+                    lines += self._lines(*raw)
                 except Exception:  # one bad step must not take the sender down
                     self._drop(1)
             for start in range(0, len(lines), self.batch_size):
@@ -234,33 +248,33 @@ class Watch:
             if closing:
                 return
 
-    def _records(self, step, norms, layers, origin, lr):
+    def _lines(self, step, norms, layers, origin, lr):
         """A step's record, and before it where the first NaN/Inf appeared,
         if it did in this step: a layer's output in the forward pass (seen
         by check_nan), else the loss, else the gradients (the backward pass
         reaches the layer nearest the output first)."""
-        if layers is None:
-            layers = self._norm_layers(norms)
         loss = self._losses.pop(step, None)
         loss = float(loss) if loss is not None else None
-        records = []
-        bad = [l["name"] for l in layers if l.get("nan", 0) + l.get("inf", 0) > 0]
+        origins = []
+        bad = [l["name"] for l in layers if l["nan"] + l["inf"] > 0] if layers is not None else []
         if origin is not None:
-            records.append({"type": "nonfinite", "step": step, "pass": "forward", "layer": origin, "quantity": "output"})
+            origins.append({"type": "nonfinite", "step": step, "pass": "forward", "layer": origin, "quantity": "output"})
         elif not self._origin_sent and loss is not None and not math.isfinite(loss):
-            records.append({"type": "nonfinite", "step": step, "pass": "loss", "quantity": "loss"})
+            origins.append({"type": "nonfinite", "step": step, "pass": "loss", "quantity": "loss"})
         elif not self._origin_sent and bad:
-            records.append({"type": "nonfinite", "step": step, "pass": "backward", "layer": bad[-1],
+            origins.append({"type": "nonfinite", "step": step, "pass": "backward", "layer": bad[-1],
                             "quantity": "parameter gradient"})
-        self._origin_sent = self._origin_sent or bool(records)
+        self._origin_sent = self._origin_sent or bool(origins)
+        lines = [_encode(o) for o in origins]
+        if layers is None:  # finite norms only: the common case, formatted
+            return lines + [self._light_line(step, norms, loss, lr)]
         record = {"step": step, "layers": layers, "grad_norm": math.sqrt(sum(l["grad_norm"] ** 2 for l in layers)),
-                  "nonfinite_grads": sum(l.get("nan", 0) + l.get("inf", 0) for l in layers)}
+                  "nonfinite_grads": sum(l["nan"] + l["inf"] for l in layers)}
         if loss is not None:
             record["loss"] = loss
         if lr is not None:
             record["lr"] = lr
-        records.append(record)
-        return records
+        return lines + [_encode(record)]
 
     def _flush(self, lines) -> None:
         steps = sum(1 for line in lines if not line.startswith('{"type": "nonfinite"'))

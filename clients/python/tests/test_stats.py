@@ -3,7 +3,7 @@ import math
 
 import torch
 
-from gradscope.stats import Layout, edges, summarize
+from gradscope.stats import Layout, Summarizer, edges
 
 
 def exact_counts(values, bins=64, low=1e-12, high=1e4):
@@ -23,7 +23,7 @@ def test_layer_statistics_match_their_definitions():
     b = torch.randn(41, generator=g) * 1e-3
     flat = torch.cat([w.reshape(-1), b])
     layout = Layout([("fc", [("weight", 0, w.numel()), ("bias", w.numel(), b.numel())])])
-    [layer] = summarize(flat.clone(), layout, [2.0, 1.0])
+    [layer] = Summarizer(layout).measure([w, b], [2.0, 1.0])
     assert math.isclose(layer["grad_norm"], float(flat.double().norm()), rel_tol=1e-5)
     assert math.isclose(layer["params"][0]["max_abs"], float(w.abs().max()), rel_tol=1e-6)
     assert math.isclose(layer["mean_abs"], float(flat.double().abs().mean()), rel_tol=1e-5)
@@ -42,9 +42,36 @@ def test_layer_statistics_match_their_definitions():
 def test_nan_inf_and_huge_values_are_counted_exactly():
     flat = torch.tensor([1.0, float("nan"), float("inf"), -float("inf"), 3e20, 0.0, 1e-3])
     layout = Layout([("fc", [("weight", 0, 7)])])
-    [layer] = summarize(flat.clone(), layout, [1.0])
+    [layer] = Summarizer(layout).measure([flat], [1.0])
     assert (layer["nan"], layer["inf"]) == (1, 2)
     huge = float(torch.tensor(3e20))  # as float32 holds it
     assert math.isclose(layer["grad_norm"], math.sqrt(1 + huge ** 2 + 1e-6), rel_tol=1e-9)
     h = layer["hist"]
     assert h["nonfinite"] == 3 and h["zero"] == 1 and h["overflow"] == 1 and sum(h["counts"]) == 2
+
+
+def test_every_parameter_is_counted_on_its_own_and_zeros_apart_from_subnormals():
+    g = torch.Generator().manual_seed(5)
+    grads = [torch.randn(n, generator=g) * torch.pow(10, torch.empty(n).uniform_(-16, 6, generator=g))
+             for n in (1, 7, 300, 4096, 33, 1000, 2, 513, 64, 20, 5000, 3)]
+    grads[3][:100] = 0
+    grads[3][100:110] = 1e-40  # subnormal: underflow, not zero
+    grads[3][110:115] = -3e-45
+    layout, start = [], 0
+    for i in range(0, len(grads), 2):  # two parameters a layer
+        layout.append((f"l{i}", [("weight", start, grads[i].numel()), ("bias", start + grads[i].numel(), grads[i + 1].numel())]))
+        start += grads[i].numel() + grads[i + 1].numel()
+    layers = Summarizer(Layout(layout)).measure(grads, [1.0] * len(grads))
+    e = torch.tensor(edges(64, 1e-12, 1e4), dtype=torch.float64)
+    for k, layer in enumerate(layers):
+        both = torch.cat(grads[2 * k:2 * k + 2])
+        zeros, under, counts, over = exact_counts(both)
+        h = layer["hist"]
+        assert (h["zero"], h["underflow"], h["overflow"]) == (zeros, under, over), k
+        near = int(((both.abs().double().unsqueeze(1) / e - 1).abs() < 1e-5).any(1).sum())
+        assert sum(abs(x - y) for x, y in zip(h["counts"], counts)) <= 2 * near, k
+        for j, p in enumerate(layer["params"]):
+            assert math.isclose(p["grad_norm"], float(grads[2 * k + j].double().norm()), rel_tol=1e-5)
+            assert math.isclose(p["mean_abs"], float(grads[2 * k + j].double().abs().mean()), rel_tol=1e-5)
+            assert p["zero_fraction"] == float((grads[2 * k + j] == 0).double().mean())
+    assert layers[1]["hist"]["zero"] == 100 and layers[1]["hist"]["underflow"] >= 15
