@@ -23,6 +23,8 @@ final class ExternalRun: Sendable {
         var lastLoss: Double?
         var maxGradNorm = 0.0
         var nonfiniteSteps = 0
+        /// When the run was created or last took a batch.
+        var lastActive = ContinuousClock.now
         /// Set under this lock by `finishExternal` (or a failed write): a batch
         /// checked before then must not be appended after the report.
         var closed = false
@@ -129,6 +131,7 @@ extension JobManager {
         }.map(\.element)
         let outcome: Result<(Int, Int, Int), IngestError> = run.state.withLock { s in
             guard !s.closed else { return .failure(.finished(.completed)) }
+            s.lastActive = .now
             var lines: [JobRun.Line] = []
             var accepted = 0, duplicates = 0
             for record in parsed {
@@ -190,6 +193,17 @@ extension JobManager {
         finishExternal(id, run: run, status: status)
         guard let meta = meta(id) else { throw .notFound }  // deleted meanwhile
         return meta
+    }
+
+    /// Ends, as `interrupted` with their report, the external runs that
+    /// have taken nothing for `runIdleTimeout` as of `now`.
+    public func endIdleRuns(now: ContinuousClock.Instant = .now) {
+        guard let timeout = configuration.runIdleTimeout else { return }
+        for (id, run) in state.withLock({ $0.external }) where run.state.withLock({ now - $0.lastActive >= timeout }) {
+            let minutes = timeout.components.seconds / 60
+            update(id) { $0.error = "no records for \(minutes) min: the client stopped without finishing the run" }
+            finishExternal(id, run: run, status: .interrupted)
+        }
     }
 
     /// Appends the summary and report and closes the run (also on cancel).

@@ -12,6 +12,10 @@ public final class JobManager: Sendable {
         /// Jobs running at once; the rest wait in the queue.
         public var maxJobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
         public var maxQueue = 64
+        /// An external run that has posted nothing for this long (its script
+        /// died without `finish`) is ended as `interrupted`, with its report;
+        /// nil never ends it.
+        public var runIdleTimeout: Duration? = .seconds(3600)
         /// The server's defaults are tighter than the CLI's: one job must
         /// not take the machine (docs/API.md "Limits").
         public var limits: JobLimits = {
@@ -328,8 +332,10 @@ public final class JobManager: Sendable {
     }
 
     /// Sends a heartbeat comment to every live stream (so dead clients are noticed).
+    /// Every 15 s: keeps streams alive, ends idle external runs.
     public func heartbeat() {
         for channel in state.withLock({ Array($0.channels.values) }) { channel.ping() }
+        endIdleRuns()
     }
 
     /// Marks running jobs for cancellation and waits (bounded) for them to stop,

@@ -48,9 +48,13 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Allow browser pages from this origin to call the API (CORS); none by default.")
     var corsOrigin: String?
 
+    @Option(help: "Minutes after which an external run that posts nothing is ended as interrupted (0: never).")
+    var runIdleMinutes = 60
+
     func validate() throws {
         if let maxJobs, maxJobs < 1 { throw ValidationError("--max-jobs must be at least 1") }
         if maxQueue < 0 { throw ValidationError("--max-queue must be 0 or more") }
+        if runIdleMinutes < 0 { throw ValidationError("--run-idle-minutes must be 0 or more") }
     }
 
     func run() throws {
@@ -68,6 +72,7 @@ struct ServeCommand: ParsableCommand {
         }
         if let maxJobs { config.jobs.maxJobs = maxJobs }
         config.jobs.maxQueue = maxQueue
+        config.jobs.runIdleTimeout = runIdleMinutes > 0 ? .seconds(runIdleMinutes * 60) : nil
         config.jobs.limits.maxParameters = maxParameters
         config.jobs.limits.maxSteps = maxSteps
         config.jobs.limits.maxBatchSize = maxBatch

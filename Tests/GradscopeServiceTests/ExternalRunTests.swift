@@ -53,6 +53,24 @@ extension ServiceTests {
         #expect(try h.client.request("POST", "/api/runs/\(id)/steps", body: Self.stepLines(33...33), headers: auth).status == 409)
     }
 
+    /// A script that died without `finish`: its run ends as interrupted, with
+    /// its report, once it has been idle for the timeout, and not before.
+    @Test func anAbandonedRunEndsAfterTheIdleTimeout() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let (id, token) = try createRun(h)
+        let auth = ["Authorization": "Bearer \(token)"]
+        #expect(try h.client.request("POST", "/api/runs/\(id)/steps", body: Self.stepLines(1...30, growFrom: 20), headers: auth).status == 200)
+        h.service.jobs.endIdleRuns(now: .now + .seconds(3500))
+        #expect(try h.client.request("GET", "/api/jobs/\(id)").json["status"] as? String == "running")
+        h.service.jobs.endIdleRuns(now: .now + .seconds(3601))
+        let job = try h.client.request("GET", "/api/jobs/\(id)").json
+        #expect(job["status"] as? String == "interrupted" && job["verdict"] as? String == "exploding", "\(job)")
+        #expect((job["error"] as? String)?.contains("no records for 60 min") == true)
+        #expect(try h.client.request("GET", "/api/jobs/\(id)/report").json["first_layer"] as? String == "fc1")
+        #expect(try h.client.request("POST", "/api/runs/\(id)/steps", body: Self.stepLines(31...31), headers: auth).status == 409)
+    }
+
     @Test func badBatchesAreRejectedWholeWithTheField() throws {
         let h = try Harness()
         defer { h.close() }
