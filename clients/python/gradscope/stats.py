@@ -1,6 +1,6 @@
 """Per-layer gradient statistics of one step, in a fixed number of
-vectorised torch operations per step (a few per parameter: the copy and the
-sum), over scratch buffers allocated once.
+vectorised torch operations (and a few per parameter: the copy, the sum and
+the slot offset), over two scratch buffers allocated once.
 
 The histogram slot of |g| is floor(k·(log10|g| − log10 min)) for the k bins
 a decade of the edges, computed in float32 and counted with one `bincount`
@@ -10,13 +10,14 @@ neighbouring bin; everything else lands as in the engine. A parameter whose
 sums are not finite (NaN, ±Inf, or squares beyond float32) is measured again
 exactly.
 
-Three passes look odd and are there for speed. log10 of an exact zero (and
-any arithmetic on a subnormal) takes a slow path, 20-30× slower on x86, so
-|g| + FLT_MIN is taken first: that leaves every |g| ≥ 2e-31 as it was and
-turns zeros into the smallest normal number; zeros are then told apart by
-sign(|g|), which is 0 for them alone (subnormal gradients stay underflow, as
-in the engine). And each parameter's slots are offset by its index times the
-slots a parameter has, so that one `bincount` counts them all.
+Some steps look odd and are there for speed. log10 of an exact zero, and
+any arithmetic on a subnormal, takes a slow path (20-30× slower on x86), so
+the logarithm is taken of |g| + FLT_MIN: that leaves every |g| ≥ 2e-31 as
+it was and turns zeros into the smallest normal number. Zeros are then told
+apart by sign(|g|), 0 for them alone (subnormal gradients stay underflow, as
+in the engine). And each parameter's slots are offset by its index times
+the slots a parameter has (after flooring, so that the sum stays a whole
+number), so that one `bincount` counts them all.
 """
 from __future__ import annotations
 

@@ -6,13 +6,14 @@ optimizer is given, else an autograd callback armed by the first
 parameter's gradient hook at the end of the backward pass) the training
 thread takes one `_foreach_norm` over the gradients, and on every
 `histogram_every`-th recorded step (or one with a NaN/Inf) the full
-statistics: a handful of vectorised passes over one flat copy of the
-gradients (`stats.summarize`). They have to be taken there: the gradients
+statistics: a dozen vectorised passes over one flat copy of the gradients
+(`stats.Summarizer`). They have to be taken there: the gradients
 may be zeroed or freed before the next step, and a second thread computing
 them fought PyTorch's intra-op workers and the GIL (several times slower in
 our measurements). The sender thread wakes every `interval` seconds, builds
-and encodes the records of the steps taken since, and posts them; its time
-is mostly socket I/O.
+and encodes the records of the steps taken since (the norms-only ones from
+a template), and posts them as NDJSON, which the server reads on its fast
+path.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import warnings
 from typing import Optional
 
 import torch
@@ -52,7 +54,7 @@ class Watch:
 
     def __init__(self, model: nn.Module, url: str = "http://127.0.0.1:8080", every: int = 1,
                  run_name: Optional[str] = None, token: Optional[str] = None, optimizer=None,
-                 check_nan: bool = False, histogram_every: int = 10, max_buffer: int = 10_000,
+                 check_nan: bool = False, histogram_every: int = 20, max_buffer: int = 10_000,
                  batch_size: int = 200, timeout: float = 5.0, interval: float = 0.25):
         if every < 1 or histogram_every < 1:
             raise ValueError("every and histogram_every must be ≥ 1")
@@ -79,8 +81,17 @@ class Watch:
                 "hist_edges": {"bins": bins, "min": low, "max": high}}
         if run_name:
             spec["name"] = run_name
-        created = self._post("/api/runs", json.dumps(spec).encode(), {"Authorization": f"Bearer {token}"} if token else {})
-        self.id, self._token = created["id"], created["token"]
+        self._spec, self._server_token = json.dumps(spec).encode(), token
+        self.id: Optional[str] = None  # the run's job id, once the server has created it
+        self._token = None
+        try:
+            self._create()
+        except urllib.error.HTTPError as e:
+            if e.code < 500:  # refused (a bad token, a model it cannot take): retrying will not help
+                raise
+        except OSError as e:  # not there (yet): the sender thread keeps trying; steps wait meanwhile
+            warnings.warn(f"gradscope: no server at {self.url} ({e}); measuring anyway, the run is created "
+                          "when it answers", stacklevel=3)
 
         self._summarizer = Summarizer(self._layout, self._params[0].device)
         self._light = self._light_template()
@@ -225,14 +236,41 @@ class Watch:
             text = response.read()
             return json.loads(text) if text else {}
 
+    def _create(self) -> None:
+        created = self._post("/api/runs", self._spec,
+                             {"Authorization": f"Bearer {self._server_token}"} if self._server_token else {})
+        self._token, self.id = created["token"], created["id"]
+
+    def _created(self) -> bool:
+        """Whether the run exists, creating it if the server now answers."""
+        if self.id is not None:
+            return True
+        try:
+            self._create()
+            return True
+        except urllib.error.HTTPError as e:
+            if e.code < 500:  # the server refuses the run: nothing will be sent
+                self.errors.append(f"the server refused the run: HTTP {e.code}")
+                self._stopped = True
+        except Exception:  # noqa: BLE001 - still not there
+            pass
+        return False
+
     def _send_loop(self) -> None:
         """Wakes every `interval` seconds, not on every step (each wake-up
         would take the GIL from the training thread), turns the steps taken
         since into records and posts them. The newest step waits for the
-        next wake-up, so that log() has given its loss."""
+        next wake-up, so that log() has given its loss. Until the run exists
+        on the server, steps wait in the buffer (and beyond `max_buffer`
+        are dropped, as when posting fails)."""
         pending = None
         while True:
             closing = self._closing.wait(self.interval)
+            if not self._created():
+                if closing:  # the server never answered: what waited is lost
+                    self._drop(len(self._steps))
+                    return
+                continue
             steps = [pending] if pending is not None else []
             while self._steps:
                 steps.append(self._steps.popleft())
@@ -301,6 +339,8 @@ class Watch:
             h.remove()
         self._closing.set()
         self._sender.join(timeout=60)
+        if self.id is None:
+            return
         try:
             self._post(f"/api/runs/{self.id}/finish", json.dumps({"status": status}).encode(),
                        {"Authorization": f"Bearer {self._token}"})
@@ -337,7 +377,7 @@ def watch(model: nn.Module, url: str = "http://127.0.0.1:8080", every: int = 1, 
     """Starts watching ``model``: creates a run on the server and records
     the first and every ``every``-th backward pass: per layer and parameter
     the gradient norm, and on the first and every ``histogram_every``-th
-    recorded step (default 10), and on any step with a NaN/Inf, everything:
+    recorded step (default 20), and on any step with a NaN/Inf, everything:
     max and mean |g|, zero, NaN and Inf counts, ‖θ‖ and the log10|g|
     histogram. Options: ``token`` (the server's, if it has one),
     ``optimizer`` (to report its learning rate; a step is then an optimizer

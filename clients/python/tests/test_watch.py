@@ -19,21 +19,28 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 BIN = os.environ.get("GRADSCOPE_BIN", str(ROOT / ".build/debug/gradscope"))
 
 
-@pytest.fixture(scope="module")
-def server():
+def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = tempfile.mkdtemp()
-    proc = subprocess.Popen([BIN, "serve", "--port", str(port), "--data-dir", data], stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+        return s.getsockname()[1]
+
+
+def start_server(port):
+    proc = subprocess.Popen([BIN, "serve", "--port", str(port), "--data-dir", tempfile.mkdtemp()], stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:
-            urllib.request.urlopen(url + "/healthz", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
             break
         except OSError:
             time.sleep(0.1)
-    yield url
+    return proc
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    proc = start_server(port)
+    yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(10)
 
@@ -130,6 +137,34 @@ def test_a_dead_server_never_blocks_training(server):
     assert time.monotonic() - start < 20
     run.close()
     assert run.step == 200 and run.dropped > 0 and run.sent == 0
+
+
+def test_a_server_that_comes_up_late_gets_the_steps_that_waited():
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    model = mlp(1, 8)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.warns(UserWarning, match="no server"):
+        run = gradscope.watch(model, url=url, optimizer=opt, timeout=0.5, interval=0.05)
+    x, y = data()
+
+    def steps(n):
+        for _ in range(n):
+            loss = nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    steps(30)
+    assert run.id is None and run.step == 30
+    proc = start_server(port)
+    try:
+        steps(30)
+        run.close()
+        job = get(f"{url}/api/jobs/{run.id}")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert (run.sent, run.dropped, job["status"], job["step"]) == (60, 0, "completed", 60), job
 
 
 def test_without_nan_checks_a_nan_loss_is_where_it_started(server):
