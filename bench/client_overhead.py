@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """What watching a PyTorch run costs per step: no logging; gradscope.watch
 (posting to a real `gradscope serve` on loopback) as it comes (norms every
-step, histograms and the rest every 10th), with the forward NaN checks,
-with histograms every step, and with norms only (the hand-written loop's
-work); a hand-written per-layer-norm loop; and wandb.watch(log="gradients",
-log_freq=1) in offline mode (where wandb is installed).
+step, histograms and the rest every 20th), with the forward NaN checks,
+with histograms every 10th and every step, and with norms only (the
+hand-written loop's work); a hand-written per-layer-norm loop; and
+wandb.watch(log="gradients", log_freq=1) in offline mode (where wandb is
+installed).
 
 Models (batch 128, SGD lr 0.01 momentum 0.9, cross-entropy, a pool of 64
 random batches with random labels, as bench/pytorch_bench.py):
     small  = 64 -> 4 x [Linear(64) -> ReLU] -> Linear(10)
     medium = 64 -> 8 x [Linear(256) -> ReLU] -> Linear(10)
 Each variant is timed in `--rounds` alternating rounds of `--steps` steps
-(after `--warmup`), a fresh model each; the median per-step time is reported
-with its ratio to the plain step. Every variant records every step.
+(after `--warmup`), a fresh model each; reported: the median per-step time,
+and the median and quartiles of each round's ratio to the plain step of the
+same round. Every variant records every step.
 
     swift build -c release --product gradscope
     python3 bench/client_overhead.py                       # ~2 min
@@ -77,7 +79,7 @@ def run(variant, depth, width, steps, warmup, url):
     norms = {}
     if variant.startswith("gradscope"):
         options = {"gradscope": {}, "gradscope-nan": {"check_nan": True},
-                   "gradscope-hist1": {"histogram_every": 1},
+                   "gradscope-hist1": {"histogram_every": 1}, "gradscope-hist10": {"histogram_every": 10},
                    "gradscope-norms": {"histogram_every": 10 ** 9}}[variant]
         watch = gradscope.watch(model, url=url, optimizer=opt, run_name=f"bench d{depth}-w{width} {variant}", **options)
     elif variant == "wandb":
@@ -121,7 +123,7 @@ def main():
     ap.add_argument("--bin", default=os.environ.get("GRADSCOPE_BIN", str(ROOT / ".build/release/gradscope")))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    variants = ["plain", "gradscope", "gradscope-nan", "gradscope-hist1", "gradscope-norms", "handwritten"]
+    variants = ["plain", "gradscope", "gradscope-nan", "gradscope-hist10", "gradscope-hist1", "gradscope-norms", "handwritten"]
     try:
         import wandb  # noqa: F401
         os.environ.setdefault("WANDB_MODE", "offline")
@@ -143,10 +145,13 @@ def main():
                     ms, d = run(v, depth, width, args.steps, args.warmup, url)
                     times[v].append(ms)
                     dropped[v] += d
-            plain = statistics.median(times["plain"])
             for v in variants:
-                m = statistics.median(times[v])
-                results.append({"model": name, "variant": v, "median_ms": m, "ratio": m / plain,
+                # Each round's time over the plain step of the same round: this
+                # machine's speed drifts by 10-30% over minutes, less within a round.
+                ratios = sorted(t / p for t, p in zip(times[v], times["plain"]))
+                results.append({"model": name, "variant": v, "median_ms": statistics.median(times[v]),
+                                "ratio": statistics.median(ratios),
+                                "ratio_quartiles": [ratios[len(ratios) // 4], ratios[(3 * len(ratios)) // 4]],
                                 "dropped": dropped[v]})
     finally:
         proc.terminate()
@@ -154,10 +159,12 @@ def main():
     if args.json:
         print(json.dumps({"results": results, "torch_version": torch.__version__, "threads": args.threads}))
         return
-    print(f"torch {torch.__version__}, {args.threads} threads, batch {BATCH}, median of {args.rounds} rounds x {args.steps} steps")
-    print(f"{'model':8} {'variant':12} {'ms/step':>8} {'x plain':>8}")
+    print(f"torch {torch.__version__}, {args.threads} threads, batch {BATCH}, {args.rounds} rounds x {args.steps} steps: "
+          "median ms, and the median (quartiles) of each round's ratio to that round's plain step")
+    print(f"{'model':8} {'variant':17} {'ms/step':>8} {'x plain':>8}  quartiles")
     for r in results:
-        print(f"{r['model']:8} {r['variant']:12} {r['median_ms']:8.3f} {r['ratio']:7.2f}x"
+        low, high = r["ratio_quartiles"]
+        print(f"{r['model']:8} {r['variant']:17} {r['median_ms']:8.3f} {r['ratio']:7.2f}x  {low:.2f}-{high:.2f}"
               + (f"  ({r['dropped']} records dropped)" if r["dropped"] else ""))
 
 
