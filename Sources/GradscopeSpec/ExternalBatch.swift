@@ -296,8 +296,8 @@ struct ExternalRecordScanner {
         let ok = object { s, key in
             if key == .name {
                 guard let n = s.plainString() else { return false }
-                name = String(decoding: n, as: UTF8.self)
-                return true
+                name = String(validating: n, as: UTF8.self)  // nil, declined, if not UTF-8
+                return name != nil
             }
             if key == .gradNorm { hasNorm = true }
             return s.summaryField(key, into: &summary)

@@ -199,7 +199,7 @@ struct JSONParser {
         guard let stop = peek else { throw error("unterminated string") }
         if stop == UInt8(ascii: "\"") {
             at += 1
-            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<at - 1]), as: UTF8.self)
+            return try utf8(UnsafeRawBufferPointer(rebasing: bytes[start..<at - 1]), from: start)
         }
         var out = Array(bytes[start..<at])
         while true {
@@ -207,7 +207,7 @@ struct JSONParser {
             at += 1
             switch c {
             case UInt8(ascii: "\""):
-                return String(decoding: out, as: UTF8.self)
+                return try utf8(out, from: start)
             case UInt8(ascii: "\\"):
                 guard let e = peek else { throw error("unterminated string") }
                 at += 1
@@ -239,6 +239,15 @@ struct JSONParser {
                 out.append(c)
             }
         }
+    }
+
+    /// JSON text is UTF-8 (RFC 8259 §8.1): a string that is not is refused,
+    /// not repaired, so that what is stored is what was sent.
+    func utf8(_ raw: some Collection<UInt8>, from start: Int) throws(JSONSyntaxError) -> String {
+        guard let s = String(validating: raw, as: UTF8.self) else {
+            throw JSONSyntaxError(offset: start, message: "a string that is not UTF-8")
+        }
+        return s
     }
 
     mutating func hex4() throws(JSONSyntaxError) -> UInt32 {

@@ -31,6 +31,13 @@ struct JSONParserTests {
         do { _ = try JSONValue.parse(Data(text.utf8)) } catch { #expect(error.description.contains(reason), "\(text): \(error)") }
     }
 
+    @Test func stringsThatAreNotUTF8AreRefused() {
+        for bytes: [UInt8] in [[0x22, 0xC3, 0x22], [0x22, 0xFF, 0x61, 0x22], [0x22, 0x5C, 0x6E, 0xED, 0xA0, 0x80, 0x22], [0x5B, 0x22, 0xC0, 0xAF, 0x22, 0x5D]] {
+            do { _ = try JSONValue.parse(Data(bytes)); Issue.record("accepted \(bytes)") } catch { #expect(error.message.contains("UTF-8")) }
+        }
+        #expect((try? JSONValue.parse(Data(#""ünï 😀""#.utf8))) == .string("ünï 😀"))
+    }
+
     /// A hostile body nests far deeper than any spec: refused, not followed down the stack.
     @Test func deepNestingIsRefusedNotACrash() {
         let deep = Data(String(repeating: "[", count: 200_000).utf8)
