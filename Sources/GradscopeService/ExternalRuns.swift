@@ -24,7 +24,9 @@ final class ExternalRun: Sendable {
         var maxGradNorm = 0.0
         var nonfiniteSteps = 0
         /// When the run was created or last took a batch.
-        var lastActive = ContinuousClock.now
+        var lastActive = SuspendingClock.now  // not counting time the machine slept
+        /// When the meta (its step) was last saved.
+        var lastSaved = SuspendingClock.now
         /// Set under this lock by `finishExternal` (or a failed write): a batch
         /// checked before then must not be appended after the report.
         var closed = false
@@ -170,13 +172,19 @@ extension JobManager {
             fail(id, "cannot store records: \(message)")
         }
         let (accepted, duplicates, lastStep) = try outcome.get()
-        // In memory, as an engine job's progress: the records are the durable
-        // part, and a meta file rewritten (and synced) each batch cost more
-        // than the batch's diagnosis.
-        state.withLock { s in
+        // Saved at most every 2 s, as an engine job's progress: a meta file
+        // rewritten (and synced) each batch cost more than the batch's diagnosis.
+        let meta: JobMeta? = state.withLock { s in
             if let step = s.metas[id]?.step { s.metas[id]?.step = max(step, lastStep) }
             s.stepsDone += accepted
+            return s.metas[id]
         }
+        let due = run.state.withLock { s in
+            guard SuspendingClock.now - s.lastSaved > .seconds(2) else { return false }
+            s.lastSaved = .now
+            return true
+        }
+        if due, let meta { try? store.save(meta) }
         return (accepted, duplicates, lastStep)
     }
 
@@ -197,19 +205,23 @@ extension JobManager {
 
     /// Ends, as `interrupted` with their report, the external runs that
     /// have taken nothing for `runIdleTimeout` as of `now`.
-    public func endIdleRuns(now: ContinuousClock.Instant = .now) {
+    public func endIdleRuns(now: SuspendingClock.Instant = .now) {
         guard let timeout = configuration.runIdleTimeout else { return }
-        for (id, run) in state.withLock({ $0.external }) where run.state.withLock({ now - $0.lastActive >= timeout }) {
-            let minutes = timeout.components.seconds / 60
-            update(id) { $0.error = "no records for \(minutes) min: the client stopped without finishing the run" }
-            finishExternal(id, run: run, status: .interrupted)
+        let seconds = timeout.components.seconds
+        let error = "no records for \(seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds) s"): the client stopped without finishing the run"
+        for (id, run) in state.withLock({ $0.external }) {
+            finishExternal(id, run: run, status: .interrupted, error: error, when: { now - $0.lastActive >= timeout })
         }
     }
 
-    /// Appends the summary and report and closes the run (also on cancel).
-    func finishExternal(_ id: String, run: ExternalRun, status: JobMeta.Status) {
-        guard state.withLock({ $0.external.removeValue(forKey: id) }) != nil else { return }
-        let verdict: String = run.state.withLock { s in
+    /// Appends the summary and report and closes the run (also on cancel),
+    /// if `condition` holds: it is checked under the run's lock, so that a
+    /// batch either lands before (and may make it false) or finds the run
+    /// closed; of two callers only the first ends the run.
+    func finishExternal(_ id: String, run: ExternalRun, status: JobMeta.Status, error: String? = nil,
+                        when condition: (ExternalRun.State) -> Bool = { _ in true }) {
+        let verdict: String? = run.state.withLock { s in
+            guard !s.closed, condition(s) else { return nil }
             s.closed = true
             let report = s.diagnosis.report()
             let lines = [
@@ -220,7 +232,12 @@ extension JobManager {
             try? run.channel.append(lines)
             return report.verdict.rawValue
         }
-        update(id) { $0.verdict = verdict }
+        guard let verdict else { return }
+        state.withLock { _ = $0.external.removeValue(forKey: id) }
+        update(id) { meta in
+            meta.verdict = verdict
+            if let error { meta.error = error }
+        }
         finish(id, status: status, channel: run.channel)
     }
 }

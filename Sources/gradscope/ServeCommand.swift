@@ -54,7 +54,7 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         if let maxJobs, maxJobs < 1 { throw ValidationError("--max-jobs must be at least 1") }
         if maxQueue < 0 { throw ValidationError("--max-queue must be 0 or more") }
-        if runIdleMinutes < 0 { throw ValidationError("--run-idle-minutes must be 0 or more") }
+        if !(0...1_000_000).contains(runIdleMinutes) { throw ValidationError("--run-idle-minutes must be from 0 to 1000000") }
     }
 
     func run() throws {

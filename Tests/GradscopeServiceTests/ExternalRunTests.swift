@@ -69,6 +69,15 @@ extension ServiceTests {
         #expect((job["error"] as? String)?.contains("no records for 60 min") == true)
         #expect(try h.client.request("GET", "/api/jobs/\(id)/report").json["first_layer"] as? String == "fc1")
         #expect(try h.client.request("POST", "/api/runs/\(id)/steps", body: Self.stepLines(31...31), headers: auth).status == 409)
+        // A run its client finished is left as it is; an empty batch keeps a quiet one open.
+        let (done, doneToken) = try createRun(h)
+        #expect(try h.client.request("POST", "/api/runs/\(done)/finish", headers: ["Authorization": "Bearer \(doneToken)"]).status == 200)
+        let (quiet, quietToken) = try createRun(h)
+        #expect(try h.client.request("POST", "/api/runs/\(quiet)/steps", body: "", headers: ["Authorization": "Bearer \(quietToken)"]).status == 200)
+        h.service.jobs.endIdleRuns(now: .now + .seconds(3599))
+        let finished = try h.client.request("GET", "/api/jobs/\(done)").json
+        #expect(finished["status"] as? String == "completed" && finished["error"] is NSNull, "\(finished)")
+        #expect(try h.client.request("GET", "/api/jobs/\(quiet)").json["status"] as? String == "running")
     }
 
     @Test func badBatchesAreRejectedWholeWithTheField() throws {

@@ -68,6 +68,8 @@ class Summarizer:
         self._logs = torch.empty(size, dtype=torch.float32, device=device)
         self._pieces = [self._abs[s:s + n] for s, n in self.spans]
         self._needs_amax = not hasattr(torch, "_foreach_max") or not all(n for _, n in self.spans)
+        if layout.low < FLT_MIN * 2 ** 24:  # |g| + FLT_MIN would move values above the lowest edge
+            raise ValueError(f"histogram edges from {layout.low} are below what the statistics can count (2e-31)")
         per_decade = layout.bins / (math.log10(layout.high) - math.log10(layout.low))
         # Slots of one parameter: 0 zero, 1 … offset − 1 underflow, offset + i
         # bin i, offset + bins overflow. FLT_MIN (where zeros go) lands in slot ≥ 1.
@@ -85,8 +87,7 @@ class Summarizer:
         """`grads`: every parameter's gradient in the layout's order."""
         spans, a = self.spans, self._abs
         for g, piece in zip(grads, self._pieces):
-            g = g.detach().reshape(-1)
-            torch.abs(g if g.device == piece.device else g.to(piece.device), out=piece)
+            torch.abs(g.detach().reshape(-1).to(piece.device, torch.float32), out=piece)  # .to: a no-op when they match
         squares = torch.stack(torch._foreach_norm(self._pieces)).double().square().tolist()
         sums = torch.stack([p.sum() for p in self._pieces]).tolist()
         maxes = [float(p.amax()) if p.numel() else 0.0 for p in self._pieces] if self._needs_amax else \

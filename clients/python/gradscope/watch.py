@@ -33,6 +33,7 @@ from torch import nn
 from .stats import Layout, Summarizer
 
 EDGES_DEFAULT = (64, 1e-12, 1e4)  # bins, min, max: the server's default log10 edges
+KEEP_ALIVE = 300  # seconds without a record before the sender posts an empty batch
 
 # Module types whose parameters make a "layer", and the engine kind they map to.
 _KINDS = [(nn.Linear, "dense"), (nn.LSTM, "lstm"), (nn.GRU, "gru"), (nn.RNN, "rnn"),
@@ -81,7 +82,13 @@ class Watch:
                 "hist_edges": {"bins": bins, "min": low, "max": high}}
         if run_name:
             spec["name"] = run_name
-        self._spec, self._server_token = json.dumps(spec).encode(), token
+        self._summarizer = Summarizer(self._layout, self._params[0].device)
+        self._light = self._light_template()
+        # Norms of half-precision parameters in float32 (bf16 norms keep 3 digits).
+        low = {torch.float16, torch.bfloat16}
+        self._norm_options = {"dtype": torch.float32} if {p.dtype for p in self._params} <= low | {torch.float32} \
+            and any(p.dtype in low for p in self._params) else {}
+        self._spec, self._server_token = json.dumps(spec, ensure_ascii=False).encode(), token
         self.id: Optional[str] = None  # the run's job id, once the server has created it
         self._token = None
         try:
@@ -92,9 +99,6 @@ class Watch:
         except OSError as e:  # not there (yet): the sender thread keeps trying; steps wait meanwhile
             warnings.warn(f"gradscope: no server at {self.url} ({e}); measuring anyway, the run is created "
                           "when it answers", stacklevel=3)
-
-        self._summarizer = Summarizer(self._layout, self._params[0].device)
-        self._light = self._light_template()
         self._zero_grads = {}
         self._armed = False
         self._recorded = 0
@@ -166,12 +170,12 @@ class Watch:
             lr = float(self.optimizer.param_groups[0]["lr"]) if self.optimizer is not None else None
             self._kept_step = self.step
             if (self._recorded - 1) % self.histogram_every != 0:
-                norms = torch.stack(torch._foreach_norm(grads)).tolist()
+                norms = torch.stack(torch._foreach_norm(grads, 2, **self._norm_options)).tolist()
                 if math.isfinite(sum(norms)):
                     self._steps.append((self.step, norms, None, origin, lr))
                     return
             # A histogram step, or a NaN/Inf to count exactly.
-            weights = torch.stack(torch._foreach_norm([p.detach() for p in self._params])).tolist()
+            weights = torch.stack(torch._foreach_norm([p.detach() for p in self._params], 2, **self._norm_options)).tolist()
             layers = self._summarizer.measure(grads, weights)
         self._steps.append((self.step, None, layers, origin, lr))
 
@@ -194,15 +198,18 @@ class Watch:
         over (step, per layer its norm then its parameters' norms, the total
         norm): formatting beats building and encoding the dictionaries by ~10×
         on the sender thread, whose time is taken from training's cores."""
+        def name(n):  # non-ASCII as it is: the server's fast path reads no escapes
+            return json.dumps(n, ensure_ascii=False).replace("%", "%%")
         layers = []
-        for name, params in self._layout.layers:
-            ps = ", ".join('{"name": %s, "grad_norm": %%.9g}' % json.dumps(p[0]).replace("%", "%%") for p in params)
-            layers.append('{"name": %s, "grad_norm": %%.9g, "params": [%s]}' % (json.dumps(name).replace("%", "%%"), ps))
+        for layer, params in self._layout.layers:
+            ps = ", ".join('{"name": %s, "grad_norm": %%.9g}' % name(p[0]) for p in params)
+            layers.append('{"name": %s, "grad_norm": %%.9g, "params": [%s]}' % (name(layer), ps))
         return '{"step": %d, "layers": [' + ", ".join(layers) + '], "grad_norm": %.9g, "nonfinite_grads": 0'
 
     def _light_line(self, step, norms, loss, lr) -> str:
-        """Values as float32 measured them: 9 digits say them exactly (and
-        format 3× faster than repr's 17)."""
+        """Values to 9 significant digits: exact for the float32 norms
+        measured, within 5e-10 for the layers' and the loss (and 3× faster
+        to format than repr's 17)."""
         values, i = [], 0
         for _, params in self._layout.layers:
             group = norms[i:i + len(params)]
@@ -213,7 +220,7 @@ class Watch:
         if loss is not None:
             line += ', "loss": %s' % ("%.9g" % loss if math.isfinite(loss) else "null")
         if lr is not None:
-            line += ', "lr": %r' % lr
+            line += ', "lr": %s' % (repr(lr) if math.isfinite(lr) else "null")
         return line + "}"
 
     def _zeros(self, i: int) -> torch.Tensor:
@@ -243,8 +250,8 @@ class Watch:
 
     def _created(self) -> bool:
         """Whether the run exists, creating it if the server now answers."""
-        if self.id is not None:
-            return True
+        if self.id is not None or self._stopped:
+            return self.id is not None
         try:
             self._create()
             return True
@@ -264,25 +271,32 @@ class Watch:
         on the server, steps wait in the buffer (and beyond `max_buffer`
         are dropped, as when posting fails)."""
         pending = None
+        posted = time.monotonic()
         while True:
             closing = self._closing.wait(self.interval)
             if not self._created():
-                if closing:  # the server never answered: what waited is lost
+                if closing or self._stopped:  # the server never answered, or refused the run: what waited is lost
                     self._drop(len(self._steps))
                     return
                 continue
-            steps = [pending] if pending is not None else []
+            fresh = []
             while self._steps:
-                steps.append(self._steps.popleft())
-            pending = None if closing or not steps else steps.pop()
+                fresh.append(self._steps.popleft())
+            steps = ([pending] if pending is not None else []) + fresh
+            pending = None if closing or not fresh else steps.pop()
+            if not steps and time.monotonic() - posted > KEEP_ALIVE:
+                steps = [None]  # an empty batch: the server ends runs that go quiet for long (--run-idle-minutes)
+            if steps:
+                posted = time.monotonic()
             lines = []
-            for raw in steps:
+            for raw in filter(None, steps):
                 try:
                     lines += self._lines(*raw)
                 except Exception:  # one bad step must not take the sender down
                     self._drop(1)
-            for start in range(0, len(lines), self.batch_size):
-                self._flush(lines[start:start + self.batch_size])
+            batches = [lines[i:i + self.batch_size] for i in range(0, len(lines), self.batch_size)]
+            for batch in batches or ([[]] if steps else []):
+                self._flush(batch)
             if closing:
                 return
 
@@ -322,7 +336,8 @@ class Watch:
                 self.sent += steps
                 return
             except urllib.error.HTTPError as e:
-                if e.code in (404, 409):  # the run was deleted, cancelled or finished: stop measuring
+                if e.code in (404, 409):  # the run was deleted, cancelled or ended: stop measuring
+                    self.errors.append(f"the server ended the run (HTTP {e.code})")
                     self._stopped = True
                 if e.code < 500:  # the server said no: retrying will not help
                     break
@@ -357,9 +372,9 @@ class Watch:
 
 def _encode(record) -> str:
     try:
-        return json.dumps(record, allow_nan=False)
+        return json.dumps(record, allow_nan=False, ensure_ascii=False)
     except ValueError:  # JSON has no NaN/Inf: records write them as null (the counts say what they were)
-        return json.dumps(_finite(record), allow_nan=False)
+        return json.dumps(_finite(record), allow_nan=False, ensure_ascii=False)
 
 
 def _finite(v):

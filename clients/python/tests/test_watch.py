@@ -5,6 +5,7 @@ import os
 import pathlib
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -25,8 +26,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(port):
-    proc = subprocess.Popen([BIN, "serve", "--port", str(port), "--data-dir", tempfile.mkdtemp()], stderr=subprocess.DEVNULL)
+def start_server(port, *options):
+    proc = subprocess.Popen([BIN, "serve", "--port", str(port), "--data-dir", tempfile.mkdtemp(), *options], stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
@@ -159,12 +160,66 @@ def test_a_server_that_comes_up_late_gets_the_steps_that_waited():
     proc = start_server(port)
     try:
         steps(30)
+        deadline = time.monotonic() + 10
+        while run.sent < 60 and time.monotonic() < deadline:  # the newest step too, without close()
+            time.sleep(0.05)
+        assert run.sent == 60
         run.close()
         job = get(f"{url}/api/jobs/{run.id}")
     finally:
         proc.terminate()
         proc.wait(10)
-    assert (run.sent, run.dropped, job["status"], job["step"]) == (60, 0, "completed", 60), job
+    assert (run.dropped, job["status"], job["step"]) == (0, "completed", 60), job
+
+
+def test_a_server_that_refuses_the_run_later_stops_the_watching_once():
+    port = free_port()
+    model = mlp(1, 8)
+    with pytest.warns(UserWarning, match="no server"):
+        run = gradscope.watch(model, url=f"http://127.0.0.1:{port}", timeout=0.5, interval=0.02)
+    proc = start_server(port, "--token", "not-given")
+    try:
+        x, y = data()
+        deadline = time.monotonic() + 10
+        while not run.errors and time.monotonic() < deadline:
+            nn.functional.cross_entropy(model(x), y).backward()
+            time.sleep(0.02)
+        time.sleep(0.3)  # would have retried ~15 times
+        run.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert run.errors == ["the server refused the run: HTTP 401"] and run.id is None and run.sent == 0
+
+
+def test_a_quiet_run_keeps_its_place_on_the_server(server, monkeypatch):
+    monkeypatch.setattr(sys.modules["gradscope.watch"], "KEEP_ALIVE", 0.2)
+    model = mlp(1, 8)
+    run = gradscope.watch(model, url=server, interval=0.05)
+    posts = []
+    post = run._post
+    run._post = lambda path, body, headers=None: posts.append((path, body)) or post(path, body, headers)
+    x, y = data()
+    nn.functional.cross_entropy(model(x), y).backward()
+    time.sleep(1.0)
+    run.close()
+    steps = [body for path, body in posts if path.endswith("/steps")]
+    assert steps[0].count(b"\n") == 0 and b'"step": 1' in steps[0] and steps.count(b"") >= 2, posts
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float64])
+def test_models_in_other_dtypes_are_watched(server, dtype):
+    model = mlp(2, 16).to(dtype)
+    x, y = data()
+    run = train(model, server, 12, 0.05, (x.to(dtype), y))
+    assert run.errors == [] and run.sent == 12, run.errors
+    first, second = get(f"{server}/api/jobs/{run.id}/steps?limit=2")["steps"]  # all statistics; norms only
+    tolerance = 1e-2 if dtype == torch.bfloat16 else 1e-5  # the hand-made norms are in the model's dtype
+    for layer in first["layers"]:
+        for p in layer["params"]:
+            assert math.isclose(p["grad_norm"], run.first["norms"][f"{layer['name']}.{p['name']}"], rel_tol=tolerance)
+    assert all(p["grad_norm"] > 0 for layer in second["layers"] for p in layer["params"])
+    assert get(f"{server}/api/jobs/{run.id}")["verdict"] == "healthy"
 
 
 def test_without_nan_checks_a_nan_loss_is_where_it_started(server):
