@@ -284,19 +284,18 @@ class Watch:
                 fresh.append(self._steps.popleft())
             steps = ([pending] if pending is not None else []) + fresh
             pending = None if closing or not fresh else steps.pop()
-            if not steps and time.monotonic() - posted > KEEP_ALIVE:
-                steps = [None]  # an empty batch: the server ends runs that go quiet for long (--run-idle-minutes)
-            if steps:
-                posted = time.monotonic()
             lines = []
-            for raw in filter(None, steps):
+            for raw in steps:
                 try:
                     lines += self._lines(*raw)
                 except Exception:  # one bad step must not take the sender down
                     self._drop(1)
             batches = [lines[i:i + self.batch_size] for i in range(0, len(lines), self.batch_size)]
-            for batch in batches or ([[]] if steps else []):
+            if not batches and time.monotonic() - posted > KEEP_ALIVE:
+                batches = [[]]  # an empty batch: the server ends runs that go quiet for long (--run-idle-minutes)
+            for batch in batches:
                 self._flush(batch)
+                posted = time.monotonic()
             if closing:
                 return
 
