@@ -331,8 +331,8 @@ public final class JobManager: Sendable {
         }
     }
 
-    /// Sends a heartbeat comment to every live stream (so dead clients are noticed).
-    /// Every 15 s: keeps streams alive, ends idle external runs.
+    /// Every 15 s: a heartbeat comment to every live stream (so dead clients
+    /// are noticed), and the end of idle external runs.
     public func heartbeat() {
         for channel in state.withLock({ Array($0.channels.values) }) { channel.ping() }
         endIdleRuns()
