@@ -195,10 +195,11 @@ extension JobManager {
 
     /// Ends an external run: its summary and report (the verdict, with
     /// remedies suggested but no spec to patch) are appended and it is
-    /// `completed` (or `failed` / `cancelled` as the client says).
-    public func finishRun(_ id: String, token: String?, status: JobMeta.Status = .completed) throws(IngestError) -> JobMeta {
+    /// `completed` (or `failed` / `cancelled` as the client says). `dropped`:
+    /// the steps the client measured but could not send, for the summary.
+    public func finishRun(_ id: String, token: String?, status: JobMeta.Status = .completed, dropped: Int = 0) throws(IngestError) -> JobMeta {
         let run = try externalRun(id, token: token)
-        finishExternal(id, run: run, status: status)
+        finishExternal(id, run: run, status: status, dropped: dropped)
         guard let meta = meta(id) else { throw .notFound }  // deleted meanwhile
         return meta
     }
@@ -218,7 +219,7 @@ extension JobManager {
     /// if `condition` holds: it is checked under the run's lock, so that a
     /// batch either lands before (and may make it false) or finds the run
     /// closed; of two callers only the first ends the run.
-    func finishExternal(_ id: String, run: ExternalRun, status: JobMeta.Status, error: String? = nil,
+    func finishExternal(_ id: String, run: ExternalRun, status: JobMeta.Status, error: String? = nil, dropped: Int = 0,
                         when condition: (ExternalRun.State) -> Bool = { _ in true }) {
         let verdict: String? = run.state.withLock { s in
             guard !s.closed, condition(s) else { return nil }
@@ -226,7 +227,8 @@ extension JobManager {
             let report = s.diagnosis.report()
             let lines = [
                 JobRun.Line(type: "summary", step: s.lastStep, json: RecordJSON.summary(
-                    externalSteps: s.steps, lastLoss: s.lastLoss, maxGradNorm: s.maxGradNorm, nonfiniteSteps: s.nonfiniteSteps)),
+                    externalSteps: s.steps, droppedSteps: dropped, lastLoss: s.lastLoss, maxGradNorm: s.maxGradNorm,
+                    nonfiniteSteps: s.nonfiniteSteps)),
                 JobRun.Line(type: "report", step: s.lastStep, json: RecordJSON.report(report, firstNonfinite: s.firstNonfinite)),
             ]
             try? run.channel.append(lines)

@@ -395,12 +395,13 @@ public final class Service: Sendable {
     func finishRun(_ request: Request) throws -> Response {
         let id = request.parameters["id"] ?? ""
         var status = JobMeta.Status.completed
+        var dropped = 0
         if !request.body.isEmpty {
             guard case .object(let o)? = try? JSONValue.parse(request.body) else {
-                throw HTTPError(400, "invalid_json", #"the body must be empty or {"status": "completed" | "failed" | "cancelled"}"#)
+                throw HTTPError(400, "invalid_json", #"the body must be empty or {"status": "completed" | "failed" | "cancelled", "dropped": n}"#)
             }
-            if let unknown = o.keys.first(where: { $0 != "status" }) {
-                throw HTTPError(400, "invalid_parameter", "\(unknown) is not a field (fields: status)", field: unknown)
+            if let unknown = o.keys.sorted().first(where: { $0 != "status" && $0 != "dropped" }) {
+                throw HTTPError(400, "invalid_parameter", "\(unknown) is not a field (fields: status, dropped)", field: unknown)
             }
             switch o["status"] {
             case nil, .string("completed")?: break
@@ -408,9 +409,14 @@ public final class Service: Sendable {
             case .string("cancelled")?: status = .cancelled
             default: throw HTTPError(400, "invalid_parameter", #"status must be "completed", "failed" or "cancelled""#, field: "status")
             }
+            switch o["dropped"] {
+            case nil: break
+            case .number(let n)? where n >= 0 && n == n.rounded() && n < 9e15: dropped = Int(n)
+            default: throw HTTPError(400, "invalid_parameter", "dropped must be a whole number ≥ 0 (steps the client measured but could not send)", field: "dropped")
+            }
         }
         do {
-            return .json(JSONWriter.encode(Self.summary(try jobs.finishRun(id, token: Self.bearer(request), status: status))))
+            return .json(JSONWriter.encode(Self.summary(try jobs.finishRun(id, token: Self.bearer(request), status: status, dropped: dropped))))
         } catch {
             throw Self.ingestError(error, id: id)
         }

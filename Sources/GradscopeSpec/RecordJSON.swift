@@ -187,12 +187,16 @@ public enum RecordJSON {
     }
 
     /// The summary of an external run from what its records said.
-    public static func summary(externalSteps steps: Int, lastLoss: Double?, maxGradNorm: Double, nonfiniteSteps: Int) -> String {
+    /// An external run's summary: `droppedSteps` were measured by the client
+    /// but never arrived (its buffer was full, or the server was down).
+    public static func summary(externalSteps steps: Int, droppedSteps: Int, lastLoss: Double?, maxGradNorm: Double,
+                               nonfiniteSteps: Int) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.field("type", "summary")
         w.field("source", "external")
         w.field("steps", steps)
+        w.field("dropped_steps", droppedSteps)
         w.field("final_loss", lastLoss)
         w.field("max_grad_norm", maxGradNorm)
         w.field("nonfinite_steps", nonfiniteSteps)

@@ -36,9 +36,15 @@ extension ServiceTests {
         let job = try h.client.request("GET", "/api/jobs/\(id)").json
         #expect(job["status"] as? String == "running" && job["source"] as? String == "external" && job["step"] as? Int == 32)
 
-        let done = try h.client.request("POST", "/api/runs/\(id)/finish", headers: auth)
+        for (body, field) in [(#"{"dropped": -1}"#, "dropped"), (#"{"dropped": "3"}"#, "dropped"), (#"{"droped": 3}"#, "droped")] {
+            let bad = try h.client.request("POST", "/api/runs/\(id)/finish", body: body, headers: auth)
+            #expect(bad.status == 400 && (bad.json["error"] as? [String: Any])?["field"] as? String == field, "\(bad.text)")
+        }
+        let done = try h.client.request("POST", "/api/runs/\(id)/finish", body: #"{"status": "completed", "dropped": 7}"#, headers: auth)
         #expect(done.status == 200 && done.json["status"] as? String == "completed" && done.json["verdict"] as? String == "exploding", "\(done.text)")
         let (_, events) = try h.client.events("/api/jobs/\(id)/events")
+        let summary = events.first { $0.event == "summary" }?.json
+        #expect(summary?["steps"] as? Int == 32 && summary?["dropped_steps"] as? Int == 7, "\(String(describing: summary))")
         #expect(events.first?.event == "start" && events.first?.json["source"] as? String == "external")
         #expect(events.filter { $0.event == "step" }.compactMap { $0.id.flatMap(Int.init) } == Array(1...32))
         #expect(events.contains { $0.event == "alert" })

@@ -353,10 +353,13 @@ class Watch:
             h.remove()
         self._closing.set()
         self._sender.join(timeout=60)
+        if self.dropped:
+            warnings.warn(f"gradscope: {self.dropped} of {self._recorded} measured steps could not be sent "
+                          "(the server was slow, down or refused them)", stacklevel=2)
         if self.id is None:
             return
         try:
-            self._post(f"/api/runs/{self.id}/finish", json.dumps({"status": status}).encode(),
+            self._post(f"/api/runs/{self.id}/finish", json.dumps({"status": status, "dropped": self.dropped}).encode(),
                        {"Authorization": f"Bearer {self._token}"})
         except OSError:
             pass

@@ -136,7 +136,8 @@ def test_a_dead_server_never_blocks_training(server):
         loss.backward()
         opt.step()
     assert time.monotonic() - start < 20
-    run.close()
+    with pytest.warns(UserWarning, match="could not be sent"):
+        run.close()
     assert run.step == 200 and run.dropped > 0 and run.sent == 0
 
 
@@ -170,6 +171,32 @@ def test_a_server_that_comes_up_late_gets_the_steps_that_waited():
         proc.terminate()
         proc.wait(10)
     assert (run.dropped, job["status"], job["step"]) == (0, "completed", 60), job
+
+
+def test_steps_the_buffer_could_not_hold_are_counted_on_the_server():
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    model = mlp(1, 8)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.warns(UserWarning, match="no server"):
+        run = gradscope.watch(model, url=url, optimizer=opt, max_buffer=10, timeout=0.5, interval=0.05)
+    x, y = data()
+    for _ in range(25):  # no server yet: 10 wait, 15 are dropped
+        loss = nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    proc = start_server(port)
+    try:
+        with pytest.warns(UserWarning, match="15 of 25 measured steps could not be sent"):
+            run.close()
+        events = urllib.request.urlopen(f"{url}/api/jobs/{run.id}/events", timeout=10).read().decode()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    summary = json.loads(next(line[6:] for line in events.splitlines()
+                              if line.startswith("data: ") and '"type":"summary"' in line))
+    assert (run.sent, run.dropped, summary["steps"], summary["dropped_steps"]) == (10, 15, 10, 15), summary
 
 
 def test_a_server_that_refuses_the_run_later_stops_the_watching_once():
