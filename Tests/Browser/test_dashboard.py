@@ -216,3 +216,22 @@ def test_a_watched_pytorch_run_shows_live_with_its_verdict(server, browser):
     assert remedies and not browser.find_elements(By.CSS_SELECTOR, "#remedies button")
     browser.save_screenshot(os.path.join(SHOTS, "pytorch-run.png"))
     assert console_errors(browser) == []
+
+
+def test_an_external_run_says_what_its_client_could_not_send(server, browser):
+    """A run posted over plain HTTP (as any producer may) whose client
+    dropped steps: the dashboard says so next to the job's status."""
+    def post(path, body, token=None):
+        headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+        request = urllib.request.Request(server + path, data=body.encode(), headers=headers, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return json.loads(r.read())
+    run = post("/api/runs", json.dumps({"name": "posted by hand", "layers": [{"name": "fc", "kind": "dense"}]}))
+    steps = "\n".join(json.dumps({"step": s, "loss": 1.0 / s, "layers": [{"name": "fc", "grad_norm": 0.1}]}) for s in range(1, 6))
+    assert post(f"/api/runs/{run['id']}/steps", steps, run["token"])["accepted"] == 5
+    post(f"/api/runs/{run['id']}/finish", json.dumps({"dropped": 3}), run["token"])
+    browser.get(f"{server}/#job={run['id']}")
+    WebDriverWait(browser, 30).until(lambda d: "3 measured steps never arrived" in d.find_element(By.ID, "job-note").text)
+    assert browser.find_element(By.ID, "job-status").text == "completed"
+    assert console_errors(browser) == []
+

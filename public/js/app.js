@@ -110,6 +110,10 @@ function renderHeader() {
   p.value = Math.min(done, total || 1);
   $('job-progress-text').textContent = total ? `step ${done} of ${total}` : '';
   $('connection').textContent = state.connection || '';
+  // Why a job ended as it did, and what an external run's client could not send.
+  const dropped = run.summary?.dropped_steps;
+  $('job-note').textContent = [state.jobError, dropped ? `${dropped} measured steps never arrived` : '']
+    .filter(Boolean).join(' · ');
 }
 
 // ---- selection and the live stream ----
@@ -123,7 +127,7 @@ function select(id, { push = true } = {}) {
   state.follow = true;
   state.snapIndex = -1;
   state.snapStep = null;
-  state.jobName = state.jobStatus = state.connection = null;
+  state.jobName = state.jobStatus = state.jobError = state.connection = null;
   state.jobTotal = 0;
   jobList.select(id);
   alerts.reset();
@@ -142,6 +146,7 @@ function select(id, { push = true } = {}) {
     if (!mine()) return;
     state.jobName = job.name;
     state.jobStatus = job.status;
+    state.jobError = job.error;
     state.jobTotal = job.total_steps;
     state.clipThreshold = clipThreshold(job.spec);
     invalidate('header', 'series');
@@ -152,7 +157,7 @@ function select(id, { push = true } = {}) {
     step: (rec) => { if (mine() && run.addStep(rec)) invalidate('series', 'heatmap', 'snapshot', 'header'); },
     epoch: (rec) => { if (mine()) { run.addEpoch(rec); invalidate('series'); } },
     alert: (rec) => { if (mine()) { run.addAlert(rec); alerts.add(rec); invalidate('alerts'); } },
-    summary: (rec) => { if (mine()) run.summary = rec; },
+    summary: (rec) => { if (mine()) { run.summary = rec; invalidate('header'); } },
     report: (rec) => { if (mine()) { run.report = rec; report.show(rec); } },
     status: (rec) => {
       if (!mine()) return;
@@ -179,7 +184,11 @@ const jobList = new JobList($('job-list'), {
   onChange: (jobs) => {
     if (!state.id) return;
     const job = jobs.find((j) => j.id === state.id);
-    if (job && job.status !== state.jobStatus) { state.jobStatus = job.status; invalidate('header'); }
+    if (job && (job.status !== state.jobStatus || job.error !== state.jobError)) {
+      state.jobStatus = job.status;
+      state.jobError = job.error;
+      invalidate('header');
+    }
   },
   onError: toast,
 });
