@@ -128,39 +128,41 @@ def test_a_dead_server_never_blocks_training(server):
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     run = gradscope.watch(model, url=server, max_buffer=5, timeout=0.5)
     run.url = "http://127.0.0.1:9"  # from now on nothing listens: every post fails
-    x, y = data()
     start = time.monotonic()
-    for _ in range(200):
-        loss = nn.functional.cross_entropy(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    fit(model, opt, 200)
     assert time.monotonic() - start < 20
     with pytest.warns(UserWarning, match="could not be sent"):
         run.close()
     assert run.step == 200 and run.dropped > 0 and run.sent == 0
 
 
-def test_a_server_that_comes_up_late_gets_the_steps_that_waited():
+def fit(model, opt, steps):
+    x, y = data()
+    for _ in range(steps):
+        loss = nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def watched_before_the_server(**options):
+    """A small model watched through a port where no server listens yet."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
     model = mlp(1, 8)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     with pytest.warns(UserWarning, match="no server"):
-        run = gradscope.watch(model, url=url, optimizer=opt, timeout=0.5, interval=0.05)
-    x, y = data()
+        run = gradscope.watch(model, url=f"http://127.0.0.1:{port}", optimizer=opt, timeout=0.5, interval=0.05, **options)
+    return run, model, opt, port
 
-    def steps(n):
-        for _ in range(n):
-            loss = nn.functional.cross_entropy(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    steps(30)
+
+def test_a_server_that_comes_up_late_gets_the_steps_that_waited():
+    run, model, opt, port = watched_before_the_server()
+    url = f"http://127.0.0.1:{port}"
+    fit(model, opt, 30)
     assert run.id is None and run.step == 30
     proc = start_server(port)
     try:
-        steps(30)
+        fit(model, opt, 30)
         deadline = time.monotonic() + 10
         while run.sent < 60 and time.monotonic() < deadline:  # the newest step too, without close()
             time.sleep(0.05)
@@ -174,18 +176,9 @@ def test_a_server_that_comes_up_late_gets_the_steps_that_waited():
 
 
 def test_steps_the_buffer_could_not_hold_are_counted_on_the_server():
-    port = free_port()
+    run, model, opt, port = watched_before_the_server(max_buffer=10)
     url = f"http://127.0.0.1:{port}"
-    model = mlp(1, 8)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    with pytest.warns(UserWarning, match="no server"):
-        run = gradscope.watch(model, url=url, optimizer=opt, max_buffer=10, timeout=0.5, interval=0.05)
-    x, y = data()
-    for _ in range(25):  # no server yet: 10 wait, 15 are dropped
-        loss = nn.functional.cross_entropy(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    fit(model, opt, 25)  # no server yet: 10 wait, 15 are dropped
     proc = start_server(port)
     try:
         with pytest.warns(UserWarning, match="15 of 25 measured steps could not be sent"):
