@@ -1,10 +1,11 @@
 """Per-layer gradient statistics of one step, in a fixed number of
-vectorised torch operations (and a few per parameter: the copy, the sum and
-the slot offset), over two scratch buffers allocated once.
+vectorised torch operations per chunk of up to 4M values (and a few per
+parameter: the copy, the sum and the slot offset), over two scratch buffers
+allocated once.
 
 The histogram slot of |g| is floor(k·(log10|g| − log10 min)) for the k bins
 a decade of the edges, computed in float32 and counted with one `bincount`
-for every parameter at once; the server's edges are those values rounded to
+for every parameter of a chunk at once; the server's edges are those values rounded to
 float32, so a value within about 1e-5 (relative) of an edge may land in the
 neighbouring bin; everything else lands as in the engine. A parameter whose
 sums are not finite (NaN, ±Inf, or squares beyond float32) is measured again
@@ -15,9 +16,9 @@ any arithmetic on a subnormal, takes a slow path (20-30× slower on x86), so
 the logarithm is taken of |g| + FLT_MIN: that leaves every |g| ≥ 2e-31 as
 it was and turns zeros into the smallest normal number. Zeros are then told
 apart by sign(|g|), 0 for them alone (subnormal gradients stay underflow, as
-in the engine). And each parameter's slots are offset by its index times
-the slots a parameter has (after flooring, so that the sum stays a whole
-number), so that one `bincount` counts them all.
+in the engine). And each parameter's slots are offset by its place in the
+chunk times the slots a parameter has (after flooring, so that the sum
+stays a whole number), so that one `bincount` counts them all.
 """
 from __future__ import annotations
 
@@ -54,20 +55,29 @@ class Layout:
 FLT_MIN = 1.1754943508222875e-38  # the smallest normal float32
 
 
+@dataclass
+class _Segment:
+    """A run of one parameter's values that one pass over a chunk measures."""
+    param: int
+    start: int          # in the parameter
+    count: int
+    abs: torch.Tensor   # its place in the scratch buffers
+    logs: torch.Tensor
+    base: torch.Tensor  # its first slot in the chunk's bincount
+
+
 class Summarizer:
     """Measures the full statistics of a model's gradients (the `layers` of
-    a step record, see the README's record schema). Holds two scratch
-    buffers of the model's size on its device, reused every step: a fresh
-    tensor of that size costs its page faults, more than the arithmetic."""
+    a step record, see the README's record schema). Works through the
+    parameters in chunks of at most `chunk` values, over two scratch buffers
+    of that size on their device, reused every step: a fresh tensor costs
+    its page faults, more than the arithmetic, and scratch as large as a big
+    model would double its memory. A parameter larger than a chunk is cut
+    across chunks (its sums add up, its counts too)."""
 
-    def __init__(self, layout: Layout, device=None):
+    def __init__(self, layout: Layout, device=None, chunk: int = 1 << 22):
         self.layout = layout
         self.spans = layout.spans
-        size = layout.size
-        self._abs = torch.empty(size, dtype=torch.float32, device=device)
-        self._logs = torch.empty(size, dtype=torch.float32, device=device)
-        self._pieces = [self._abs[s:s + n] for s, n in self.spans]
-        self._needs_amax = not hasattr(torch, "_foreach_max") or not all(n for _, n in self.spans)
         if layout.low < FLT_MIN * 2 ** 24:  # |g| + FLT_MIN would move values above the lowest edge
             raise ValueError(f"histogram edges from {layout.low} are below what the statistics can count (2e-31)")
         per_decade = layout.bins / (math.log10(layout.high) - math.log10(layout.low))
@@ -78,37 +88,84 @@ class Summarizer:
         self._per_decade = per_decade
         # floor(k·(log10 a − log10 min)) + offset = floor(k·log10 a + shift): one fused multiply-add.
         self._shift = torch.tensor(self.offset - per_decade * math.log10(layout.low), device=device)
-        if self.slots * len(self.spans) >= 2 ** 24:  # beyond float32's whole numbers
-            raise ValueError(f"a model of {len(self.spans)} parameter tensors is beyond what the histograms can count")
-        self._bases = [torch.tensor(float(i * self.slots), device=device) for i in range(len(self.spans))]
+        self._device = device
         self._layer_of = torch.tensor([k for k, (_, params) in enumerate(layout.layers) for _ in params], device=device)
+        self._needs_amax = not hasattr(torch, "_foreach_max")
+
+        # Cut the parameters into chunks: at most `chunk` values, and few
+        # enough segments that slot + offset stays a whole float32.
+        most_segments = (2 ** 24 - 1) // self.slots
+        cuts, current, used = [], [], 0
+        for i, (_, n) in enumerate(self.spans):
+            at = 0
+            while at < n:
+                take = min(n - at, chunk - used)
+                current.append((i, at, take))
+                used, at = used + take, at + take
+                if used == chunk or len(current) == most_segments:
+                    cuts.append(current)
+                    current, used = [], 0
+        if current:
+            cuts.append(current)
+        size = max((sum(n for _, _, n in c) for c in cuts), default=0)
+        self._abs = torch.empty(size, dtype=torch.float32, device=device)
+        self._logs = torch.empty(size, dtype=torch.float32, device=device)
+        self._chunks = []
+        for c in cuts:
+            segments, at = [], 0
+            for k, (i, start, n) in enumerate(c):
+                segments.append(_Segment(i, start, n, self._abs[at:at + n], self._logs[at:at + n],
+                                         torch.tensor(float(k * self.slots), device=device)))
+                at += n
+            self._chunks.append((segments, at, torch.tensor([seg.param for seg in segments], device=device)))
 
     def measure(self, grads: Sequence[torch.Tensor], weight_norms: List[float]) -> List[dict]:
         """`grads`: every parameter's gradient in the layout's order."""
-        spans, a = self.spans, self._abs
-        for g, piece in zip(grads, self._pieces):
-            torch.abs(g.detach().reshape(-1).to(piece.device, torch.float32), out=piece)  # .to: a no-op when they match
-        squares = torch.stack(torch._foreach_norm(self._pieces)).double().square().tolist()
-        sums = torch.stack([p.sum() for p in self._pieces]).tolist()
-        maxes = [float(p.amax()) if p.numel() else 0.0 for p in self._pieces] if self._needs_amax else \
-            torch.stack(torch._foreach_max(self._pieces)).tolist()
-        exact = {i: self._exact(i) for i in range(len(spans)) if not (math.isfinite(squares[i]) and math.isfinite(maxes[i]))}
+        flats = [g.detach().reshape(-1) for g in grads]
+        n = len(self.spans)
+        squares, sums, maxes = [0.0] * n, [0.0] * n, [0.0] * n
+        counts = torch.zeros(n, self.slots, dtype=torch.int64, device=self._device)
+        bad = set()  # parameters with NaN/Inf or squares beyond float32: measured again by _exact
+        for segments, used, params in self._chunks:
+            self._count(segments, used, params, flats, squares, sums, maxes, counts, bad)
+        nonfinite = [(0, 0)] * n
+        for i in bad:
+            row, nan, inf, sq, total, largest = self._exact(flats[i])
+            counts[i] = row
+            nonfinite[i], squares[i], sums[i], maxes[i] = (nan, inf), sq, total, largest
+        return self._layers(counts, squares, sums, maxes, nonfinite, weight_norms)
 
-        logs = torch.add(a, FLT_MIN, out=self._logs).log10_()
+    def _count(self, segments, used, params, flats, squares, sums, maxes, counts, bad) -> None:
+        """One chunk: its segments' sums, and their slots added to `counts`."""
+        a, logs = self._abs[:used], self._logs[:used]
+        pieces = [seg.abs for seg in segments]
+        for seg in segments:
+            part = flats[seg.param][seg.start:seg.start + seg.count]
+            torch.abs(part.to(seg.abs.device, torch.float32), out=seg.abs)  # .to: a no-op when they match
+        sq = torch.stack(torch._foreach_norm(pieces)).double().square().tolist()
+        total = torch.stack([p.sum() for p in pieces]).tolist()
+        largest = [float(p.amax()) for p in pieces] if self._needs_amax else torch.stack(torch._foreach_max(pieces)).tolist()
+        for seg, q, t, m in zip(segments, sq, total, largest):
+            squares[seg.param] += q
+            sums[seg.param] += t
+            maxes[seg.param] = max(maxes[seg.param], m)
+            if not (math.isfinite(q) and math.isfinite(m)):
+                bad.add(seg.param)
+
+        torch.add(a, FLT_MIN, out=logs).log10_()
         torch.add(self._shift, logs, alpha=self._per_decade, out=logs)
         logs.clamp_(1, self.slots - 0.5).floor_()  # whole slots, so that adding the offsets below is exact
         a.sign_()  # 1, or 0 for the zeros (NaN for NaN: those parameters are counted by _exact)
-        for i, (s, n) in enumerate(spans):
-            if i in exact:  # their slots would be meaningless: put them all in slot 0, replaced below
-                logs[s:s + n].fill_(self._bases[i])
-            else:  # slot · sign (0 for zeros) + the parameter's offset
-                torch.addcmul(self._bases[i], logs[s:s + n], a[s:s + n], out=logs[s:s + n])
+        for seg in segments:
+            if seg.param in bad:  # their slots would be meaningless: put them all in slot 0, replaced later
+                seg.logs.fill_(seg.base)
+            else:  # slot · sign (0 for zeros) + the segment's offset
+                torch.addcmul(seg.base, seg.logs, seg.abs, out=seg.logs)
         index = a.view(torch.int32).copy_(logs)
-        counts = torch.bincount(index, minlength=self.slots * len(spans)).view(len(spans), self.slots)
-        nonfinite = [(0, 0)] * len(spans)
-        for i, (row, nan, inf, sq, total, largest) in exact.items():
-            counts[i] = row
-            nonfinite[i], squares[i], sums[i], maxes[i] = (nan, inf), sq, total, largest
+        found = torch.bincount(index, minlength=self.slots * len(segments)).view(len(segments), self.slots)
+        counts.index_add_(0, params, found)
+
+    def _layers(self, counts, squares, sums, maxes, nonfinite, weight_norms) -> List[dict]:
         # Per layer: zero, underflow, the bins, overflow.
         per_layer = torch.zeros(len(self.layout.layers), self.slots, dtype=counts.dtype, device=counts.device)
         per_layer.index_add_(0, self._layer_of, counts)
@@ -136,11 +193,12 @@ class Summarizer:
                                  "overflow": hist[-1], "nonfinite": nan + inf}})
         return out
 
-    def _exact(self, i: int):
-        """Parameter i's slot counts, NaN and Inf counts and float64 sums,
+    def _exact(self, flat: torch.Tensor):
+        """A parameter's slot counts, NaN and Inf counts and float64 sums,
         counted by the float32 edges themselves: for values that are not
         finite, or squares beyond float32."""
-        a, layout, bins = self._pieces[i], self.layout, self.layout.bins
+        layout, bins = self.layout, self.layout.bins
+        a = flat.to(self._abs.device, torch.float32).abs()
         nan, inf = int(torch.isnan(a).sum()), int(torch.isinf(a).sum())
         finite = a[torch.isfinite(a)]
         e = torch.tensor(edges(bins, layout.low, layout.high), dtype=torch.float32, device=a.device)

@@ -75,3 +75,35 @@ def test_every_parameter_is_counted_on_its_own_and_zeros_apart_from_subnormals()
             assert math.isclose(p["mean_abs"], float(grads[2 * k + j].double().abs().mean()), rel_tol=1e-5)
             assert p["zero_fraction"] == float((grads[2 * k + j] == 0).double().mean())
     assert layers[1]["hist"]["zero"] == 100 and layers[1]["hist"]["underflow"] >= 15
+
+
+def test_chunks_measure_what_one_pass_measures():
+    """Scratch space is bounded: parameters go through in chunks, the large
+    ones cut across chunks, with NaN and Inf in a cut parameter."""
+    g = torch.Generator().manual_seed(9)
+    grads = [torch.randn(n, generator=g) * torch.pow(10, torch.empty(n).uniform_(-14, 4, generator=g))
+             for n in (3000, 5, 700, 2500, 1, 900)]
+    grads[0][:50] = 0
+    grads[3][2400] = float("nan")
+    grads[3][10] = float("inf")
+    layout, start = [], 0
+    for k, grad in enumerate(grads):
+        layout.append((f"l{k}", [("weight", start, grad.numel())]))
+        start += grad.numel()
+    whole = Summarizer(Layout(layout)).measure(grads, [1.0] * len(grads))
+    chunked = Summarizer(Layout(layout), chunk=1000)
+    assert len(chunked._chunks) == 8 and chunked._abs.numel() == 1000
+    assert same(chunked.measure(grads, [1.0] * len(grads)), whole)
+    assert whole[3]["nan"] == 1 and whole[3]["inf"] == 1 and whole[0]["hist"]["zero"] == 50
+
+
+def same(a, b):
+    """Equal, counts exactly and sums within float32 rounding (a cut parameter adds its parts)."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float):
+        return math.isclose(a, b, rel_tol=1e-6)
+    return a == b
+
