@@ -345,13 +345,16 @@ struct ServiceTests {
             ("get", "/api/datasets", 200), ("get", "/api/presets", 200), ("get", "/healthz", 200), ("get", "/metrics", 200),
             ("get", "/api/openapi.json", 200), ("post", "/api/runs", 201), ("post", "/api/runs/{id}/steps", 200),
             ("post", "/api/runs/{id}/steps", 400), ("post", "/api/runs/{id}/steps", 401), ("post", "/api/runs/{id}/steps", 409),
-            ("post", "/api/runs/{id}/finish", 200),
+            ("post", "/api/runs/{id}/finish", 200), ("post", "/api/runs/{id}/finish", 400),
         ]
         for (method, path, status) in observed {
             let responses = (paths[path]?[method] as? [String: Any])?["responses"] as? [String: Any]
             #expect(responses?[String(status)] != nil, "\(method.uppercased()) \(path) \(status) is not documented")
         }
         #expect(paths.count == Set(observed.map(\.1)).count)
+        // The finish body (status, dropped) is optional.
+        let finish = paths["/api/runs/{id}/finish"]?["post"] as? [String: Any]
+        #expect((finish?["requestBody"] as? [String: Any])?["required"] as? Bool == false)
     }
 
     @Test func remedyExperimentRunsOverHTTP() throws {

@@ -84,10 +84,11 @@ class Watch:
             spec["name"] = run_name
         self._summarizer = Summarizer(self._layout, self._params[0].device)
         self._light = self._light_template()
-        # Norms of half-precision parameters in float32 (bf16 norms keep 3 digits).
-        low = {torch.float16, torch.bfloat16}
-        self._norm_options = {"dtype": torch.float32} if {p.dtype for p in self._params} <= low | {torch.float32} \
-            and any(p.dtype in low for p in self._params) else {}
+        # Norms of half-precision parameters in float32 (bf16 norms keep 3
+        # digits); not with float64 ones, which torch will not narrow.
+        dtypes = {p.dtype for p in self._params}
+        half = bool(dtypes & {torch.float16, torch.bfloat16}) and torch.float64 not in dtypes
+        self._norm_options = {"dtype": torch.float32} if half else {}
         self._spec, self._server_token = json.dumps(spec, ensure_ascii=False).encode(), token
         self.id: Optional[str] = None  # the run's job id, once the server has created it
         self._token = None
