@@ -77,7 +77,10 @@ struct ServeCommand: ParsableCommand {
         config.jobs.limits.maxSteps = maxSteps
         config.jobs.limits.maxBatchSize = maxBatch
         config.jobs.limits.maxRows = maxRows
-        config.token = token ?? env["GRADSCOPE_TOKEN"]
+        // An empty token is no token, wherever it comes from: compose passes
+        // GRADSCOPE_TOKEN="" when none is set, and the server must then say
+        // it is open rather than claim a token it does not check.
+        config.token = (token ?? env["GRADSCOPE_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
         config.corsOrigin = corsOrigin
         let requestLog = RequestLog()
         logTimer = requestLog.startFlushing()
@@ -93,7 +96,7 @@ struct ServeCommand: ParsableCommand {
         }
         let shownHost = host == "0.0.0.0" ? "127.0.0.1" : host
         print("gradscope serving on http://\(shownHost):\(boundPort)/  (data: \(config.dataDirectory.path)"
-              + (config.token == nil ? "" : ", token required") + ")")
+              + (config.token == nil ? ", no token: POST and DELETE are open" : ", token required") + ")")
         fflush(nil)
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)

@@ -126,17 +126,8 @@ struct CLITests {
     @Test func serveStopsCleanlyOnSIGTERM() throws {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = ["serve", "--port", "0", "--data-dir", dir.path]
-        p.currentDirectoryURL = Self.root
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        let (p, line, port) = try Self.serve(dataDirectory: dir, environment: [:])
         #expect(line.hasPrefix("gradscope serving on http://127.0.0.1:"))
-        let port = line.split(separator: ":").dropFirst(2).first.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
         let submit = Process()
         submit.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         submit.arguments = ["-sf", "-X", "POST", "http://127.0.0.1:\(port)/api/jobs", "-d",
@@ -151,6 +142,53 @@ struct CLITests {
         #expect(p.terminationStatus == 0)
         let meta = try String(contentsOf: dir.appendingPathComponent("jobs/j-000001/meta.json"), encoding: .utf8)
         #expect(meta.contains(#""status":"cancelled""#))
+    }
+
+    /// Starts `gradscope serve` on a free port with the given environment
+    /// and returns it with its first line and its port.
+    static func serve(dataDirectory: URL, environment: [String: String]) throws -> (process: Process, line: String, port: Int) {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory.path]
+        p.currentDirectoryURL = root
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        let port = line.split(separator: ":").dropFirst(2).first.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
+        return (p, line, port)
+    }
+
+    /// The HTTP status of a POST with curl, with extra headers.
+    static func postStatus(_ url: String, body: String, headers: [String] = []) throws -> String {
+        let r = Process(), out = Pipe()
+        r.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        r.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", url, "-d", body]
+            + headers.flatMap { ["-H", $0] }
+        r.standardOutput = out
+        try r.run()
+        r.waitUntilExit()
+        return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// An empty `GRADSCOPE_TOKEN` (what compose passes when none is set) is
+    /// no token: the server says it is open and is; a set one is enforced.
+    @Test(arguments: [("", false), ("s3cret", true)])
+    func serveTokenFromTheEnvironment(token: String, required: Bool) throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try Self.serve(dataDirectory: dir, environment: ["GRADSCOPE_TOKEN": token])
+        defer { server.process.terminate(); server.process.waitUntilExit() }
+        #expect(server.line.contains("token required") == required, "\(server.line)")
+        #expect(server.line.contains("no token") == !required, "\(server.line)")
+        let url = "http://127.0.0.1:\(server.port)/api/datasets?name=toy"
+        let csv = "x,label\n0.1,0\n0.9,1\n"
+        #expect(try Self.postStatus(url, body: csv) == (required ? "401" : "201"))
+        if required {
+            #expect(try Self.postStatus(url, body: csv, headers: ["Authorization: Bearer \(token)"]) == "201")
+        }
     }
 
     @Test func compareRejectsAnUnknownRemedy() throws {
