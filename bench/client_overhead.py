@@ -146,8 +146,8 @@ def main():
                     times[v].append(ms)
                     dropped[v] += d
             for v in variants:
-                # Each round's time over the plain step of the same round: this
-                # machine's speed drifts by 10-30% over minutes, less within a round.
+                # Each round's time over the plain step of the same round: a
+                # shared machine's speed drifts over minutes, less within a round.
                 ratios = sorted(t / p for t, p in zip(times[v], times["plain"]))
                 results.append({"model": name, "variant": v, "median_ms": statistics.median(times[v]),
                                 "ratio": statistics.median(ratios),

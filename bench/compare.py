@@ -5,7 +5,8 @@ Runs `gradscope bench --json` (release build) and bench/pytorch_bench.py
 --json on the same configurations, alternating the two engines round by
 round so that drift in machine load hits both, then prints per configuration
 the median step time of each engine, the ratio, and gradscope's statistics
-overhead. Writes the raw results to bench/results/compare-<date>.json.
+overhead. Writes the raw results to bench/results/compare-<date>.json
+(bench/results/ is ignored by git).
 
     python3 bench/compare.py                  # default configs, 3 rounds
     python3 bench/compare.py --rounds 5 --configs d4-w64-b64
@@ -51,7 +52,8 @@ def main():
         if key[0] not in configs:
             configs.append(key[0])
     # Ratios: PyTorch ÷ gradscope with both plain; PyTorch plain ÷ gradscope
-    # with every statistic (the bar issue 7 sets); both with statistics.
+    # with every statistic (what watching a run costs against an unwatched
+    # PyTorch step); both with statistics.
     print(f"{'config':<20} {'gradscope ms':>13} {'+stats ms':>10} {'overhead':>9} "
           f"{'pytorch ms':>11} {'+stats ms':>10} {'pt/gs':>7} {'pt/gs+st':>9} {'pt+st/gs+st':>12}")
     for c in configs:

@@ -7,7 +7,8 @@ ratio of measured to expected growth against the sweep's first
 configuration: linear in batch and in depth, quadratic in width (the
 multiply-add count of the hidden layers; the 64-input and 10-output layers
 are included in the expectation too, so the ratio is measured ÷ predicted
-work). A ratio of 1.00 is ideal scaling; issue 7 asks for ±20%.
+work). A ratio of 1.00 is ideal scaling; the project's target is within
+±20%.
 
     python3 bench/scaling.py
     python3 bench/scaling.py --repeats 7 --threads 1

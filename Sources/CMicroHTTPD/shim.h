@@ -1,6 +1,6 @@
 #ifndef GRADSCOPE_CMICROHTTPD_SHIM_H
 #define GRADSCOPE_CMICROHTTPD_SHIM_H
-// microhttpd.h needs these first (LIBMICROHTTPD.md).
+// microhttpd.h needs these first (docs/http-server.md, "The C shim").
 #include <stdarg.h>
 #include <stdint.h>
 #include <sys/types.h>

@@ -1,5 +1,5 @@
 /// The numbers behind every rule, with where they come from
-/// (ALGORITHMS.md §12 collects them).
+/// (docs/algorithms.md §20 collects them).
 public enum Thresholds {
     /// Vanishing, AUTOTRAINER (ICSE'21, monitor.py): ‖∂W_first‖/‖∂W_last‖ < β1 = 1e-3 …
     public static let vanishingWeightRatio = 1e-3
@@ -7,7 +7,8 @@ public enum Thresholds {
     public static let vanishingFirstNorm = 1e-4
     /// Vanishing by the backward signal: RMS δ of the first dense layer over
     /// the last's below 1e-3 (AUTOTRAINER's β1 applied to δ, which also
-    /// catches tanh/ReLU nets whose weight gradients stay flat, §12).
+    /// catches tanh/ReLU nets whose weight gradients stay flat; see
+    /// docs/algorithms.md §19).
     public static let vanishingDeltaRatio = 1e-3
     /// Exploding, AUTOTRAINER: first/last ratio above β3 = 70, applied to δ.
     public static let explodingDeltaRatio = 70.0
@@ -18,11 +19,12 @@ public enum Thresholds {
     public static let vanishingTimeRatio = 1e-3
     public static let explodingTimeRatio = 70.0
     /// Exploding over time: the global norm at least 100× (two orders of
-    /// magnitude) its rolling median. §12 suggests 10×, which healthy runs
-    /// reach early in training; 10× is reported as a spike instead.
+    /// magnitude) its rolling median. 10×, which healthy runs reach early in
+    /// training, is reported as a spike instead (docs/algorithms.md §20).
     public static let explodingGrowth = 100.0
     public static let spikeGrowth = 10.0
-    /// Rolling window for the median, and the history needed before use (§12).
+    /// Rolling window for the median, and the history needed before use
+    /// (docs/algorithms.md §20).
     public static let medianWindow = 100
     public static let medianMinimum = 10
     /// ZClip's z-score threshold and EMA factor, for spike alerts.
@@ -34,7 +36,7 @@ public enum Thresholds {
     public static let deadFraction = 0.7
     public static let saturatedFraction = 0.7
     /// Update/weight ratio: ~1e-3 is healthy (CS231n); outside [1e-5, 1e-1]
-    /// the learning rate is far off (§12 rule 5).
+    /// the learning rate is far off (docs/algorithms.md §20).
     public static let updateRatioHigh = 1e-1
     public static let updateRatioLow = 1e-5
     /// A spatial condition (δ across depth) decides the verdict when it holds

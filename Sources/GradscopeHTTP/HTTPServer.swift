@@ -5,12 +5,12 @@ import Synchronization
 /// An HTTP/1.1 server on libmicrohttpd. The only file that speaks C.
 ///
 /// Threading mode: libmicrohttpd's internal epoll loop with a pool of
-/// `threads` workers (one per core by default) and suspend/resume. Measured on
-/// this kind of machine (LIBMICROHTTPD.md), it serves 500 open SSE streams on
-/// 3–4 threads at ~9% CPU and ~100k small JSON responses a second, where
-/// thread-per-connection needs a thread per stream and 2.5× the CPU. Handlers
-/// therefore run on the I/O threads and must not block: long work goes to
-/// Dispatch queues, and streams are written to from any thread.
+/// `threads` workers (one per core by default) and suspend/resume, so an
+/// open SSE stream that waits for data costs neither a thread nor CPU, where
+/// thread-per-connection would need a thread per stream (docs/http-server.md,
+/// "Daemon mode and flags" and "Thread model"). Handlers therefore run on
+/// the I/O threads and must not block: long work goes to Dispatch queues,
+/// and streams are written to from any thread.
 public final class HTTPServer: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var host: String = "127.0.0.1"
@@ -81,8 +81,8 @@ public final class HTTPServer: @unchecked Sendable {
         port = gradscope_mhd_port(daemon)
     }
 
-    /// Stops in the order that libmicrohttpd needs (LIBMICROHTTPD.md,
-    /// pitfall 4): stop accepting, end every stream and wait (at most
+    /// Stops in the order that libmicrohttpd needs (docs/http-server.md,
+    /// "Stopping"): stop accepting, end every stream and wait (at most
     /// `grace` seconds) until each has been released, then stop the daemon.
     public func stop(grace: Double = 2) {
         guard let daemon else { return }
@@ -122,7 +122,8 @@ public final class HTTPServer: @unchecked Sendable {
     ) -> MHD_Result {
         guard let raw = slot.pointee else {
             // First call: headers only. Returning with no response lets MHD
-            // answer "Expect: 100-continue" (pitfall 7).
+            // answer "Expect: 100-continue" (docs/http-server.md, "Requests and
+            // bodies").
             let exchange = Exchange(method: method, path: url)
             exchange.limit = bodyLimit(method, url)
             slot.pointee = Unmanaged.passRetained(exchange).toOpaque()

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import GradscopeEngine
 
-/// Each clipping rule against its formula (ALGORITHMS.md §1–4, §13), on a
+/// Each clipping rule against its formula (docs/algorithms.md §1–6), on a
 /// two-layer model whose gradients are set by hand.
 struct ClippingTests {
     /// Dense 2→2 (weight 4 values, bias 2) and dense 2→1 (2 + 1): 9 gradient values.

@@ -111,7 +111,7 @@ cc -O2 -Wall -Wextra -o "$work/hello" bench/http/hello.c $(pkg-config --cflags -
   || die "cannot build bench/http/hello.c"
 
 hello_port="$(free_port)"
-# Logs go to files, never to a pipe nobody reads (LIBMICROHTTPD.md pitfall 9).
+# Logs go to files, never to a pipe nobody reads (docs/http-server.md, "Logging").
 "$work/hello" "$hello_port" "$hello_threads" >"$work/hello.log" 2>&1 &
 hello_pid=$!
 pids+=("$hello_pid")

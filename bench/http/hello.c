@@ -1,6 +1,6 @@
 /*
  * The ceiling for bench/http/bench.sh: the smallest libmicrohttpd server,
- * with the daemon flags gradscope uses (docs: /work/shared/LIBMICROHTTPD.md),
+ * with the daemon flags gradscope uses (docs/http-server.md),
  * answering every request with the same ~600-byte JSON body (the size of a
  * gradscope job summary) from one prebuilt response.
  *
@@ -57,8 +57,8 @@ static MHD_Result_t on_request(void *cls, struct MHD_Connection *connection,
   (void)url; (void)method; (void)version; (void)upload_data;
   static int first_call_marker;
   /* First call (headers only): no response yet, as gradscope does; then
-   * consume any body, and answer on the final call (LIBMICROHTTPD.md
-   * pitfall 7). */
+   * consume any body, and answer on the final call (docs/http-server.md,
+   * "Requests and bodies"). */
   if (*con_cls == NULL) {
     *con_cls = &first_call_marker;
     return MHD_YES;

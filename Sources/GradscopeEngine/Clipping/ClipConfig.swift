@@ -1,5 +1,5 @@
 /// Gradient cures applied between backward and the optimizer step
-/// (ALGORITHMS.md §1–4, §13). c is the threshold, g the gradients, n = ‖g‖₂
+/// (docs/algorithms.md §1–7). c is the threshold, g the gradients, n = ‖g‖₂
 /// over all parameters unless stated otherwise.
 public enum ClipConfig: Sendable, Equatable {
     case none

@@ -1,6 +1,6 @@
 /// The classic long-range sequence tasks, deterministic from the job's seed,
 /// as defined by the official code of Pascanu, Mikolov & Bengio (2013),
-/// `pascanur/trainingRNNs` (ALGORITHMS.md §5), with a fixed length T.
+/// `pascanur/trainingRNNs` (docs/algorithms.md §8), with a fixed length T.
 /// Rows are time-major: step 1's features first. randint(k) ∈ {0…k−1}.
 public enum SequenceData {
     /// The adding problem: 2 channels per step, channel 0 a marker (1 at two

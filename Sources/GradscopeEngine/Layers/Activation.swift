@@ -1,7 +1,7 @@
 import Foundation
 
 /// Element-wise activations with PyTorch's definitions and derivatives
-/// (ALGORITHMS.md §14):
+/// (docs/algorithms.md §13):
 ///
 /// | kind       | y                                  | dy/dx                          |
 /// |------------|------------------------------------|--------------------------------|

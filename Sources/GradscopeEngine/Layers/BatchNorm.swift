@@ -1,6 +1,6 @@
 /// Batch normalisation over the batch for each feature, as
 /// `torch.nn.BatchNorm1d(C, eps=1e-5, momentum=0.1)` on `[B, C]` input
-/// (ALGORITHMS.md §8).
+/// (docs/algorithms.md §14).
 ///
 /// Training: μ, σ_b² (biased) over the B rows; x̂ = (x − μ)/√(σ_b² + eps);
 /// y = γ·x̂ + β. Running statistics: r_μ ← (1 − m)·r_μ + m·μ and

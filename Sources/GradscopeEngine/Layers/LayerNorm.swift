@@ -1,5 +1,5 @@
 /// Layer normalisation over each row's features, as `torch.nn.LayerNorm(D)`
-/// (ALGORITHMS.md §14): μ, σ² (biased) over the D features of a row,
+/// (docs/algorithms.md §15): μ, σ² (biased) over the D features of a row,
 /// x̂ = (x − μ)/√(σ² + eps), y = γ·x̂ + β. No running statistics; the same in
 /// training and evaluation. Backward per row, with dx̂ = γ·dy:
 /// dx = invstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)); dγ = Σ_rows dy·x̂; dβ = Σ_rows dy.

@@ -9,7 +9,7 @@ import Foundation
 ///
 /// Fixed edges (unlike TensorBoard's or W&B's min–max bins) let counts be
 /// added across steps and layers and drawn as a heat-map over time
-/// (ALGORITHMS.md §10). Classifying a value costs one table lookup (see
+/// (docs/algorithms.md §18). Classifying a value costs one table lookup (see
 /// `table`), the "exponent bits" approach rather than a log10 per value.
 public struct HistogramEdges: Sendable, Equatable {
     public let bins: Int

@@ -3,7 +3,7 @@
 ///
 /// δ matters beyond the weight gradients: for tanh and ReLU nets the
 /// weight-gradient norms stay flat across depth while δ vanishes or explodes,
-/// because activations shrink or grow by the same factor (ALGORITHMS.md §12).
+/// because activations shrink or grow by the same factor (docs/algorithms.md §19).
 public struct LayerSignal: Sendable, Equatable {
     public var name: String
     public var kind: LayerKind

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Weight initialisers as `torch.nn.init` defines them (ALGORITHMS.md §6).
+/// Weight initialisers as `torch.nn.init` defines them (docs/algorithms.md §9).
 /// Fans of a `[out, in]` weight: fan_in = in, fan_out = out.
 public enum Initializer: Sendable, Equatable {
     /// `nn.Linear.reset_parameters`: weight U(±1/√fan_in) (kaiming_uniform with

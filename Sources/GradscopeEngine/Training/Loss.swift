@@ -15,7 +15,7 @@ public enum Targets: Sendable {
     }
 }
 
-/// Losses with `reduction='mean'`, as PyTorch (ALGORITHMS.md §9).
+/// Losses with `reduction='mean'`, as PyTorch (docs/algorithms.md §17).
 public enum Loss: String, Sendable, CaseIterable {
     /// −log softmax(x)[y], averaged over rows; ∂L/∂x = (softmax(x) − onehot(y))/B.
     case crossEntropy = "cross_entropy"

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Optimizers exactly as PyTorch's single-tensor implementations
-/// (ALGORITHMS.md §7), including the order of operations, so a PyTorch user
+/// (docs/algorithms.md §10), including the order of operations, so a PyTorch user
 /// sees the same weights after the same steps.
 public enum OptimizerConfig: Sendable, Equatable {
     /// g ← g + λθ; b ← g on the first step, else μb + (1 − τ)g;

@@ -3,7 +3,7 @@
 
 It does not import torch.  For each *.json fixture it loads `checkpoint`,
 replays `batches` with hand-written forward/backward passes, losses, clipping
-and optimizers following /work/shared/ALGORITHMS.md, and compares the loss,
+and optimizers following docs/algorithms.md, and compares the loss,
 gradient norms and the final state_dict against what PyTorch wrote.
 
 Run:  python3 Tests/Fixtures/pytorch/check_fixtures.py [files...]

@@ -551,7 +551,7 @@ CASES = [
          layers=[BN("bn0"), D(4, "fc0"), A("relu"), BN("bn1"), D(4, "fc1"), A("sigmoid"),
                  D(3, "fc2")],
          optimizer=adamw(0.03, betas=(0.5, 0.6), eps=1e-8, weight_decay=0.02, amsgrad=True)),
-    # ---- clipping (for the clipping issue) -------------------------------
+    # ---- clipping: every rule, with and without an effect ----------------
     dict(name="clip_norm_l2_sgd_momentum", seed=201, input_dim=5, batch=6,
          loss="cross_entropy",
          layers=[D(6, "fc0"), A("relu"), D(4, "fc1")],
@@ -577,7 +577,7 @@ CASES = [
          y_scale=3.0,
          optimizer=adam(0.01),
          clip={"type": "value", "clip_value": 0.05}),
-    # ---- recurrent (for the recurrent-nets issue): T steps of F features per row ----
+    # ---- recurrent: T steps of F features per row ----
     dict(name="rnn_tanh_stacked_sgd", seed=301, input_dim=5 * 3, sequence_length=5, batch=4, loss="mse",
          layers=[RNN("rnn", 4, "rnn0", num_layers=2), D(2, "head")],
          w_scale=1.2, optimizer=sgd(0.1)),
