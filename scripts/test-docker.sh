@@ -172,7 +172,10 @@ pass "the dashboard and its $(git ls-files public | wc -l) files are served byte
 quick=$(post_job '{"name": "quick", "data": {"source": "moons", "samples": 400}, "mlp": {"depth": 3, "width": 16}, "optimizer": {"type": "sgd", "lr": 0.1}, "training": {"epochs": 5}, "diagnostics": {"every": 5}}')
 [ -n "$quick" ] || fail "POST /api/jobs did not create a job"
 wait_completed "$quick"
-curl -sf "$url/api/jobs/$quick/report" | grep -q '"verdict"' || fail "$quick has no report with a verdict"
+# Output is read whole before grep (here and below): with pipefail, grep -q
+# quitting at its first match would fail the pipeline by a SIGPIPE.
+report=$(curl -sf "$url/api/jobs/$quick/report")
+grep -q '"verdict"' <<< "$report" || fail "$quick has no report with a verdict"
 digits=$(post_job '{"name": "digits", "data": {"source": "digits"}, "mlp": {"depth": 2, "width": 32}, "optimizer": {"type": "adam", "lr": 0.001}, "training": {"epochs": 1}}')
 wait_completed "$digits"
 pass "jobs $quick (moons) and $digits (digits, the bundled resource) ran to their reports"
@@ -182,15 +185,17 @@ podman healthcheck run gradscope-test-$$-a >/dev/null || fail "HEALTHCHECK is no
 podman stop -t 10 gradscope-test-$$-a >/dev/null 2>>"$work/podman.log"
 code=$(podman inspect gradscope-test-$$-a --format '{{.State.ExitCode}}')
 [ "$code" = 0 ] || fail "SIGTERM: exit code $code, not 0"
-podman logs gradscope-test-$$-a 2>&1 | grep -q "gradscope: stopping" || fail "SIGTERM: no 'stopping' in the log"
+logs=$(podman logs gradscope-test-$$-a 2>&1)
+grep -q "gradscope: stopping" <<< "$logs" || fail "SIGTERM: no 'stopping' in the log"
 pass "uid 10001, HEALTHCHECK healthy, SIGTERM exits 0"
 
 start gradscope-test-$$-b
 listed=$(curl -sf "$url/api/jobs")
 for id in "$quick" "$digits"; do
-  echo "$listed" | grep -q "\"id\":\"$id\"" || fail "$id is not listed after a restart on the same volume"
+  grep -q "\"id\":\"$id\"" <<< "$listed" || fail "$id is not listed after a restart on the same volume"
 done
-curl -sf "$url/api/jobs/$quick/report" | grep -q '"verdict"' || fail "$quick's report is gone after a restart"
+report=$(curl -sf "$url/api/jobs/$quick/report")
+grep -q '"verdict"' <<< "$report" || fail "$quick's report is gone after a restart"
 podman rm -f gradscope-test-$$-b >/dev/null 2>>"$work/podman.log"
 pass "a new container on the same volume lists both jobs"
 
@@ -211,7 +216,8 @@ compose_up s3cret
 pass "compose with GRADSCOPE_TOKEN: 401 without it, 201 with it"
 
 compose_up ""
-"${compose[@]}" logs 2>&1 | grep -q "no token" || fail "compose without a token: the log does not say the server is open"
+logs=$("${compose[@]}" logs 2>&1)
+grep -q "no token" <<< "$logs" || fail "compose without a token: the log does not say the server is open"
 [ "$(status_of)" = 201 ] || fail "compose without a token: a POST was not 201"
 "${compose[@]}" down -v >/dev/null 2>&1
 pass "compose without GRADSCOPE_TOKEN: open, and its log says so"
