@@ -37,6 +37,7 @@ struct DatasetTests {
         ("a,label\n1,nan\n2,3\n", "label", "line 2, column \"label\": \"nan\" is not a number"),
         ("a,label\n1,2\n", "label", "the data has 1 rows; at least 2 are needed"),
         ("", "label", "data.csv has no header row"),
+        ("a\n1\n2\n", "a", "the header has only the target column \"a\"; at least one feature column is needed"),
     ])
     func csvErrorsSayWhatIsWrong(text: String, target: String, message: String) {
         #expect(throws: DataError.self) { try CSVData.parse(text, target: target, source: "data.csv") }

@@ -22,6 +22,7 @@ public enum CSVData {
         guard let targetIndex = header.firstIndex(of: target) else {
             throw .missingColumn(target, available: header)
         }
+        guard header.count >= 2 else { throw .noFeatures(target: target) }
         var inputs = [Float](), targets = [Double]()
         while let (index, line) = lines.next() {
             let row = cells(line)
