@@ -9,7 +9,8 @@ data=$(mktemp -d)
 port=8080
 "$bin" serve --port "$port" --data-dir "$data" --public-dir public 2>/dev/null &
 server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
+# The server finishes its last writes before its folder goes.
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 
 # The commands between "## HTTP API" and the next "## ", first ```sh block.
@@ -24,7 +25,7 @@ while IFS= read -r line; do
   # The remedy experiment runs in the background: wait for it before reading it.
   if [[ "$line" == *"/remedies"* ]]; then
     for _ in $(seq 300); do
-      curl -sf "http://127.0.0.1:$port/api/comparisons/c-000001" | grep -q '"status":"running"' || break; sleep 0.2
+      curl -sf "http://127.0.0.1:$port/api/comparisons/c-000001" | grep -qE '"status":"(queued|running)"' || break; sleep 0.2
     done
   fi
   echo "ok: ${line:0:100}"

@@ -9,16 +9,40 @@
 #include <netinet/in.h>
 #include <microhttpd.h>
 
+// Decodes %XX in the path and the query as libmicrohttpd does, except %00:
+// a decoded NUL would end the C string, so "/index.html%00.png" would be
+// served as "/index.html". Left encoded, it names no file and no route.
+static inline int gradscope_hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+static inline size_t gradscope_unescape(void *cls, struct MHD_Connection *connection, char *s) {
+    (void) cls; (void) connection;
+    char *w = s;
+    for (const char *r = s; *r; ) {
+        int hi = r[0] == '%' ? gradscope_hex(r[1]) : -1;
+        int lo = hi >= 0 ? gradscope_hex(r[2]) : -1;
+        if (lo >= 0 && (hi | lo) != 0) { *w++ = (char) (hi * 16 + lo); r += 3; }
+        else *w++ = *r++;
+    }
+    *w = '\0';
+    return (size_t) (w - s);
+}
 // MHD_start_daemon is variadic and some options take function pointers:
 // Swift can call neither directly, so the options are built here.
 static inline struct MHD_Daemon *gradscope_mhd_start(
     unsigned int flags, const struct sockaddr_in *address,
     MHD_AccessHandlerCallback handler, void *handler_context,
     MHD_RequestCompletedCallback completed, void *completed_context,
+    MHD_NotifyConnectionCallback connections, void *connections_context,
     unsigned int connection_limit, unsigned int timeout_seconds, unsigned int thread_pool_size)
 {
     struct MHD_OptionItem options[] = {
         { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) completed, completed_context },
+        { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) connections, connections_context },
+        { MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t) gradscope_unescape, NULL },
         { MHD_OPTION_SOCK_ADDR, 0, (void *) address },
         { MHD_OPTION_CONNECTION_LIMIT, (intptr_t) connection_limit, NULL },
         { MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t) timeout_seconds, NULL },
@@ -29,6 +53,11 @@ static inline struct MHD_Daemon *gradscope_mhd_start(
                             MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }
 
+// The connection's socket (for deadlines: see ConnectionDeadlines.swift).
+static inline int gradscope_mhd_fd(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info ? info->connect_fd : -1;
+}
 static inline uint64_t gradscope_mhd_size_unknown(void) { return MHD_SIZE_UNKNOWN; }
 static inline ssize_t gradscope_mhd_end_of_stream(void) { return MHD_CONTENT_READER_END_OF_STREAM; }
 static inline ssize_t gradscope_mhd_end_with_error(void) { return MHD_CONTENT_READER_END_WITH_ERROR; }

@@ -109,13 +109,18 @@ public final class EventStream: Sendable {
         }
     }
 
-    /// Called by the server when the connection is gone.
+    /// Called by the server when the connection is gone. Drops the source
+    /// too: a client that leaves in the middle of a replay must not keep the
+    /// replay (an open record file) alive, and a source that refers to its
+    /// own stream would otherwise hold both forever.
     func finished() {
         let action: (@Sendable () -> Void)? = state.withLock { s in
             s.closed = true
             s.finished = true
             s.suspend = nil
             s.resume = nil
+            s.source = nil
+            s.pending = Pending()
             defer { s.onFinish = nil }
             return s.onFinish
         }

@@ -4,7 +4,7 @@ import Synchronization
 
 /// An HTTP/1.1 server on libmicrohttpd. The only file that speaks C.
 ///
-/// Threading mode: libmicrohttpd's internal epoll loop with a pool of
+/// Threading mode: libmicrohttpd's internal poll loop with a pool of
 /// `threads` workers (one per core by default) and suspend/resume, so an
 /// open SSE stream that waits for data costs neither a thread nor CPU, where
 /// thread-per-connection would need a thread per stream (docs/http-server.md,
@@ -21,6 +21,11 @@ public final class HTTPServer: @unchecked Sendable {
         /// Idle connections are closed after this many seconds (not streams
         /// that are being written to).
         public var timeoutSeconds: Int = 60
+        /// A request's headers must arrive within this many seconds of the
+        /// connection's start (or of its previous request's end), and its
+        /// body within `bodySeconds` after them (see `ConnectionDeadlines`).
+        public var headerSeconds: Double = 10
+        public var bodySeconds: Double = 60
         /// Request bodies above this get 413; per-route limits come from `maxBody`.
         public var maxBody: Int = 16 << 20
         public init() {}
@@ -48,6 +53,10 @@ public final class HTTPServer: @unchecked Sendable {
     private var daemon: OpaquePointer?
     private var address = sockaddr_in()
     private let streams = Mutex<[ObjectIdentifier: EventStream]>([:])
+    /// Connections parked while their answer is worked out (`LaterAnswer`).
+    private let parked = Mutex(0)
+    let deadlines: ConnectionDeadlines
+    private var enforcer: DispatchSourceTimer?
     public private(set) var port: UInt16 = 0
 
     public init(configuration: Configuration, router: Router,
@@ -58,6 +67,8 @@ public final class HTTPServer: @unchecked Sendable {
         let maxBody = configuration.maxBody
         self.bodyLimit = bodyLimit ?? { _, _ in maxBody }
         self.onCompleted = onCompleted
+        deadlines = ConnectionDeadlines(headerSeconds: configuration.headerSeconds, bodySeconds: configuration.bodySeconds,
+                                        connectionLimit: configuration.connectionLimit, workers: configuration.threads)
     }
 
     public func start() throws {
@@ -66,11 +77,16 @@ public final class HTTPServer: @unchecked Sendable {
         guard inet_pton(AF_INET, configuration.host, &address.sin_addr) == 1 else {
             throw StartError.badHost(configuration.host)
         }
-        let flags = UInt32(MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
+        // poll, not epoll: libmicrohttpd 0.9.75 registers epoll sockets
+        // edge-triggered and stops reading after a short read, so a client's
+        // end of stream that arrives with its last bytes is never read and
+        // the connection waits out the idle timeout (docs/http-server.md,
+        // "Daemon mode and flags"). poll is level-triggered.
+        let flags = UInt32(MHD_USE_POLL_INTERNAL_THREAD.rawValue
             | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ITC.rawValue)
         let context = Unmanaged.passRetained(self).toOpaque()
         daemon = withUnsafePointer(to: &address) { addr in
-            gradscope_mhd_start(flags, addr, accessHandler, context, completedHandler, context,
+            gradscope_mhd_start(flags, addr, accessHandler, context, completedHandler, context, connectionHandler, context,
                                 UInt32(configuration.connectionLimit), UInt32(configuration.timeoutSeconds),
                                 UInt32(configuration.threads))
         }
@@ -79,6 +95,11 @@ public final class HTTPServer: @unchecked Sendable {
             throw StartError.cannotListen(configuration.host, configuration.port)
         }
         port = gradscope_mhd_port(daemon)
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "gradscope.http.deadlines"))
+        timer.schedule(deadline: .now() + 0.5, repeating: 0.5, leeway: .milliseconds(100))
+        timer.setEventHandler { [deadlines] in deadlines.enforce() }
+        timer.resume()
+        enforcer = timer
     }
 
     /// Stops in the order that libmicrohttpd needs (docs/http-server.md,
@@ -86,18 +107,24 @@ public final class HTTPServer: @unchecked Sendable {
     /// `grace` seconds) until each has been released, then stop the daemon.
     public func stop(grace: Double = 2) {
         guard let daemon else { return }
-        _ = MHD_quiesce_daemon(daemon)
+        enforcer?.cancel()
+        enforcer = nil
+        // The listening socket is ours once quiesced: closed after the daemon stops.
+        let listening = MHD_quiesce_daemon(daemon)
         for stream in streams.withLock({ Array($0.values) }) { stream.close() }
         let deadline = Date().addingTimeInterval(grace)
-        while Date() < deadline && !streams.withLock({ $0.isEmpty }) { usleep(10_000) }
+        while Date() < deadline && !(streams.withLock({ $0.isEmpty }) && parked.withLock({ $0 == 0 })) { usleep(10_000) }
         // A stream still parked here would make MHD_stop_daemon abort: wake them all.
         for stream in streams.withLock({ Array($0.values) }) { stream.close() }
         MHD_stop_daemon(daemon)
+        if listening >= 0 { close(listening) }
         self.daemon = nil
         Unmanaged.passUnretained(self).release()
     }
 
     public var openStreams: Int { streams.withLock { $0.count } }
+    /// Open connections, streams included.
+    public var openConnections: Int { deadlines.count }
 
     // MARK: Requests
 
@@ -106,8 +133,14 @@ public final class HTTPServer: @unchecked Sendable {
         var body = Data()
         var tooLarge = false
         var limit = 0
+        /// Body bytes received, kept or not.
+        var received = 0
         var status = 0
         var streaming = false
+        /// An answer being worked out on another queue while the connection is parked.
+        var later: LaterAnswer?
+        /// The request as its headers gave it; the body is added at the end.
+        var head: Request?
         let method: String, path: String
         let started = DispatchTime.now().uptimeNanoseconds
         init(method: String, path: String) {
@@ -117,41 +150,84 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     fileprivate func handle(
-        _ connection: OpaquePointer, url: String, method: String, upload: UnsafePointer<CChar>?,
+        _ connection: OpaquePointer, url: String, method: String, version: String, upload: UnsafePointer<CChar>?,
         uploadSize: UnsafeMutablePointer<Int>, slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     ) -> MHD_Result {
         guard let raw = slot.pointee else {
-            // First call: headers only. Returning with no response lets MHD
-            // answer "Expect: 100-continue" (docs/http-server.md, "Requests and
-            // bodies").
+            // First call: headers only. What the headers alone decide (their
+            // shape, the declared size, the route's token) is answered now,
+            // before any body is read; such an answer closes the connection
+            // and the body is never read. Returning with no response lets MHD
+            // answer "Expect: 100-continue" (docs/http-server.md, "Requests
+            // and bodies").
             let exchange = Exchange(method: method, path: url)
             exchange.limit = bodyLimit(method, url)
             slot.pointee = Unmanaged.passRetained(exchange).toOpaque()
+            let fd = gradscope_mhd_fd(connection)
+            deadlines.headersReceived(fd)
+            let headers = Self.headerList(connection)
+            let head = Request(method: method, path: url, query: Self.values(connection, MHD_ValueKind.GET_ARGUMENT_KIND, lowercase: false),
+                               headers: Self.firstValues(headers))
+            exchange.head = head
+            if let refusal = HeaderCheck.problem(headers, version: version, limit: exchange.limit)?.response ?? router.check(head) {
+                exchange.status = refusal.status
+                deadlines.answering(fd)
+                return queue(refusal, on: connection)
+            }
             return MHD_Result.YES
         }
         let exchange = Unmanaged<Exchange>.fromOpaque(raw).takeUnretainedValue()
         if uploadSize.pointee > 0 {
-            // No response may be queued while a body is arriving: take the slice, remember "too large".
-            if exchange.body.count + uploadSize.pointee > exchange.limit {
+            // No response may be queued while a body is arriving: take the
+            // slice, remember "too large". A body without a declared size
+            // (chunked) that goes on far past the limit is cut off.
+            exchange.received += uploadSize.pointee
+            if exchange.received > exchange.limit {
                 exchange.tooLarge = true
                 exchange.body = Data()
+                if exchange.received > exchange.limit + max(exchange.limit, 1 << 20) { return MHD_Result.NO }
             } else if let upload {
                 exchange.body.append(UnsafeRawPointer(upload).assumingMemoryBound(to: UInt8.self), count: uploadSize.pointee)
             }
             uploadSize.pointee = 0
             return MHD_Result.YES
         }
+        deadlines.answering(gradscope_mhd_fd(connection))
+        if let later = exchange.later {
+            // Woken: the answer is ready.
+            guard let response = later.response else { return MHD_Result.YES }
+            exchange.later = nil
+            exchange.status = response.status
+            return queue(response, on: connection)
+        }
         let response: Response
         if exchange.tooLarge {
             response = HTTPError(413, "payload_too_large", "the request body is larger than \(exchange.limit) bytes").response
         } else {
-            let request = Request(method: method, path: url, query: Self.values(connection, MHD_ValueKind.GET_ARGUMENT_KIND, lowercase: false),
-                                  headers: Self.values(connection, MHD_ValueKind.HEADER_KIND, lowercase: true), body: exchange.body)
+            var request = exchange.head ?? Request(method: method, path: url)
+            request.body = exchange.body
             response = router.respond(to: request)
+        }
+        if case .later(let later) = response.body {
+            exchange.later = later
+            park(connection, until: later)
+            return MHD_Result.YES
         }
         exchange.status = response.status
         if case .stream = response.body { exchange.streaming = true }
         return queue(response, on: connection)
+    }
+
+    /// Parks the connection while `later` works; its end wakes it, and
+    /// libmicrohttpd calls the handler again to queue the answer.
+    private func park(_ connection: OpaquePointer, until later: LaterAnswer) {
+        let handle = ConnectionHandle(pointer: connection)
+        parked.withLock { $0 += 1 }
+        MHD_suspend_connection(connection)
+        later.start { [self] in
+            MHD_resume_connection(handle.pointer)
+            parked.withLock { $0 -= 1 }
+        }
     }
 
     private func queue(_ response: Response, on connection: OpaquePointer) -> MHD_Result {
@@ -170,6 +246,9 @@ public final class HTTPServer: @unchecked Sendable {
             }
             guard let handle else { return MHD_Result.NO }
             return MHD_queue_response(connection, UInt32(response.status), handle.pointer)
+        case .later:
+            // Parked in `handle`, never queued as such.
+            return MHD_Result.NO
         case .stream(let stream):
             let context = StreamContext(stream: stream, connection: connection)
             let key = ObjectIdentifier(stream)
@@ -183,7 +262,7 @@ public final class HTTPServer: @unchecked Sendable {
                 streamReleased)
         }
         guard let mhdResponse else { return MHD_Result.NO }
-        for (name, value) in response.headers { MHD_add_response_header(mhdResponse, name, value) }
+        for (name, value) in Self.securityHeaders + response.headers { MHD_add_response_header(mhdResponse, name, value) }
         let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
         MHD_destroy_response(mhdResponse)
         return result
@@ -194,26 +273,58 @@ public final class HTTPServer: @unchecked Sendable {
             MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
                                             MHD_ResponseMemoryMode.RESPMEM_MUST_COPY)
         }
-        if let r { for (name, value) in headers { MHD_add_response_header(r, name, value) } }
+        if let r { for (name, value) in securityHeaders + headers { MHD_add_response_header(r, name, value) } }
         return r
     }
 
-    /// Header or query values, collected through libmicrohttpd's iterator.
-    private static func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercase: Bool) -> [String: String] {
-        final class Box { var values: [String: String] = [:]; var lowercase = false }
+    /// On every response: no content sniffing, no framing by other sites,
+    /// and pages that load only their own scripts, styles and data.
+    static let securityHeaders = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"),
+    ]
+
+    /// Header or query values in arrival order, duplicates included,
+    /// collected through libmicrohttpd's iterator.
+    private static func pairs(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercase: Bool) -> [(String, String)] {
+        final class Box { var pairs: [(String, String)] = []; var lowercase = false }
         let box = Box()
         box.lowercase = lowercase
         _ = MHD_get_connection_values(connection, kind, { cls, _, key, value in
             guard let cls, let key else { return MHD_Result.YES }
             let box = Unmanaged<Box>.fromOpaque(cls).takeUnretainedValue()
             let name = String(cString: key)
-            box.values[box.lowercase ? name.lowercased() : name] = value.map { String(cString: $0) } ?? ""
+            box.pairs.append((box.lowercase ? name.lowercased() : name, value.map { String(cString: $0) } ?? ""))
             return MHD_Result.YES
         }, Unmanaged.passUnretained(box).toOpaque())
-        return box.values
+        return box.pairs
     }
 
-    fileprivate func completed(_ exchange: Exchange) {
+    /// The request headers, names lowercased.
+    private static func headerList(_ connection: OpaquePointer) -> [(String, String)] {
+        pairs(connection, MHD_ValueKind.HEADER_KIND, lowercase: true)
+    }
+
+    /// The first value of each name, as libmicrohttpd itself reads them
+    /// (a repeated header that matters is refused by `HeaderCheck`).
+    private static func firstValues(_ pairs: [(String, String)]) -> [String: String] {
+        var values: [String: String] = [:]
+        for (name, value) in pairs where values[name] == nil { values[name] = value }
+        return values
+    }
+
+    private static func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercase: Bool) -> [String: String] {
+        firstValues(pairs(connection, kind, lowercase: lowercase))
+    }
+
+    fileprivate func connection(_ connection: OpaquePointer, opened: Bool) {
+        let fd = gradscope_mhd_fd(connection)
+        if opened { deadlines.opened(fd) } else { deadlines.closed(fd) }
+    }
+
+    fileprivate func completed(_ exchange: Exchange, on connection: OpaquePointer?) {
+        if let connection { deadlines.requestDone(gradscope_mhd_fd(connection)) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - exchange.started) / 1e9
         onCompleted?(exchange.method, exchange.path, exchange.status, seconds, exchange.streaming)
     }
@@ -242,18 +353,28 @@ final class StreamContext {
 
 // MARK: C callbacks: capture-free, finding their Swift objects through the context pointer.
 
-private let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _, upload, uploadSize, slot in
+private let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, version, upload, uploadSize, slot in
     guard let cls, let connection, let url, let method, let uploadSize, let slot else { return MHD_Result.NO }
     let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
-    return server.handle(connection, url: String(cString: url), method: String(cString: method), upload: upload,
-                         uploadSize: uploadSize, slot: slot)
+    return server.handle(connection, url: String(cString: url), method: String(cString: method),
+                         version: version.map { String(cString: $0) } ?? "", upload: upload, uploadSize: uploadSize, slot: slot)
 }
 
-private let completedHandler: MHD_RequestCompletedCallback = { cls, _, slot, _ in
+private let completedHandler: MHD_RequestCompletedCallback = { cls, connection, slot, _ in
     guard let cls, let slot, let raw = slot.pointee else { return }
     let exchange = Unmanaged<HTTPServer.Exchange>.fromOpaque(raw).takeRetainedValue()
     slot.pointee = nil
-    Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().completed(exchange)
+    Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().completed(exchange, on: connection)
+}
+
+private let connectionHandler: MHD_NotifyConnectionCallback = { cls, connection, _, event in
+    guard let cls, let connection else { return }
+    let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
+    switch event {
+    case .CONNECTION_NOTIFY_STARTED: server.connection(connection, opened: true)
+    case .CONNECTION_NOTIFY_CLOSED: server.connection(connection, opened: false)
+    default: break
+    }
 }
 
 private let streamReader: MHD_ContentReaderCallback = { cls, _, buffer, capacity in

@@ -2,13 +2,15 @@ import Foundation
 import Synchronization
 
 /// What a handler answers: a complete body, one answered many times the
-/// same (`SharedBody`), or a stream that stays open and is written to from
-/// other threads (Server-Sent Events).
+/// same (`SharedBody`), a stream that stays open and is written to from
+/// other threads (Server-Sent Events), or an answer still being worked out
+/// on another queue (`LaterAnswer`).
 public struct Response: Sendable {
     public enum Body: Sendable {
         case data(Data)
         case shared(SharedBody)
         case stream(EventStream)
+        case later(LaterAnswer)
     }
 
     public var status: Int
@@ -77,6 +79,12 @@ public struct HTTPError: Error, Sendable {
     }
 
     public static func notFound(_ what: String = "no such resource") -> HTTPError { HTTPError(404, "not_found", what) }
+
+    /// The response for what a handler threw: an `HTTPError`'s own, anything
+    /// else a 500 that reveals nothing.
+    static func response(for error: any Error) -> Response {
+        (error as? HTTPError ?? HTTPError(500, "internal", "internal error")).response
+    }
 }
 
 /// A body that never changes (a finished job's summary, the presets):

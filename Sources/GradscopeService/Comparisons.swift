@@ -4,26 +4,42 @@ import Synchronization
 
 /// Remedy experiments started over HTTP (`POST /api/jobs/{id}/remedies`),
 /// run one at a time on their own queue; their trials are kept in memory.
+/// At most `maxPending` wait or run at once (more are refused, so the queue
+/// cannot grow without bound), and the `maxFinished` newest finished ones
+/// are kept.
 final class Comparisons: Sendable {
     struct Entry {
         var job: String
-        var status = "running"
+        var status = "queued"
         var trials: [String] = []
         var error: String?
     }
 
-    private let state = Mutex<(entries: [String: Entry], next: Int)>(([:], 1))
+    let maxPending: Int
+    let maxFinished: Int
+    private let state = Mutex<(entries: [String: Entry], next: Int, pending: Int)>(([:], 1, 0))
     private let queue = DispatchQueue(label: "gradscope.comparisons")
 
+    init(maxPending: Int = 8, maxFinished: Int = 100) {
+        self.maxPending = maxPending
+        self.maxFinished = maxFinished
+    }
+
+    /// The new experiment's id, or nil when `maxPending` are waiting or running.
     func start(job: String, spec: JSONValue, selection: RemedyExperiment.Selection, limits: JobLimits,
-               datasets: @escaping @Sendable (String) -> String?) -> String {
-        let id: String = state.withLock { s in
+               datasets: @escaping @Sendable (String) -> String?) -> String? {
+        let id: String? = state.withLock { s in
+            guard s.pending < maxPending else { return nil }
             let id = String(format: "c-%06d", s.next)
             s.next += 1
+            s.pending += 1
             s.entries[id] = Entry(job: job)
             return id
         }
+        guard let id else { return nil }
         queue.async { [self] in
+            state.withLock { $0.entries[id]?.status = "running" }
+            defer { finished(id) }
             do {
                 _ = try RemedyExperiment.run(spec: spec, baseDirectory: nil, selection: selection, limits: limits,
                                              datasets: datasets, progress: { trial in
@@ -39,6 +55,15 @@ final class Comparisons: Sendable {
             }
         }
         return id
+    }
+
+    /// Forgets the oldest finished experiments beyond `maxFinished`.
+    private func finished(_ id: String) {
+        state.withLock { s in
+            s.pending -= 1
+            let done = s.entries.filter { $0.value.status != "queued" && $0.value.status != "running" }.keys.sorted()
+            for old in done.dropLast(maxFinished) { s.entries[old] = nil }
+        }
     }
 
     func json(_ id: String) -> String? {

@@ -87,8 +87,9 @@ extension JobManager {
             channel.publish([.status("running")])
         } catch {
             run.state.withLock { $0.closed = true }
-            state.withLock { _ = $0.external.removeValue(forKey: meta.id) }
-            fail(meta.id, "cannot store the run: \(error)")
+            channel.finish(status: JobMeta.Status.failed.rawValue)
+            forget(meta.id)
+            throw .storage("\(error)")
         }
         return (meta, token)
     }
@@ -184,7 +185,7 @@ extension JobManager {
             s.lastSaved = .now
             return true
         }
-        if due, let meta { try? store.save(meta) }
+        if due, let meta { save(meta) }
         return (accepted, duplicates, lastStep)
     }
 

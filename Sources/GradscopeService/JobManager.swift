@@ -47,6 +47,9 @@ public final class JobManager: Sendable {
         var specTexts: [String: String] = [:]
         /// External runs still taking records.
         var external: [String: ExternalRun] = [:]
+        /// Jobs whose latest state could not be written (a full disk): saved
+        /// again at every heartbeat until it is.
+        var unsaved: Set<String> = []
     }
 
     let state = Mutex(State())
@@ -62,10 +65,14 @@ public final class JobManager: Sendable {
         state.withLock { s in
             for var meta in loaded {
                 if !meta.status.isFinished {
-                    // The server stopped while this job was queued or running.
+                    // The server stopped while this job was queued or running:
+                    // its progress is what its records say, which may be
+                    // ahead of the last save.
+                    meta.error = meta.error ?? "the server stopped while the job was \(meta.status.rawValue)"
                     meta.status = .interrupted
                     meta.finishedAt = meta.finishedAt ?? Date()
-                    try? store.save(meta)
+                    meta.step = max(meta.step, store.lastStep(meta.id) ?? 0)
+                    if (try? store.save(meta)) == nil { s.unsaved.insert(meta.id) }
                 }
                 s.metas[meta.id] = meta
             }
@@ -76,9 +83,14 @@ public final class JobManager: Sendable {
 
     // MARK: Admission
 
+    /// The data directory could not be written (a full disk).
+    public struct StorageFailure: Error { public let message: String }
+
     public enum SubmitError: Error {
         case invalid(SpecError)
         case queueFull
+        /// The data directory could not be written (a full disk): nothing was kept.
+        case storage(String)
     }
 
     /// Validates `spec` by building the job (so every error is found now,
@@ -112,10 +124,24 @@ public final class JobManager: Sendable {
                 try Data(checkpoint.encoded().utf8).write(to: store.jobDirectory(meta.id).appendingPathComponent("init.json"))
             }
         } catch {
-            fail(meta.id, "cannot store the job: \(error)")
+            forget(meta.id)
+            throw .storage("\(error)")
         }
         schedule()
         return meta
+    }
+
+    /// Undoes an admission whose files could not be written: a job is
+    /// acknowledged only once it is on disk.
+    func forget(_ id: String) {
+        state.withLock { s in
+            s.metas[id] = nil
+            s.order.removeAll { $0 == id }
+            s.pending.removeAll { $0 == id }
+            s.channels[id] = nil
+            s.external[id] = nil
+        }
+        store.delete(id)
     }
 
     /// Starts queued jobs while there are free slots.
@@ -170,7 +196,7 @@ public final class JobManager: Sendable {
                     s.stepsDone += 1
                 }
                 if Date().timeIntervalSince(lastSave) > 2 {
-                    if let meta = state.withLock({ $0.metas[id] }) { try? store.save(meta) }
+                    if let meta = state.withLock({ $0.metas[id] }) { save(meta) }
                     lastSave = Date()
                 }
             }
@@ -212,7 +238,20 @@ public final class JobManager: Sendable {
             s.metas[id] = m
             return m
         }) else { return }
-        try? store.save(meta)
+        save(meta)
+    }
+
+    /// Writes a job's state; one that cannot be written is kept in memory
+    /// and written again at every heartbeat (`saveUnsaved`), so a failure
+    /// on a full disk is not lost once there is room.
+    func save(_ meta: JobMeta) {
+        let saved = (try? store.save(meta)) != nil
+        state.withLock { s in if saved { s.unsaved.remove(meta.id) } else { s.unsaved.insert(meta.id) } }
+    }
+
+    func saveUnsaved() {
+        let metas = state.withLock { s in s.unsaved.compactMap { s.metas[$0] } }
+        for meta in metas { save(meta) }
     }
 
     // MARK: Queries and commands
@@ -336,6 +375,7 @@ public final class JobManager: Sendable {
     public func heartbeat() {
         for channel in state.withLock({ Array($0.channels.values) }) { channel.ping() }
         endIdleRuns()
+        saveUnsaved()
     }
 
     /// Marks running jobs for cancellation and waits (bounded) for them to stop,
@@ -353,13 +393,20 @@ public final class JobManager: Sendable {
     // MARK: Datasets
 
     /// Stores an uploaded CSV and its description; returns its id.
-    func storeDataset(csv: Data, name: String, rows: Int, columns: [String]) throws -> String {
+    /// Stores an upload and its description; on failure (a full disk) neither is kept.
+    func storeDataset(csv: Data, name: String, rows: Int, columns: [String]) throws(StorageFailure) -> String {
         let id = "d-" + UUID().uuidString.prefix(8).lowercased()
-        try csv.write(to: store.datasetURL(id), options: .atomic)
+        let description = store.datasetURL(id).deletingPathExtension().appendingPathExtension("json")
         let meta = JSONWriter.encode(.object([
             "id": .string(id), "name": .string(name), "rows": .number(Double(rows)), "columns": .array(columns.map { .string($0) }),
         ]))
-        try Data(meta.utf8).write(to: store.datasetURL(id).deletingPathExtension().appendingPathExtension("json"), options: .atomic)
+        do {
+            try csv.write(to: store.datasetURL(id), options: .atomic)
+            try Data(meta.utf8).write(to: description, options: .atomic)
+        } catch {
+            for url in [store.datasetURL(id), description] { try? FileManager.default.removeItem(at: url) }
+            throw StorageFailure(message: "\(error)")
+        }
         return id
     }
 

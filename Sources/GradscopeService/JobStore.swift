@@ -111,6 +111,11 @@ public struct JobStore: Sendable {
         return lines
     }
 
+    /// The step of the last step record, from the file's tail.
+    func lastStep(_ id: String) -> Int? {
+        tail(id).lazy.reversed().map(RecordLine.init).first { $0.type == "step" }?.step
+    }
+
     /// The stored records, complete lines only (a torn last line is skipped).
     func records(_ id: String) -> [Substring] {
         guard let data = try? Data(contentsOf: recordsURL(id)), !data.isEmpty else { return [] }

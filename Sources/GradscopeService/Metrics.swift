@@ -30,7 +30,7 @@ final class Metrics: Sendable {
         }
     }
 
-    func exposition(jobs: JobManager, streams: Int) -> String {
+    func exposition(jobs: JobManager, streams: Int, connections: Int) -> String {
         let counts = jobs.counts
         let steps = jobs.stepsDone
         return state.withLock { s in
@@ -49,6 +49,8 @@ final class Metrics: Sendable {
             out += "gradscope_steps_per_second \(s.stepsPerSecond)\n"
             out += "# HELP gradscope_streams_open Open event streams.\n# TYPE gradscope_streams_open gauge\n"
             out += "gradscope_streams_open \(streams)\n"
+            out += "# HELP gradscope_connections_open Open HTTP connections, streams included.\n# TYPE gradscope_connections_open gauge\n"
+            out += "gradscope_connections_open \(connections)\n"
             out += "# HELP gradscope_http_requests_total HTTP requests by method and status.\n# TYPE gradscope_http_requests_total counter\n"
             for (key, count) in s.requests.sorted(by: { ($0.key.method, $0.key.status) < ($1.key.method, $1.key.status) }) {
                 out += "gradscope_http_requests_total{method=\"\(key.method)\",status=\"\(key.status)\"} \(count)\n"

@@ -22,6 +22,8 @@ public final class Service: Sendable {
         public var log: (@Sendable (String) -> Void)?
         public var maxSpecBytes = 1 << 20
         public var maxDatasetBytes = 16 << 20
+        /// CSV uploads read at once; each holds its body and its parse.
+        public var maxUploads = 2
         public init() {}
     }
 
@@ -38,6 +40,9 @@ public final class Service: Sendable {
     /// thread-safe but not marked Sendable; the lock guards the handle).
     private struct Timer: @unchecked Sendable { let source: DispatchSourceTimer }
     private let heartbeat: Mutex<Timer?> = Mutex(nil)
+    /// Where requests' slow work runs (`Response.later`), off the I/O threads.
+    private let work = DispatchQueue(label: "gradscope.requests", qos: .userInitiated, attributes: .concurrent)
+    private let uploads = Mutex(0)
 
     public init(configuration: Configuration) throws {
         self.configuration = configuration
@@ -80,26 +85,29 @@ public final class Service: Sendable {
     func router() -> Router {
         var r = Router()
         r.corsOrigin = configuration.corsOrigin
-        r.add("POST", "/api/jobs") { [self] in try submit($0) }
+        // Tokens are checked from the headers, before any body is read.
+        let serverToken: Router.Check = { [self] in try authorize($0) }
+        let runToken: Router.Check = { [self] in try authorizeRun($0) }
+        r.add("POST", "/api/jobs", before: serverToken) { [self] in try submit($0) }
         r.add("GET", "/api/jobs") { [self] in try list($0) }
         r.add("GET", "/api/jobs/{id}") { [self] in try show($0) }
-        r.add("DELETE", "/api/jobs/{id}") { [self] in try delete($0) }
-        r.add("POST", "/api/jobs/{id}/cancel") { [self] in try cancel($0) }
+        r.add("DELETE", "/api/jobs/{id}", before: serverToken) { [self] in try delete($0) }
+        r.add("POST", "/api/jobs/{id}/cancel", before: serverToken) { [self] in try cancel($0) }
         r.add("GET", "/api/jobs/{id}/events") { [self] in try events($0) }
         r.add("GET", "/api/jobs/{id}/steps") { [self] in try steps($0) }
         r.add("GET", "/api/jobs/{id}/report") { [self] in try report($0) }
         r.add("GET", "/api/jobs/{id}/checkpoint") { [self] in try checkpoint($0) }
         r.add("GET", "/api/jobs/{id}/export.csv") { [self] in try export($0) }
-        r.add("POST", "/api/jobs/{id}/remedies") { [self] in try remedies($0) }
+        r.add("POST", "/api/jobs/{id}/remedies", before: serverToken) { [self] in try remedies($0) }
         r.add("GET", "/api/comparisons/{id}") { [self] in try comparison($0) }
-        r.add("POST", "/api/runs") { [self] in try createRun($0) }
-        r.add("POST", "/api/runs/{id}/steps") { [self] in try ingest($0) }
-        r.add("POST", "/api/runs/{id}/finish") { [self] in try finishRun($0) }
-        r.add("POST", "/api/datasets") { [self] in try upload($0) }
+        r.add("POST", "/api/runs", before: serverToken) { [self] in try createRun($0) }
+        r.add("POST", "/api/runs/{id}/steps", before: runToken) { [self] in try ingest($0) }
+        r.add("POST", "/api/runs/{id}/finish", before: runToken) { [self] in try finishRun($0) }
+        r.add("POST", "/api/datasets", before: serverToken) { [self] in try upload($0) }
         r.add("GET", "/api/datasets") { [self] _ in datasets() }
         r.add("GET", "/api/presets") { [presets] _ in .json(presets) }
         r.add("GET", "/healthz") { [self] _ in health() }
-        r.add("GET", "/metrics") { [self] _ in .text(metrics.exposition(jobs: jobs, streams: openStreams), contentType: "text/plain; version=0.0.4") }
+        r.add("GET", "/metrics") { [self] _ in .text(metrics.exposition(jobs: jobs, streams: openStreams, connections: openConnections), contentType: "text/plain; version=0.0.4") }
         r.add("GET", "/api/openapi.json") { _ in .json(OpenAPI.document) }
         if let root = configuration.publicDirectory {
             let files = StaticFiles(root: root)
@@ -109,13 +117,20 @@ public final class Service: Sendable {
     }
 
     var openStreams: Int { server.withLock { $0?.openStreams ?? 0 } }
+    var openConnections: Int { server.withLock { $0?.openConnections ?? 0 } }
 
     private func authorize(_ request: Request) throws(HTTPError) {
         guard let token = configuration.token, !token.isEmpty else { return }
-        guard request.header("authorization") == "Bearer \(token)" else {
+        guard Self.bearer(request) == token else {
             throw HTTPError(401, "unauthorized", "this server needs Authorization: Bearer <token> on POST and DELETE",
                             headers: [("WWW-Authenticate", "Bearer")])
         }
+    }
+
+    /// An external run's own ingest token.
+    private func authorizeRun(_ request: Request) throws(HTTPError) {
+        let id = request.parameters["id"] ?? ""
+        do { try jobs.authorizeIngest(id, token: Self.bearer(request)) } catch { throw Self.ingestError(error, id: id) }
     }
 
     private func meta(_ request: Request) throws(HTTPError) -> JobMeta {
@@ -128,7 +143,6 @@ public final class Service: Sendable {
     // MARK: Jobs
 
     func submit(_ request: Request) throws -> Response {
-        try authorize(request)
         guard var json = try? JSONValue.parse(request.body) else {
             throw HTTPError(400, "invalid_json", "the body is not valid JSON: \(JobSpec.jsonSyntaxProblem(request.body) ?? "empty")")
         }
@@ -165,6 +179,8 @@ public final class Service: Sendable {
                 throw HTTPError(400, e.isLimit ? "limit_exceeded" : "invalid_spec", e.description, field: e.field.isEmpty ? nil : e.field)
             case .queueFull:
                 throw HTTPError(429, "queue_full", "the queue is full; try again shortly", headers: [("Retry-After", "5")])
+            case .storage(let message):
+                throw Self.storageError("the job", message)
             }
         }
     }
@@ -209,7 +225,6 @@ public final class Service: Sendable {
     }
 
     func cancel(_ request: Request) throws -> Response {
-        try authorize(request)
         let meta = try meta(request)
         do { return .json(JSONWriter.encode(Self.summary(try jobs.cancel(meta.id))), status: 202) } catch {
             throw HTTPError(409, "conflict", "job \(meta.id) has already finished (\(meta.status.rawValue))")
@@ -217,7 +232,6 @@ public final class Service: Sendable {
     }
 
     func delete(_ request: Request) throws -> Response {
-        try authorize(request)
         let meta = try meta(request)
         try? jobs.delete(meta.id)
         rendered.withLock { _ = $0.removeValue(forKey: meta.id) }
@@ -290,7 +304,6 @@ public final class Service: Sendable {
     }
 
     func remedies(_ request: Request) throws -> Response {
-        try authorize(request)
         let meta = try meta(request)
         if meta.isExternal {
             throw HTTPError(409, "conflict", "remedy experiments re-run an engine job's spec; \(meta.id) is an external run (its report still suggests remedies)")
@@ -321,8 +334,11 @@ public final class Service: Sendable {
         guard let specData = jobs.spec(meta.id), let json = try? JSONValue.parse(specData) else {
             throw HTTPError.notFound()
         }
-        let id = comparisons.start(job: meta.id, spec: json, selection: selection, limits: jobs.configuration.limits,
-                                   datasets: { [jobs] in jobs.datasetPath($0) })
+        guard let id = comparisons.start(job: meta.id, spec: json, selection: selection, limits: jobs.configuration.limits,
+                                         datasets: { [jobs] in jobs.datasetPath($0) }) else {
+            throw HTTPError(429, "queue_full", "\(comparisons.maxPending) remedy experiments are waiting or running; try again later",
+                            headers: [("Retry-After", "30")])
+        }
         return .json(#"{"id":""# + id + #"","links":{"self":"/api/comparisons/"# + id + #""}}"#, status: 202,
                      headers: [("Location", "/api/comparisons/\(id)")])
     }
@@ -335,7 +351,6 @@ public final class Service: Sendable {
     // MARK: External runs
 
     func createRun(_ request: Request) throws -> Response {
-        try authorize(request)
         guard let json = try? JSONValue.parse(request.body) else {
             throw HTTPError(400, "invalid_json", "the body is not valid JSON: \(JobSpec.jsonSyntaxProblem(request.body) ?? "empty")")
         }
@@ -346,6 +361,8 @@ public final class Service: Sendable {
             case .queueFull:
                 throw HTTPError(429, "queue_full", "\(JobManager.maxOpenRuns) runs are taking records; finish one or try again shortly",
                                 headers: [("Retry-After", "5")])
+            case .storage(let message):
+                throw Self.storageError("the run", message)
             }
         }
         let id = created.meta.id
@@ -376,14 +393,21 @@ public final class Service: Sendable {
         }
     }
 
+    /// The token of an `Authorization: Bearer <token>` header; the scheme's
+    /// name is case-insensitive (RFC 9110 §11.1).
+    /// 500 `storage`: the data directory could not be written, so nothing was kept.
+    static func storageError(_ what: String, _ message: String) -> HTTPError {
+        HTTPError(500, "storage", "\(what) could not be stored, so nothing was kept (is the disk full?): \(message)")
+    }
+
     static func bearer(_ request: Request) -> String? {
-        guard let value = request.header("authorization"), value.hasPrefix("Bearer ") else { return nil }
+        guard let value = request.header("authorization"), value.count > 7,
+              value.prefix(7).lowercased() == "bearer " else { return nil }
         return String(value.dropFirst(7))
     }
 
     func ingest(_ request: Request) throws -> Response {
         let id = request.parameters["id"] ?? ""
-        do { try jobs.authorizeIngest(id, token: Self.bearer(request)) } catch { throw Self.ingestError(error, id: id) }
         do {
             let (accepted, duplicates, last) = try jobs.ingest(id, token: Self.bearer(request), body: request.body)
             return .json(#"{"accepted":\#(accepted),"duplicates":\#(duplicates),"last_step":\#(last)}"#)
@@ -424,8 +448,31 @@ public final class Service: Sendable {
 
     // MARK: Datasets, presets, health
 
+    /// A CSV upload is read off the I/O threads (16 MiB take seconds), at
+    /// most `maxUploads` at once; more get 429.
     func upload(_ request: Request) throws -> Response {
-        try authorize(request)
+        let limit = configuration.maxUploads
+        let admitted = uploads.withLock { n in
+            guard n < limit else { return false }
+            n += 1
+            return true
+        }
+        guard admitted else {
+            throw HTTPError(429, "too_many_uploads", "\(limit) uploads are being read; try again shortly", headers: [("Retry-After", "2")])
+        }
+        return .later(on: work) { [self] in
+            defer { uploads.withLock { $0 -= 1 } }
+            return try readUpload(request)
+        }
+    }
+
+    private func readUpload(_ request: Request) throws -> Response {
+        // Rows are counted before anything is parsed, so an oversized file is refused at once.
+        let maxRows = jobs.configuration.limits.maxRows
+        let lines = request.body.withUnsafeBytes { $0.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } }
+        if lines > maxRows + 1 {
+            throw HTTPError(400, "limit_exceeded", "the CSV has more than \(maxRows) rows, the limit", field: "body")
+        }
         let text = String(decoding: request.body, as: UTF8.self)
         let header = text.prefix { $0 != "\n" && $0 != "\r" }.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard let first = header.first, !first.isEmpty else {
@@ -439,7 +486,10 @@ public final class Service: Sendable {
             throw HTTPError(400, "limit_exceeded", "the CSV has \(parsed.count) rows, more than the limit of \(jobs.configuration.limits.maxRows)", field: "body")
         }
         let name = request.query["name"] ?? "dataset"
-        let id = try jobs.storeDataset(csv: request.body, name: name, rows: parsed.count, columns: header)
+        let id: String
+        do { id = try jobs.storeDataset(csv: request.body, name: name, rows: parsed.count, columns: header) } catch {
+            throw Self.storageError("the dataset", error.message)
+        }
         return .json(JSONWriter.encode(.object(["id": .string(id), "name": .string(name), "rows": .number(Double(parsed.count)),
                                                 "columns": .array(header.map { .string($0) })])), status: 201)
     }
@@ -483,11 +533,18 @@ public final class Service: Sendable {
         return n
     }
 
+    /// One CSV cell (RFC 4180). A text that a spreadsheet would run as a
+    /// formula (it starts with =, +, -, @, a tab or a carriage return: a
+    /// layer name from an external run can be anything) gets a leading ',
+    /// as OWASP's "CSV Injection" page advises.
     static func cell(_ v: Any?) -> String {
         switch v {
-        case let s as String: s.contains(",") ? "\"\(s)\"" : s
-        case let n as NSNumber: "\(n)"
-        default: ""
+        case var s as String:
+            if let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { s = "'" + s }
+            guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        case let n as NSNumber: return "\(n)"
+        default: return ""
         }
     }
 

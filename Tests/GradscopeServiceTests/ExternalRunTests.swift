@@ -59,6 +59,27 @@ extension ServiceTests {
         #expect(try h.client.request("POST", "/api/runs/\(id)/steps", body: Self.stepLines(33...33), headers: auth).status == 409)
     }
 
+    /// Layer names are the client's: the CSV export quotes them (RFC 4180)
+    /// and keeps a spreadsheet from running one as a formula.
+    @Test func theCSVExportQuotesAndDefusesLayerNames() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let names = [#"=HYPERLINK("http://x","y")"#, "a,b", "line\nbreak", #"say "hi""#]
+        let layers = names.map { #"{"name": \#(Self.jsonString($0)), "kind": "dense"}"# }.joined(separator: ",")
+        let created = try h.client.request("POST", "/api/runs", body: #"{"name": "odd", "layers": [\#(layers)]}"#)
+        let id = created.json["id"] as? String ?? "", token = created.json["token"] as? String ?? ""
+        let record = #"{"step": 1, "loss": 0.5, "layers": ["# + names.map { #"{"name": \#(Self.jsonString($0)), "grad_norm": 1}"# }.joined(separator: ",") + "]}"
+        let posted = try h.client.request("POST", "/api/runs/\(id)/steps", body: record, headers: ["Authorization": "Bearer \(token)"])
+        #expect(posted.status == 200, "\(posted.text)")
+        let csv = try h.client.request("GET", "/api/jobs/\(id)/export.csv").text
+        #expect(csv.contains(#","'=HYPERLINK(""http://x"",""y"")","#), "\(csv)")
+        #expect(csv.contains(#","a,b","#) && csv.contains("\"line\nbreak\"") && csv.contains(#","say ""hi""","#), "\(csv)")
+    }
+
+    static func jsonString(_ s: String) -> String {
+        String(decoding: try! JSONSerialization.data(withJSONObject: s, options: .fragmentsAllowed), as: UTF8.self)
+    }
+
     /// A script that died without `finish`: its run ends as interrupted, with
     /// its report, once it has been idle for the timeout, and not before.
     @Test func anAbandonedRunEndsAfterTheIdleTimeout() throws {

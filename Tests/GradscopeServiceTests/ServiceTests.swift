@@ -133,6 +133,40 @@ struct ServiceTests {
         #expect(events.last?.event == "status")
     }
 
+    /// Clients that leave in the middle of a replay (a history larger than
+    /// the socket buffers, so the replay is still reading the record file)
+    /// take nothing with them: no open file, no stream.
+    @Test func clientsThatLeaveMidReplayLeakNothing() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let spec = Self.small.replacingOccurrences(of: #""steps": 60"#, with: #""steps": 1500"#)
+            .replacingOccurrences(of: #""every": 5"#, with: #""every": 1"#)
+        let id = try h.submit(spec)
+        _ = try h.waitUntilFinished(id, timeout: 120)
+        func openRecordFiles() -> Int {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return fds.filter {
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)"))?
+                    .hasSuffix("/\(id)/records.ndjson") == true
+            }.count
+        }
+        for _ in 0..<50 {
+            let fd = try h.client.connect()
+            h.client.send(fd, method: "GET", path: "/api/jobs/\(id)/events", headers: [:], body: Data())
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            _ = recv(fd, &buffer, buffer.count, 0)
+            var abort = linger(l_onoff: 1, l_linger: 0)  // a reset, as a killed client sends
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, socklen_t(MemoryLayout<linger>.size))
+            close(fd)
+        }
+        // The server notices each departure at its next write.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && (openRecordFiles() > 0 || h.service.openStreams > 0) { usleep(50_000) }
+        #expect(openRecordFiles() == 0)
+        #expect(h.service.openStreams == 0)
+        #expect(try h.client.request("GET", "/healthz").status == 200)
+    }
+
     @Test func cancelStopsARunningJobAndDeleteRemovesIt() throws {
         let h = try Harness()
         defer { h.close() }
@@ -224,6 +258,20 @@ struct ServiceTests {
         #expect(third.error["code"] as? String == "queue_full")
     }
 
+    /// Remedy experiments queue up to a bound: beyond it 429, and a waiting
+    /// one says it is queued.
+    @Test func remedyExperimentsAreBounded() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let id = try h.submit(Self.small)
+        _ = try h.waitUntilFinished(id)
+        let answers = try (0..<12).map { _ in try h.client.request("POST", "/api/jobs/\(id)/remedies", body: #"{"remedies": ["clip_norm"]}"#) }
+        #expect(answers.prefix(8).allSatisfy { $0.status == 202 })
+        #expect(answers.suffix(4).allSatisfy { $0.status == 429 && $0.headers["retry-after"] == "30" && $0.error["code"] as? String == "queue_full" })
+        let last = try h.client.request("GET", "/api/comparisons/\(answers[7].json["id"] as? String ?? "")").json
+        #expect(last["status"] as? String == "queued", "\(last)")
+    }
+
     /// Every bad request gets a clear error and the server stays up.
     @Test(arguments: [
         ("POST", "/api/jobs", "{not json", 400, "invalid_json", nil),
@@ -241,6 +289,7 @@ struct ServiceTests {
         ("GET", "/../../etc/passwd", "", 404, "not_found", nil),
         ("GET", "/%2e%2e/%2e%2e/etc/passwd", "", 404, "not_found", nil),
         ("GET", "/api/comparisons/c-404", "", 404, "not_found", nil),
+        ("POST", "/api/datasets?name=one", "a\n1\n2\n", 400, "invalid_parameter", "body"),
     ] as [(String, String, String, Int, String, String?)])
     func badRequestsGetAClearError(method: String, path: String, body: String, status: Int, code: String, field: String?) throws {
         let h = try Harness()

@@ -93,7 +93,7 @@ int main(int argc, char **argv) {
   addr.sin_port = htons((uint16_t)port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
-  unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+  unsigned int flags = MHD_USE_POLL_INTERNAL_THREAD |
                        MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
   struct MHD_Daemon *daemon = MHD_start_daemon(
       flags, (uint16_t)port, NULL, NULL, on_request, response,
