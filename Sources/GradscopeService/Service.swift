@@ -22,8 +22,10 @@ public final class Service: Sendable {
         public var log: (@Sendable (String) -> Void)?
         public var maxSpecBytes = 1 << 20
         public var maxDatasetBytes = 16 << 20
-        /// CSV uploads read at once; each holds its body and its parse.
-        public var maxUploads = 2
+        /// Requests whose work runs off the I/O threads at once (reading a
+        /// CSV upload, building a submitted job to validate it); each holds
+        /// its body and what it builds. More get 429.
+        public var maxSlowRequests = 4
         public init() {}
     }
 
@@ -42,7 +44,7 @@ public final class Service: Sendable {
     private let heartbeat: Mutex<Timer?> = Mutex(nil)
     /// Where requests' slow work runs (`Response.later`), off the I/O threads.
     private let work = DispatchQueue(label: "gradscope.requests", qos: .userInitiated, attributes: .concurrent)
-    private let uploads = Mutex(0)
+    private let slowRequests = Mutex(0)
 
     public init(configuration: Configuration) throws {
         self.configuration = configuration
@@ -143,6 +145,11 @@ public final class Service: Sendable {
     // MARK: Jobs
 
     func submit(_ request: Request) throws -> Response {
+        try offThread { [self] in try admit(request) }
+    }
+
+    /// Validates a spec by building its job (data, model), stores and queues it.
+    private func admit(_ request: Request) throws -> Response {
         guard var json = try? JSONValue.parse(request.body) else {
             throw HTTPError(400, "invalid_json", "the body is not valid JSON: \(JobSpec.jsonSyntaxProblem(request.body) ?? "empty")")
         }
@@ -448,22 +455,27 @@ public final class Service: Sendable {
 
     // MARK: Datasets, presets, health
 
-    /// A CSV upload is read off the I/O threads (16 MiB take seconds), at
-    /// most `maxUploads` at once; more get 429.
-    func upload(_ request: Request) throws -> Response {
-        let limit = configuration.maxUploads
-        let admitted = uploads.withLock { n in
+    /// Work too slow for an I/O thread (parsing 16 MiB of CSV, building a
+    /// large job's data and model take seconds), run on `work` while the
+    /// connection waits, at most `maxSlowRequests` at once; more get 429.
+    private func offThread(_ task: @escaping @Sendable () throws -> Response) throws(HTTPError) -> Response {
+        let limit = configuration.maxSlowRequests
+        let admitted = slowRequests.withLock { n in
             guard n < limit else { return false }
             n += 1
             return true
         }
         guard admitted else {
-            throw HTTPError(429, "too_many_uploads", "\(limit) uploads are being read; try again shortly", headers: [("Retry-After", "2")])
+            throw HTTPError(429, "busy", "\(limit) uploads or submissions are being read; try again shortly", headers: [("Retry-After", "2")])
         }
         return .later(on: work) { [self] in
-            defer { uploads.withLock { $0 -= 1 } }
-            return try readUpload(request)
+            defer { slowRequests.withLock { $0 -= 1 } }
+            return try task()
         }
+    }
+
+    func upload(_ request: Request) throws -> Response {
+        try offThread { [self] in try readUpload(request) }
     }
 
     private func readUpload(_ request: Request) throws -> Response {
