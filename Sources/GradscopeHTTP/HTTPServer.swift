@@ -327,6 +327,10 @@ public final class HTTPServer: @unchecked Sendable {
         if let connection { deadlines.requestDone(gradscope_mhd_fd(connection)) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - exchange.started) / 1e9
         onCompleted?(exchange.method, exchange.path, exchange.status, seconds, exchange.streaming)
+        // glibc keeps freed memory for reuse once a large block has been
+        // freed (its mmap threshold rises to 32 MiB), so a few 16 MiB bodies
+        // would leave the process tens of MB larger for good: give it back.
+        if exchange.received >= 1 << 20 { gradscope_trim_heap() }
     }
 }
 

@@ -45,6 +45,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Connection limit.")
     var connections = 1000
 
+    @Option(help: "Seconds a request has to send its headers, from its connection's start or its previous request's end.")
+    var headerTimeout = 10.0
+
+    @Option(help: "Seconds a request has to send its body, after its headers.")
+    var bodyTimeout = 60.0
+
     @Option(help: "Allow browser pages from this origin to call the API (CORS); none by default.")
     var corsOrigin: String?
 
@@ -63,6 +69,8 @@ struct ServeCommand: ParsableCommand {
         config.http.host = host
         config.http.port = port
         config.http.connectionLimit = connections
+        config.http.headerSeconds = headerTimeout
+        config.http.bodySeconds = bodyTimeout
         config.dataDirectory = URL(fileURLWithPath: dataDir ?? env["GRADSCOPE_DATA"] ?? "data")
         let publicPath = publicDir ?? "public"
         if FileManager.default.fileExists(atPath: publicPath + "/index.html") {
