@@ -236,7 +236,7 @@ public final class Diagnosis {
             }
         }
         // The update/weight ratio from the second update on (Adam's first steps are lr-sized by design).
-        let ratios = r.layers.map { $0.summary.updateRatio }.filter { $0.isFinite && $0 > 0 }.sorted()
+        let ratios = r.layers.compactMap { $0.summary.updateRatio }.filter { $0.isFinite && $0 > 0 }.sorted()
         if r.step > 1, !r.skipped, !ratios.isEmpty {
             let median = ratios[ratios.count / 2]
             if median > Thresholds.updateRatioHigh {

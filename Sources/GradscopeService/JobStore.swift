@@ -111,6 +111,48 @@ public struct JobStore: Sendable {
         return lines
     }
 
+    /// Calls `body` with each complete record line from the first whose
+    /// step is above `step` (all of them for 0) until it returns false,
+    /// reading 1 MiB at a time. Records are stored in step order, so the
+    /// start is found by bisecting the file: a page deep into a long
+    /// history costs a few small reads, not a read of the whole file.
+    func forEachLine(_ id: String, afterStep step: Int, _ body: (Substring) -> Bool) {
+        guard let handle = try? FileHandle(forReadingFrom: recordsURL(id)) else { return }
+        defer { try? handle.close() }
+        var offset = step > 0 ? Self.bisect(handle, afterStep: step) : 0
+        var carry = ""
+        while true {
+            try? handle.seek(toOffset: offset)
+            guard let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty else { return }
+            offset += UInt64(data.count)
+            let text = carry + String(decoding: data, as: UTF8.self)
+            guard let lastNewline = text.lastIndex(of: "\n") else { carry = text; continue }
+            carry = String(text[text.index(after: lastNewline)...])
+            for line in text[..<lastNewline].split(separator: "\n") where !body(line) { return }
+        }
+    }
+
+    /// The offset of a line start at or before the first line whose step is
+    /// above `step`.
+    private static func bisect(_ handle: FileHandle, afterStep step: Int) -> UInt64 {
+        var low: UInt64 = 0, high = (try? handle.seekToEnd()) ?? 0
+        while high - low > 1 << 16 {
+            let mid = low + (high - low) / 2
+            try? handle.seek(toOffset: mid)
+            guard let data = try? handle.read(upToCount: 1 << 16), let first = data.firstIndex(of: 10) else { break }
+            // The first step-bearing line after `mid`.
+            var start = first + 1, found: (at: UInt64, step: Int)?
+            while start < data.endIndex, let end = data[start...].firstIndex(of: 10) {
+                let line = String(decoding: data[start..<end], as: UTF8.self)[...]
+                if let s = RecordLine(line).step { found = (mid + UInt64(start - data.startIndex), s); break }
+                start = end + 1
+            }
+            guard let found else { high = mid; continue }
+            if found.step <= step { low = found.at } else { high = mid }
+        }
+        return low
+    }
+
     /// The step of the last step record, from the file's tail.
     func lastStep(_ id: String) -> Int? {
         tail(id).lazy.reversed().map(RecordLine.init).first { $0.type == "step" }?.step

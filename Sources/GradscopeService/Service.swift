@@ -266,13 +266,15 @@ public final class Service: Sendable {
         let every = try Self.integer(request, "every", default: 1, range: 1...Int.max)
         // Every `every`-th stored step record after `from` (counting records,
         // not step numbers: records may be every few steps).
-        var selected: [Substring] = [], next: Int?, index = 0
-        for line in jobs.records(meta.id).map(RecordLine.init) where line.type == "step" {
-            guard let step = line.step, step > from else { continue }
+        var selected: [String] = [], next: Int?, index = 0
+        jobs.store.forEachLine(meta.id, afterStep: from) { text in
+            let line = RecordLine(text)
+            guard line.type == "step", let step = line.step, step > from else { return true }
             defer { index += 1 }
-            guard index % every == 0 else { continue }
-            if selected.count == limit { next = RecordLine(selected.last!).step; break }
-            selected.append(line.json)
+            guard index % every == 0 else { return true }
+            if selected.count == limit { next = RecordLine(selected.last![...]).step; return false }
+            selected.append(String(line.json))
+            return true
         }
         let text: String = #"{"steps":["# + selected.joined(separator: ",") + #"],"next":"# + (next.map(String.init) ?? "null") + "}"
         return .json(text)
@@ -280,24 +282,25 @@ public final class Service: Sendable {
 
     func report(_ request: Request) throws -> Response {
         let meta = try meta(request)
-        guard let report = jobs.report(meta.id) else {
-            throw HTTPError(409, "conflict", "job \(meta.id) has no report yet (\(meta.status.rawValue))")
-        }
+        guard let report = jobs.report(meta.id) else { throw Self.notYet(meta, "report") }
         return .json(String(report))
     }
 
     func checkpoint(_ request: Request) throws -> Response {
         let meta = try meta(request)
-        guard let data = jobs.checkpoint(meta.id) else {
-            throw HTTPError(409, "conflict", "job \(meta.id) has no checkpoint until it has finished (\(meta.status.rawValue))")
-        }
+        guard let data = jobs.checkpoint(meta.id) else { throw Self.notYet(meta, "checkpoint") }
         return Response(status: 200, headers: [("Content-Type", "application/json; charset=utf-8")], body: .data(data))
     }
 
+    /// Reads and re-encodes the whole history: off the I/O threads.
     func export(_ request: Request) throws -> Response {
         let meta = try meta(request)
+        return try offThread { [self] in exportCSV(meta.id) }
+    }
+
+    private func exportCSV(_ id: String) -> Response {
         var csv = "step,epoch,loss,lr,grad_norm,layer,layer_grad_norm,max_abs,mean_abs,zero_fraction,nan,inf,weight_norm,update_norm,update_ratio\n"
-        for line in jobs.records(meta.id).map(RecordLine.init) where line.type == "step" {
+        for line in jobs.records(id).map(RecordLine.init) where line.type == "step" {
             guard let record = try? JSONSerialization.jsonObject(with: Data(line.json.utf8)) as? [String: Any],
                   let layers = record["layers"] as? [[String: Any]] else { continue }
             let head = ["step", "epoch", "loss", "lr", "grad_norm"].map { Self.cell(record[$0]) }.joined(separator: ",")
@@ -402,6 +405,15 @@ public final class Service: Sendable {
 
     /// The token of an `Authorization: Bearer <token>` header; the scheme's
     /// name is case-insensitive (RFC 9110 §11.1).
+    /// What a job without a report or checkpoint answers: 409 while it may
+    /// still write one, 404 once it has ended without (interrupted, failed,
+    /// cancelled before its end), so a client knows to stop asking.
+    static func notYet(_ meta: JobMeta, _ what: String) -> HTTPError {
+        meta.status.isFinished
+            ? HTTPError(404, "not_found", "job \(meta.id) ended \(meta.status.rawValue) without a \(what)")
+            : HTTPError(409, "conflict", "job \(meta.id) has no \(what) until it has finished (\(meta.status.rawValue))")
+    }
+
     /// 500 `storage`: the data directory could not be written, so nothing was kept.
     static func storageError(_ what: String, _ message: String) -> HTTPError {
         HTTPError(500, "storage", "\(what) could not be stored, so nothing was kept (is the disk full?): \(message)")

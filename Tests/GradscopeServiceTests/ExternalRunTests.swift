@@ -76,6 +76,19 @@ extension ServiceTests {
         #expect(csv.contains(#","a,b","#) && csv.contains("\"line\nbreak\"") && csv.contains(#","say ""hi""","#), "\(csv)")
     }
 
+    /// A ratio that cannot be computed (no weight norm was sent) is null, not 0.
+    @Test func anUnknownUpdateRatioIsNull() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let (id, token) = try createRun(h)
+        let record = #"{"step": 1, "loss": 0.5, "layers": [{"name": "fc1", "grad_norm": 1, "update_norm": 0.01}, {"name": "fc2", "grad_norm": 1, "weight_norm": 2, "update_norm": 0.002}]}"#
+        #expect(try h.client.request("POST", "/api/runs/\(id)/steps", body: record, headers: ["Authorization": "Bearer \(token)"]).status == 200)
+        let steps = try h.client.request("GET", "/api/jobs/\(id)/steps").json["steps"] as? [[String: Any]] ?? []
+        let layers = steps.first?["layers"] as? [[String: Any]] ?? []
+        #expect(layers.first?["update_ratio"] is NSNull, "\(layers)")
+        #expect(layers.last?["update_ratio"] as? Double == 0.001, "\(layers)")
+    }
+
     static func jsonString(_ s: String) -> String {
         String(decoding: try! JSONSerialization.data(withJSONObject: s, options: .fragmentsAllowed), as: UTF8.self)
     }

@@ -39,6 +39,15 @@ struct ServiceTests {
             return r.json["id"] as? String ?? ""
         }
 
+        /// A finished job with 1500 step records, a history of several MB.
+        func longHistory() throws -> String {
+            let spec = ServiceTests.small.replacingOccurrences(of: #""steps": 60"#, with: #""steps": 1500"#)
+                .replacingOccurrences(of: #""every": 5"#, with: #""every": 1"#)
+            let id = try submit(spec)
+            _ = try waitUntilFinished(id, timeout: 120)
+            return id
+        }
+
         func waitUntilFinished(_ id: String, timeout: Double = 60) throws -> [String: Any] {
             let deadline = Date().addingTimeInterval(timeout)
             while Date() < deadline {
@@ -123,14 +132,34 @@ struct ServiceTests {
     @Test func replaysAHistoryLargerThanTheStreamBuffer() throws {
         let h = try Harness()
         defer { h.close() }
-        let spec = Self.small.replacingOccurrences(of: #""steps": 60"#, with: #""steps": 1500"#)
-            .replacingOccurrences(of: #""every": 5"#, with: #""every": 1"#)
-        let id = try h.submit(spec)
-        _ = try h.waitUntilFinished(id, timeout: 120)
+        let id = try h.longHistory()
         let (response, events) = try h.client.events("/api/jobs/\(id)/events")
         #expect(response.body.count > 3 << 20)
         #expect(events.filter { $0.event == "step" }.count == 1500)
         #expect(events.last?.event == "status")
+    }
+
+    /// Pages of `/steps` start where asked in a long history (found by
+    /// bisecting the file) and together give every record once.
+    @Test func stepPagesCoverTheHistoryOnce() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let id = try h.longHistory()
+        func page(_ query: String) throws -> (steps: [Int], next: Int?) {
+            let json = try h.client.request("GET", "/api/jobs/\(id)/steps?\(query)").json
+            return ((json["steps"] as? [[String: Any]] ?? []).compactMap { $0["step"] as? Int }, json["next"] as? Int)
+        }
+        var all: [Int] = [], from = 0
+        while true {
+            let p = try page("from=\(from)&limit=97")
+            all += p.steps
+            guard let next = p.next else { break }
+            from = next
+        }
+        #expect(all == Array(1...1500))
+        #expect(try page("from=1234&limit=3").steps == [1235, 1236, 1237])
+        #expect(try page("from=1490&limit=100").next == nil)
+        #expect(try page("from=100&every=10&limit=3").steps == [101, 111, 121])
     }
 
     /// Clients that leave in the middle of a replay (a history larger than
@@ -139,10 +168,7 @@ struct ServiceTests {
     @Test func clientsThatLeaveMidReplayLeakNothing() throws {
         let h = try Harness()
         defer { h.close() }
-        let spec = Self.small.replacingOccurrences(of: #""steps": 60"#, with: #""steps": 1500"#)
-            .replacingOccurrences(of: #""every": 5"#, with: #""every": 1"#)
-        let id = try h.submit(spec)
-        _ = try h.waitUntilFinished(id, timeout: 120)
+        let id = try h.longHistory()
         func openRecordFiles() -> Int {
             let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
             return fds.filter {
@@ -192,7 +218,14 @@ struct ServiceTests {
         // A second server on the same data, as after a crash (kill -9) of the first.
         let second = try Harness(directory: dir)
         #expect(try second.client.request("GET", "/api/jobs/\(done)").json["status"] as? String == "completed")
-        #expect(try second.client.request("GET", "/api/jobs/\(running)").json["status"] as? String == "interrupted")
+        // Interrupted: with why, its progress as its records have it, and a
+        // final "none" for its report and checkpoint rather than "not yet".
+        let interrupted = try second.client.request("GET", "/api/jobs/\(running)").json
+        #expect(interrupted["status"] as? String == "interrupted" && interrupted["error"] is String, "\(interrupted)")
+        // (Its state was last saved at its start, 300 ms in: step 0.)
+        #expect(interrupted["step"] as? Int ?? 0 > 0, "\(interrupted)")
+        #expect(try second.client.request("GET", "/api/jobs/\(running)/report").status == 404)
+        #expect(try second.client.request("GET", "/api/jobs/\(running)/checkpoint").status == 404)
         let list = try second.client.request("GET", "/api/jobs?status=completed").json
         #expect((list["jobs"] as? [[String: Any]])?.map { $0["id"] as? String } == [done])
         let (_, events) = try second.client.events("/api/jobs/\(done)/events")

@@ -86,7 +86,7 @@ struct RunTests {
             let perTensor = layer.params.map { $0.gradNorm * $0.gradNorm }.reduce(0, +).squareRoot()
             #expect(abs(perTensor - layer.gradNorm) <= 1e-9 * layer.gradNorm)
             #expect(layer.histogram.total == layer.params.map(\.count).reduce(0, +))
-            #expect(abs(layer.updateRatio - layer.updateNorm / layer.weightNorm) < 1e-12)
+            #expect(abs((layer.updateRatio ?? .nan) - layer.updateNorm / layer.weightNorm) < 1e-12)
         }
     }
 

@@ -214,7 +214,9 @@ VALID = [
     b'POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 95\r\n\r\n{"data": {"source": "xor"}, "mlp": {"depth": 2, "width": 8}, "optimizer": {"type": "sgd", "lr": 1}}',
     b"POST /api/datasets?name=a HTTP/1.1\r\nHost: x\r\nContent-Length: 16\r\n\r\nx,label\n1,0\n2,1\n",
     b'POST /api/runs HTTP/1.1\r\nHost: x\r\nContent-Length: 46\r\n\r\n{"layers": [{"name": "fc", "kind": "dense"}]}',
-    b"GET /api/jobs/j-000001/events?from=3 HTTP/1.1\r\nHost: x\r\n\r\n",
+    # A stream of a job that is not there: one of a running job would
+    # rightly stay open, and the mutations are meant to be answered.
+    b"GET /api/jobs/j-999999/events?from=3 HTTP/1.1\r\nHost: x\r\n\r\n",
 ]
 
 
@@ -250,7 +252,9 @@ def test_malformed_requests(server):
 
     attack(server, malformed)
     print(f"  statuses: {dict(sorted(statuses.items()))}")
-    assert not [s for s in statuses if s >= 500 and s != 501], statuses
+    # 501: a Transfer-Encoding it does not implement; 505: an HTTP version
+    # it does not speak (libmicrohttpd's answer). No other 5xx.
+    assert not [s for s in statuses if s >= 500 and s not in (501, 505)], statuses
 
 
 def test_abandoned_requests(server):
@@ -385,7 +389,10 @@ def test_kill_9_loses_nothing_acknowledged():
                         ingested[run["id"]] = 20
         server.stop(signal.SIGKILL)
         server.start()
-        listed = {j["id"] for j in json.loads(server.get("/api/jobs?limit=500")[1])["jobs"]}
+        listed, offset = set(), 0
+        while page := json.loads(server.get(f"/api/jobs?limit=500&offset={offset}")[1])["jobs"]:
+            listed |= {j["id"] for j in page}
+            offset += len(page)
         assert set(jobs) <= listed, set(jobs) - listed
         assert set(ingested) <= listed
         for run, steps in ingested.items():

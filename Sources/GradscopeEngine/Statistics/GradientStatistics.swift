@@ -27,8 +27,9 @@ public struct GradientSummary: Sendable, Equatable {
         self.updateNorm = updateNorm
     }
 
-    /// ‖Δθ‖/‖θ‖; about 1e-3 is the healthy rule of thumb (CS231n).
-    public var updateRatio: Double { weightNorm > 0 ? updateNorm / weightNorm : 0 }
+    /// ‖Δθ‖/‖θ‖; about 1e-3 is the healthy rule of thumb (CS231n). Unknown
+    /// (nil, written as null) when ‖θ‖ is zero or was not measured.
+    public var updateRatio: Double? { weightNorm > 0 && updateNorm.isFinite ? updateNorm / weightNorm : nil }
 
     /// The summary of the union of two disjoint sets of values.
     static func + (a: Self, b: Self) -> Self {
