@@ -164,8 +164,9 @@ public final class HTTPServer: @unchecked Sendable {
             exchange.limit = bodyLimit(method, url)
             slot.pointee = Unmanaged.passRetained(exchange).toOpaque()
             let fd = gradscope_mhd_fd(connection)
-            deadlines.headersReceived(fd)
             let headers = Self.headerList(connection)
+            // A body's deadline starts now (a request without one is answered at once).
+            if headers.contains(where: { $0.0 == "content-length" || $0.0 == "transfer-encoding" }) { deadlines.headersReceived(fd) }
             let head = Request(method: method, path: url, query: Self.values(connection, MHD_ValueKind.GET_ARGUMENT_KIND, lowercase: false),
                                headers: Self.firstValues(headers))
             exchange.head = head

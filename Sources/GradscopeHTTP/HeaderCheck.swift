@@ -14,8 +14,15 @@ import Foundation
 enum HeaderCheck {
     /// `headers`: every header in arrival order, names lowercased.
     static func problem(_ headers: [(String, String)], version: String, limit: Int) -> HTTPError? {
-        func all(_ name: String) -> [String] { headers.filter { $0.0 == name }.map(\.1) }
-        let lengths = all("content-length"), hosts = all("host"), codings = all("transfer-encoding")
+        var lengths: [String] = [], hosts: [String] = [], codings: [String] = []
+        for (name, value) in headers {
+            switch name {
+            case "content-length": lengths.append(value)
+            case "host": hosts.append(value)
+            case "transfer-encoding": codings.append(value)
+            default: break
+            }
+        }
         if lengths.count > 1 {
             return HTTPError(400, "bad_request", "the request has \(lengths.count) Content-Length headers; send one", field: "Content-Length")
         }

@@ -20,6 +20,8 @@ public struct Router: Sendable {
     }
 
     private var routes: [Route] = []
+    /// The methods some route checks headers for (`check` skips the others).
+    private var checkedMethods: Set<String> = []
     /// Answers what no route matches (static files), or nil for 404.
     public var fallback: (@Sendable (Request) throws -> Response?)?
     /// When set, every response allows this origin (CORS) and OPTIONS
@@ -33,12 +35,13 @@ public struct Router: Sendable {
             p.hasPrefix("{") && p.hasSuffix("}") ? Segment.parameter(String(p.dropFirst().dropLast())) : .literal(String(p))
         }
         routes.append(Route(method: method, segments: segments, before: before, handler: handler))
+        if before != nil { checkedMethods.insert(method) }
     }
 
     /// The error response for a request whose headers its route refuses, or
     /// nil: `head` has no body yet.
     public func check(_ head: Request) -> Response? {
-        guard let (route, params) = find(head) else { return nil }
+        guard checkedMethods.contains(head.method), let (route, params) = find(head) else { return nil }
         guard let before = route.before else { return nil }
         var r = head
         r.parameters = params
