@@ -14,12 +14,45 @@ enum OpenAPI {
         var content = "application/json"
     }
 
-    static let errorResponses: [Int: String] = [400: "Invalid request (error body names the field)", 401: "Token required"]
+    /// Who may call: the server's token where one is set (optional, since a
+    /// server may run without), or the run's own ingest token.
+    static let serverTokenPaths: Set<String> = ["post /api/jobs", "delete /api/jobs/{id}", "post /api/jobs/{id}/cancel",
+                                                "post /api/jobs/{id}/remedies", "post /api/runs", "post /api/datasets"]
+    static let runTokenPaths: Set<String> = ["post /api/runs/{id}/steps", "post /api/runs/{id}/finish"]
+
+    /// Query parameters' types and bounds, as the server checks them.
+    static let querySchemas: [String: JSONValue] = [
+        "limit": .object(["type": .string("integer"), "minimum": .number(1), "maximum": .number(1000)]),
+        "offset": .object(["type": .string("integer"), "minimum": .number(0)]),
+        "from": .object(["type": .string("integer"), "minimum": .number(0)]),
+        "every": .object(["type": .string("integer"), "minimum": .number(1)]),
+        "status": .object(["type": .string("string"), "enum": .array(JobMeta.Status.allCases.map { .string($0.rawValue) })]),
+        "name": .object(["type": .string("string")]),
+    ]
+
+    /// Small request bodies, described whole.
+    static let bodySchemas: [String: JSONValue] = [
+        "RemedySelection": .object([
+            "type": .string("object"), "additionalProperties": .bool(false),
+            "properties": .object(["remedies": .object(["oneOf": .array([
+                .object(["type": .string("string"), "enum": .array([.string("auto")])]),
+                .object(["type": .string("array"), "items": .object(["type": .string("string")])]),
+            ])])]),
+        ]),
+        "RunFinish": .object([
+            "type": .string("object"), "additionalProperties": .bool(false),
+            "properties": .object([
+                "status": .object(["type": .string("string"), "enum": .array(["completed", "failed", "cancelled"].map { .string($0) })]),
+                "dropped": .object(["type": .string("integer"), "minimum": .number(0)]),
+            ]),
+        ]),
+    ]
 
     static let operations: [Operation] = [
         Operation(method: "post", path: "/api/jobs", summary: "Submit a job spec",
                   responses: [201: "Created", 400: "Invalid JSON, invalid spec or over a limit", 401: "Token required",
-                              413: "Body too large", 429: "Queue full (Retry-After)"], body: "JobSpec"),
+                              413: "Body too large", 429: "Queue full, or too many submissions being read (Retry-After)",
+                              500: "Storage: nothing was kept"], body: "JobSpec"),
         Operation(method: "get", path: "/api/jobs", summary: "List jobs, newest first",
                   responses: [200: "Jobs", 400: "Invalid parameter"], query: ["status", "limit", "offset"]),
         Operation(method: "get", path: "/api/jobs/{id}", summary: "A job's status, progress, spec and summary",
@@ -38,7 +71,7 @@ enum OpenAPI {
         Operation(method: "get", path: "/api/jobs/{id}/checkpoint", summary: "The final weights as a checkpoint",
                   responses: [200: "Checkpoint", 404: "No such job, or it ended without a checkpoint", 409: "Not finished"]),
         Operation(method: "get", path: "/api/jobs/{id}/export.csv", summary: "One CSV row per recorded step and layer",
-                  responses: [200: "CSV", 404: "No such job"], content: "text/csv"),
+                  responses: [200: "CSV", 404: "No such job", 429: "Too many slow requests (Retry-After)"], content: "text/csv"),
         Operation(method: "post", path: "/api/jobs/{id}/remedies", summary: "Start the job's remedy experiment",
                   responses: [202: "Started (queued until the experiments before it end)", 400: "Invalid body", 401: "Token required",
                               404: "No such job", 409: "An external run (no spec to re-run)", 429: "Too many experiments waiting (Retry-After)"],
@@ -46,7 +79,8 @@ enum OpenAPI {
         Operation(method: "get", path: "/api/comparisons/{id}", summary: "A remedy experiment's trials",
                   responses: [200: "Comparison", 404: "No such comparison"]),
         Operation(method: "post", path: "/api/runs", summary: "Create an external run (a client posts its step records)",
-                  responses: [201: "Created: id, ingest token, links", 400: "Invalid run", 401: "Token required"], body: "ExternalRun"),
+                  responses: [201: "Created: id, ingest token, links", 400: "Invalid run", 401: "Token required", 413: "Body too large",
+                              429: "Too many runs taking records (Retry-After)", 500: "Storage: nothing was kept"], body: "ExternalRun"),
         Operation(method: "post", path: "/api/runs/{id}/steps", summary: "Post step records (NDJSON or a JSON array), checked whole, idempotent on step numbers",
                   responses: [200: "accepted, duplicates, last_step", 400: "Invalid record (the field is named)", 401: "Ingest token required",
                               404: "No such run", 409: "The run has finished", 413: "Body too large"], body: "StepRecords"),
@@ -55,7 +89,7 @@ enum OpenAPI {
                   body: "RunFinish"),
         Operation(method: "post", path: "/api/datasets", summary: "Upload a numeric CSV",
                   responses: [201: "Stored", 400: "Unreadable CSV or over a limit", 401: "Token required", 413: "Body too large",
-                              429: "Too many uploads or submissions being read (Retry-After)"],
+                              429: "Too many uploads or submissions being read (Retry-After)", 500: "Storage: nothing was kept"],
                   body: "CSV", query: ["name"]),
         Operation(method: "get", path: "/api/datasets", summary: "Uploaded datasets", responses: [200: "Datasets"]),
         Operation(method: "get", path: "/api/presets", summary: "Ready-to-run scenarios", responses: [200: "Presets"]),
@@ -66,35 +100,56 @@ enum OpenAPI {
     ]
 
     static let document: String = {
+        let errorRef: JSONValue = .object(["$ref": .string("#/components/schemas/Error")])
         var paths: [String: JSONValue] = [:]
         for op in operations {
             var operation: [String: JSONValue] = ["summary": .string(op.summary)]
             var responses: [String: JSONValue] = [:]
             for (status, description) in op.responses {
                 var response: [String: JSONValue] = ["description": .string(description)]
-                let schema: JSONValue = status >= 400 ? .object(["$ref": .string("#/components/schemas/Error")]) : .object(["type": .string(op.content == "application/json" ? "object" : "string")])
+                let schema: JSONValue = status >= 400 ? errorRef : .object(["type": .string(op.content == "application/json" ? "object" : "string")])
                 if status != 204 {
                     response["content"] = .object([(status >= 400 ? "application/json" : op.content): .object(["schema": schema])])
                 }
                 responses[String(status)] = .object(response)
             }
+            // What the headers alone can earn on any request (HeaderCheck).
+            if responses["400"] == nil {
+                responses["400"] = .object(["description": .string("Malformed request headers (the error names the header)"),
+                                            "content": .object(["application/json": .object(["schema": errorRef])])])
+            }
+            if op.body != nil {
+                responses["501"] = .object(["description": .string("A Transfer-Encoding other than chunked"),
+                                            "content": .object(["application/json": .object(["schema": errorRef])])])
+            }
             operation["responses"] = .object(responses)
+            let key = op.method + " " + op.path
+            if serverTokenPaths.contains(key) {
+                operation["security"] = .array([.object([:]), .object(["bearer": .array([])])])
+            } else if runTokenPaths.contains(key) {
+                operation["security"] = .array([.object(["runToken": .array([])])])
+            }
             var parameters: [JSONValue] = []
             if op.path.contains("{id}") {
                 parameters.append(.object(["name": .string("id"), "in": .string("path"), "required": .bool(true),
                                            "schema": .object(["type": .string("string")])]))
             }
             for q in op.query {
-                let type = ["limit", "offset", "from", "every"].contains(q) ? "integer" : "string"
-                parameters.append(.object(["name": .string(q), "in": .string("query"), "required": .bool(false),
-                                           "schema": .object(["type": .string(type)])]))
+                var schema = querySchemas[q] ?? .object(["type": .string("string")])
+                if q == "limit", op.path == "/api/jobs", case .object(var o) = schema { o["maximum"] = .number(500); schema = .object(o) }
+                parameters.append(.object(["name": .string(q), "in": .string("query"), "required": .bool(false), "schema": schema]))
             }
             if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
             if let body = op.body {
-                let type = body == "CSV" ? "text/csv" : "application/json"
-                operation["requestBody"] = .object(["required": .bool(body == "JobSpec" || body == "CSV"), "content": .object([
-                    type: .object(["schema": .object(["type": .string(body == "CSV" ? "string" : "object")])]),
-                ])])
+                var content: [String: JSONValue]
+                switch body {
+                case "CSV": content = ["text/csv": .object(["schema": .object(["type": .string("string")])])]
+                case "StepRecords":
+                    content = ["application/x-ndjson": .object(["schema": .object(["type": .string("string")])]),
+                               "application/json": .object(["schema": .object(["type": .string("array"), "items": .object(["type": .string("object")])])])]
+                default: content = ["application/json": .object(["schema": bodySchemas[body] ?? .object(["type": .string("object")])])]
+                }
+                operation["requestBody"] = .object(["required": .bool(body == "JobSpec" || body == "CSV"), "content": .object(content)])
             }
             if case .object(var existing)? = paths[op.path] {
                 existing[op.method] = .object(operation)
@@ -119,7 +174,12 @@ enum OpenAPI {
                              "description": .string("Gradient-explosion diagnostics: jobs, live step streams, reports.")]),
             "paths": .object(paths),
             "components": .object(["schemas": .object(["Error": error]),
-                                   "securitySchemes": .object(["bearer": .object(["type": .string("http"), "scheme": .string("bearer")])])]),
+                                   "securitySchemes": .object([
+                                       "bearer": .object(["type": .string("http"), "scheme": .string("bearer"),
+                                                          "description": .string("The server's token (--token), when it has one")]),
+                                       "runToken": .object(["type": .string("http"), "scheme": .string("bearer"),
+                                                            "description": .string("The run's ingest token, returned by POST /api/runs")]),
+                                   ])]),
         ]))
     }()
 }

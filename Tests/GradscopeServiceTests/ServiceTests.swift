@@ -434,6 +434,13 @@ struct ServiceTests {
             #expect(responses?[String(status)] != nil, "\(method.uppercased()) \(path) \(status) is not documented")
         }
         #expect(paths.count == Set(observed.map(\.1)).count)
+        // Who may call, and the bounds the server checks.
+        func operation(_ path: String, _ method: String) -> [String: Any] { paths[path]?[method] as? [String: Any] ?? [:] }
+        #expect("\(operation("/api/jobs", "post")["security"] ?? "")".contains("bearer"))
+        #expect("\(operation("/api/runs/{id}/steps", "post")["security"] ?? "")".contains("runToken"))
+        #expect(operation("/api/jobs", "get")["security"] == nil)
+        let limit = (operation("/api/jobs", "get")["parameters"] as? [[String: Any]])?.first { $0["name"] as? String == "limit" }
+        #expect((limit?["schema"] as? [String: Any])?["maximum"] as? Int == 500)
         // The finish body (status, dropped) is optional.
         let finish = paths["/api/runs/{id}/finish"]?["post"] as? [String: Any]
         #expect((finish?["requestBody"] as? [String: Any])?["required"] as? Bool == false)
