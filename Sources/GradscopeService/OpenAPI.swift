@@ -20,13 +20,12 @@ enum OpenAPI {
                                                 "post /api/jobs/{id}/remedies", "post /api/runs", "post /api/datasets"]
     static let runTokenPaths: Set<String> = ["post /api/runs/{id}/steps", "post /api/runs/{id}/finish"]
 
-    /// Query parameters' types and bounds, as the server checks them (it
-    /// reads whole numbers as 64-bit; 2^53 − 1 keeps them exact in JSON too).
+    /// Query parameters' types and bounds, as the server checks them.
     static let querySchemas: [String: JSONValue] = [
         "limit": .object(["type": .string("integer"), "minimum": .number(1), "maximum": .number(1000)]),
-        "offset": .object(["type": .string("integer"), "minimum": .number(0), "maximum": .number(9_007_199_254_740_991)]),
-        "from": .object(["type": .string("integer"), "minimum": .number(0), "maximum": .number(9_007_199_254_740_991)]),
-        "every": .object(["type": .string("integer"), "minimum": .number(1), "maximum": .number(9_007_199_254_740_991)]),
+        "offset": .object(["type": .string("integer"), "minimum": .number(0), "maximum": .number(Double(Service.maxWhole))]),
+        "from": .object(["type": .string("integer"), "minimum": .number(0), "maximum": .number(Double(Service.maxWhole))]),
+        "every": .object(["type": .string("integer"), "minimum": .number(1), "maximum": .number(Double(Service.maxWhole))]),
         "status": .object(["type": .string("string"), "enum": .array(JobMeta.Status.allCases.map { .string($0.rawValue) })]),
         "name": .object(["type": .string("string")]),
     ]

@@ -200,7 +200,7 @@ public final class Service: Sendable {
             return s
         }
         let limit = try Self.integer(request, "limit", default: 50, range: 1...500)
-        let offset = try Self.integer(request, "offset", default: 0, range: 0...Int.max)
+        let offset = try Self.integer(request, "offset", default: 0, range: 0...Self.maxWhole)
         let (list, total) = jobs.list(status: status, limit: limit, offset: offset)
         var w = JSONWriter()
         w.beginObject()
@@ -252,7 +252,7 @@ public final class Service: Sendable {
             guard let n = Int(last) else { throw HTTPError(400, "invalid_parameter", "Last-Event-ID must be a step number", field: "Last-Event-ID") }
             from = n
         } else {
-            from = try Self.integer(request, "from", default: 0, range: 0...Int.max)
+            from = try Self.integer(request, "from", default: 0, range: 0...Self.maxWhole)
         }
         let stream = EventStream()
         jobs.subscribe(meta.id, from: from, stream: stream)
@@ -261,9 +261,9 @@ public final class Service: Sendable {
 
     func steps(_ request: Request) throws -> Response {
         let meta = try meta(request)
-        let from = try Self.integer(request, "from", default: 0, range: 0...Int.max)
+        let from = try Self.integer(request, "from", default: 0, range: 0...Self.maxWhole)
         let limit = try Self.integer(request, "limit", default: 100, range: 1...1000)
-        let every = try Self.integer(request, "every", default: 1, range: 1...Int.max)
+        let every = try Self.integer(request, "every", default: 1, range: 1...Self.maxWhole)
         // Every `every`-th stored step record after `from` (counting records,
         // not step numbers: records may be every few steps).
         var selected: [String] = [], next: Int?, index = 0
@@ -405,6 +405,11 @@ public final class Service: Sendable {
 
     /// The token of an `Authorization: Bearer <token>` header; the scheme's
     /// name is case-insensitive (RFC 9110 §11.1).
+    /// The largest whole number a query takes, 10^15: far beyond any step
+    /// or offset, exact as a JSON number, and short in the OpenAPI document,
+    /// which states the same bound.
+    static let maxWhole = 1_000_000_000_000_000
+
     /// What a job without a report or checkpoint answers: 409 while it may
     /// still write one, 404 once it has ended without (interrupted, failed,
     /// cancelled before its end), so a client knows to stop asking.
