@@ -4,10 +4,9 @@
 # Packages come from the index pip is configured for, and only the missing
 # ones are installed; nothing is read from or added to the global Python.
 #   scripts/python-env.sh torch pytest selenium    # then run .venv/bin/python
-# GRADSCOPE_VENV names another folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv="${GRADSCOPE_VENV:-.venv}"
+venv=.venv
 
 if [ ! -x "$venv/bin/python" ]; then
   echo "python-env: creating $venv" >&2

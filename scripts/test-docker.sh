@@ -200,9 +200,8 @@ podman rm -f gradscope-test-$$-b >/dev/null 2>>"$work/podman.log"
 pass "a new container on the same volume lists both jobs"
 
 # ---------------------------------------------------------------- compose
-podman tag localhost/gradscope:test localhost/gradscope:latest
-compose_up() {  # compose_up TOKEN: the compose file as it is, on $port
-  GRADSCOPE_PORT=$port GRADSCOPE_TOKEN="$1" "${compose[@]}" up -d >"$work/compose.log" 2>&1 \
+compose_up() {  # compose_up TOKEN: the compose file as it is, on $port, with the test image
+  GRADSCOPE_IMAGE=localhost/gradscope:test GRADSCOPE_PORT=$port GRADSCOPE_TOKEN="$1" "${compose[@]}" up -d >"$work/compose.log" 2>&1 \
     || { cat "$work/compose.log" >&2; fail "compose up"; }
   wait_healthy "gradscope-test-$$_gradscope_1"
 }
@@ -212,13 +211,13 @@ status_of() { curl -s -o /dev/null -w '%{http_code}' -X POST "$url/api/jobs" "$@
 compose_up s3cret
 [ "$(status_of)" = 401 ] || fail "compose with a token: a POST without it was not 401"
 [ "$(status_of -H 'Authorization: Bearer s3cret')" = 201 ] || fail "compose with a token: a POST with it was not 201"
-"${compose[@]}" down >/dev/null 2>&1
+"${compose[@]}" down >/dev/null 2>&1 || fail "compose down"
 pass "compose with GRADSCOPE_TOKEN: 401 without it, 201 with it"
 
 compose_up ""
 logs=$("${compose[@]}" logs 2>&1)
 grep -q "no token" <<< "$logs" || fail "compose without a token: the log does not say the server is open"
 [ "$(status_of)" = 201 ] || fail "compose without a token: a POST was not 201"
-"${compose[@]}" down -v >/dev/null 2>&1
+"${compose[@]}" down -v >/dev/null 2>&1 || fail "compose down"
 pass "compose without GRADSCOPE_TOKEN: open, and its log says so"
 echo "test-docker: $passed passed, 0 failed"

@@ -53,8 +53,10 @@ public final class HTTPServer: @unchecked Sendable {
     private var daemon: OpaquePointer?
     private var address = sockaddr_in()
     private let streams = Mutex<[ObjectIdentifier: EventStream]>([:])
-    /// Connections parked while their answer is worked out (`LaterAnswer`).
-    private let parked = Mutex(0)
+    /// Answers being worked out while their connection is parked (`LaterAnswer`).
+    private let parked = Mutex<[ObjectIdentifier: LaterAnswer]>([:])
+    /// Set by `stop`: requests that arrive meanwhile get 503.
+    private let stopping = Mutex(false)
     let deadlines: ConnectionDeadlines
     private var enforcer: DispatchSourceTimer?
     public private(set) var port: UInt16 = 0
@@ -111,11 +113,16 @@ public final class HTTPServer: @unchecked Sendable {
         enforcer = nil
         // The listening socket is ours once quiesced: closed after the daemon stops.
         let listening = MHD_quiesce_daemon(daemon)
+        stopping.withLock { $0 = true }
         for stream in streams.withLock({ Array($0.values) }) { stream.close() }
         let deadline = Date().addingTimeInterval(grace)
-        while Date() < deadline && !(streams.withLock({ $0.isEmpty }) && parked.withLock({ $0 == 0 })) { usleep(10_000) }
-        // A stream still parked here would make MHD_stop_daemon abort: wake them all.
+        while Date() < deadline && !(streams.withLock({ $0.isEmpty }) && parked.withLock({ $0.isEmpty })) { usleep(10_000) }
+        // A connection still suspended here would make MHD_stop_daemon abort:
+        // wake every stream, answer every parked request with 503, and wait
+        // for them to be woken.
         for stream in streams.withLock({ Array($0.values) }) { stream.close() }
+        for later in parked.withLock({ Array($0.values) }) { later.finish(with: Self.stoppingResponse) }
+        while !parked.withLock({ $0.isEmpty }) { usleep(1_000) }
         MHD_stop_daemon(daemon)
         if listening >= 0 { close(listening) }
         self.daemon = nil
@@ -141,6 +148,9 @@ public final class HTTPServer: @unchecked Sendable {
         var later: LaterAnswer?
         /// The request as its headers gave it; the body is added at the end.
         var head: Request?
+        /// Refused from its headers while its body was already on the way:
+        /// sent once the body has been read (and dropped).
+        var refusal: Response?
         let method: String, path: String
         let started = DispatchTime.now().uptimeNanoseconds
         init(method: String, path: String) {
@@ -170,11 +180,22 @@ public final class HTTPServer: @unchecked Sendable {
             let head = Request(method: method, path: url, query: Self.values(connection, MHD_ValueKind.GET_ARGUMENT_KIND, lowercase: false),
                                headers: Self.firstValues(headers))
             exchange.head = head
-            if let refusal = HeaderCheck.problem(headers, version: version, limit: exchange.limit)?.response ?? router.check(head) {
+            let problem = HeaderCheck.problem(headers, version: version, limit: exchange.limit)
+            guard let refusal = problem?.response ?? router.check(head) ?? (stopping.withLock { $0 } ? Self.stoppingResponse : nil) else {
+                return MHD_Result.YES
+            }
+            // Answered at once when the framing is broken, when the client
+            // waits for "100 Continue", or when there is no body. A client
+            // already sending its body would instead see the connection
+            // reset under its feet (MHD closes without reading the rest), so
+            // its body is read and dropped, unkept, and the refusal sent then.
+            let hasBody = headers.contains { $0.0 == "content-length" && $0.1 != "0" || $0.0 == "transfer-encoding" }
+            if problem != nil || !hasBody || head.header("expect")?.lowercased() == "100-continue" {
                 exchange.status = refusal.status
                 deadlines.answering(fd)
-                return queue(refusal, on: connection)
+                return queue(router.decorate(refusal), on: connection)
             }
+            exchange.refusal = refusal
             return MHD_Result.YES
         }
         let exchange = Unmanaged<Exchange>.fromOpaque(raw).takeUnretainedValue()
@@ -183,7 +204,9 @@ public final class HTTPServer: @unchecked Sendable {
             // slice, remember "too large". A body without a declared size
             // (chunked) that goes on far past the limit is cut off.
             exchange.received += uploadSize.pointee
-            if exchange.received > exchange.limit {
+            if exchange.refusal != nil {
+                // Dropped: the request is refused whatever its body says.
+            } else if exchange.received > exchange.limit {
                 exchange.tooLarge = true
                 exchange.body = Data()
                 if exchange.received > exchange.limit + max(exchange.limit, 1 << 20) { return MHD_Result.NO }
@@ -199,11 +222,13 @@ public final class HTTPServer: @unchecked Sendable {
             guard let response = later.response else { return MHD_Result.YES }
             exchange.later = nil
             exchange.status = response.status
-            return queue(response, on: connection)
+            return queue(router.decorate(response), on: connection)
         }
         let response: Response
-        if exchange.tooLarge {
-            response = HTTPError(413, "payload_too_large", "the request body is larger than \(exchange.limit) bytes").response
+        if let refusal = exchange.refusal {
+            response = router.decorate(refusal)
+        } else if exchange.tooLarge {
+            response = router.decorate(HTTPError(413, "payload_too_large", "the request body is larger than \(exchange.limit) bytes").response)
         } else {
             var request = exchange.head ?? Request(method: method, path: url)
             request.body = exchange.body
@@ -220,16 +245,21 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     /// Parks the connection while `later` works; its end wakes it, and
-    /// libmicrohttpd calls the handler again to queue the answer.
+    /// libmicrohttpd calls the handler again to queue the answer. `stop`
+    /// answers what is still parked when its grace runs out (libmicrohttpd
+    /// aborts the process when stopped with a connection suspended).
     private func park(_ connection: OpaquePointer, until later: LaterAnswer) {
         let handle = ConnectionHandle(pointer: connection)
-        parked.withLock { $0 += 1 }
+        let key = ObjectIdentifier(later)
+        parked.withLock { $0[key] = later }
         MHD_suspend_connection(connection)
         later.start { [self] in
             MHD_resume_connection(handle.pointer)
-            parked.withLock { $0 -= 1 }
+            _ = parked.withLock { $0.removeValue(forKey: key) }
         }
     }
+
+    static let stoppingResponse = HTTPError(503, "stopping", "the server is stopping", headers: [("Connection", "close")]).response
 
     private func queue(_ response: Response, on connection: OpaquePointer) -> MHD_Result {
         let mhdResponse: OpaquePointer?

@@ -8,7 +8,11 @@ import Synchronization
 public final class LaterAnswer: Sendable {
     private let queue: DispatchQueue
     private let work: @Sendable () throws -> Response
-    private let answer = Mutex<Response?>(nil)
+    private struct State {
+        var answer: Response?
+        var wake: (@Sendable () -> Void)?
+    }
+    private let state = Mutex(State())
 
     public init(on queue: DispatchQueue, _ work: @escaping @Sendable () throws -> Response) {
         self.queue = queue
@@ -18,16 +22,28 @@ public final class LaterAnswer: Sendable {
     /// Called by the server once the connection is parked: runs the work,
     /// then `wake` (which resumes the connection).
     func start(wake: @escaping @Sendable () -> Void) {
+        state.withLock { $0.wake = wake }
         queue.async { [self] in
             let response: Response
             do { response = try work() } catch { response = HTTPError.response(for: error) }
-            answer.withLock { $0 = response }
-            wake()
+            finish(with: response)
         }
     }
 
-    /// The answer, once the work is done.
-    var response: Response? { answer.withLock { $0 } }
+    /// Sets the answer and wakes the connection, the first time only: the
+    /// work's own answer, or the server's when it stops first.
+    func finish(with response: Response) {
+        let wake: (@Sendable () -> Void)? = state.withLock { s in
+            guard s.answer == nil else { return nil }
+            s.answer = response
+            defer { s.wake = nil }
+            return s.wake
+        }
+        wake?()
+    }
+
+    /// The answer, once there is one.
+    var response: Response? { state.withLock { $0.answer } }
 }
 
 extension Response {

@@ -66,14 +66,23 @@ public struct Router: Sendable {
     /// for other methods, or a 404. Thrown `HTTPError`s become their JSON
     /// responses; anything else a 500 that reveals nothing.
     public func respond(to request: Request) -> Response {
-        guard let origin = corsOrigin else { return route(request) }
-        if request.method == "OPTIONS" {
+        if let origin = corsOrigin, request.method == "OPTIONS" {
             return Response(status: 204, headers: [
                 ("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"),
                 ("Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID"), ("Access-Control-Max-Age", "600"),
             ])
         }
-        var response = route(request)
+        let response = route(request)
+        // A later answer is decorated when it is ready (the server calls `decorate`).
+        if case .later = response.body { return response }
+        return decorate(response)
+    }
+
+    /// What every answer carries, whoever made it (a route, a refusal from
+    /// the headers, a later answer): the CORS header when configured.
+    public func decorate(_ response: Response) -> Response {
+        guard let origin = corsOrigin else { return response }
+        var response = response
         response.headers.append(("Access-Control-Allow-Origin", origin))
         return response
     }

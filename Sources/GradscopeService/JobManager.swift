@@ -113,7 +113,6 @@ public final class JobManager: Sendable {
             let meta = JobMeta(id: id, name: spec.name, status: .queued, createdAt: Date(), step: 0, totalSteps: totalSteps)
             s.metas[id] = meta
             s.order.insert(id, at: 0)
-            s.pending.append(id)
             s.channels[id] = JobChannel()
             return meta
         }
@@ -127,6 +126,8 @@ public final class JobManager: Sendable {
             forget(meta.id)
             throw .storage("\(error)")
         }
+        // Queued only once its files exist, so no worker can start it before.
+        state.withLock { $0.pending.append(meta.id) }
         schedule()
         return meta
     }

@@ -111,44 +111,53 @@ public struct JobStore: Sendable {
         return lines
     }
 
-    /// Calls `body` with each complete record line from the first whose
-    /// step is above `step` (all of them for 0) until it returns false,
-    /// reading 1 MiB at a time. Records are stored in step order, so the
-    /// start is found by bisecting the file: a page deep into a long
-    /// history costs a few small reads, not a read of the whole file.
+    /// Calls `body` with each complete record line from the first step
+    /// record whose step is above `step` (all lines for 0) until it returns
+    /// false, reading 1 MiB at a time. Step records are stored in step order
+    /// (alerts are not: one is dated to the first step of its streak), so
+    /// the start is found by bisecting the file on step records: a page deep
+    /// into a long history costs a few small reads, not the whole file.
     func forEachLine(_ id: String, afterStep step: Int, _ body: (Substring) -> Bool) {
         guard let handle = try? FileHandle(forReadingFrom: recordsURL(id)) else { return }
         defer { try? handle.close() }
         var offset = step > 0 ? Self.bisect(handle, afterStep: step) : 0
-        var carry = ""
-        while true {
-            try? handle.seek(toOffset: offset)
-            guard let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty else { return }
+        var carry = Data()
+        try? handle.seek(toOffset: offset)
+        while let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty {
             offset += UInt64(data.count)
-            let text = carry + String(decoding: data, as: UTF8.self)
-            guard let lastNewline = text.lastIndex(of: "\n") else { carry = text; continue }
-            carry = String(text[text.index(after: lastNewline)...])
-            for line in text[..<lastNewline].split(separator: "\n") where !body(line) { return }
+            carry.append(data)
+            // Lines are cut on their bytes, then decoded whole: a character
+            // split between two reads must not become two replacement marks.
+            guard let last = carry.lastIndex(of: 10) else { continue }
+            var start = carry.startIndex
+            while start < last, let end = carry[start...last].firstIndex(of: 10) {
+                if end > start, !body(String(decoding: carry[start..<end], as: UTF8.self)[...]) { return }
+                start = end + 1
+            }
+            carry = Data(carry[(last + 1)...])
         }
     }
 
-    /// The offset of a line start at or before the first line whose step is
-    /// above `step`.
+    /// The offset of a line start at or before the first step record whose
+    /// step is above `step`.
     private static func bisect(_ handle: FileHandle, afterStep step: Int) -> UInt64 {
         var low: UInt64 = 0, high = (try? handle.seekToEnd()) ?? 0
-        while high - low > 1 << 16 {
+        while low < high, high - low > 1 << 16 {
             let mid = low + (high - low) / 2
             try? handle.seek(toOffset: mid)
-            guard let data = try? handle.read(upToCount: 1 << 16), let first = data.firstIndex(of: 10) else { break }
-            // The first step-bearing line after `mid`.
-            var start = first + 1, found: (at: UInt64, step: Int)?
-            while start < data.endIndex, let end = data[start...].firstIndex(of: 10) {
-                let line = String(decoding: data[start..<end], as: UTF8.self)[...]
-                if let s = RecordLine(line).step { found = (mid + UInt64(start - data.startIndex), s); break }
-                start = end + 1
+            // The first step record starting after `mid` and before `high`;
+            // none there (long lines) narrows the search to the lower half.
+            var found: (at: UInt64, step: Int)?
+            if let data = try? handle.read(upToCount: 256 << 10), var start = data.firstIndex(of: 10).map({ $0 + 1 }) {
+                while start < data.endIndex, let end = data[start...].firstIndex(of: 10) {
+                    let at = mid + UInt64(start - data.startIndex)
+                    guard at < high else { break }
+                    let line = RecordLine(String(decoding: data[start..<end], as: UTF8.self)[...])
+                    if line.type == "step", let s = line.step { found = (at, s); break }
+                    start = end + 1
+                }
             }
-            guard let found else { high = mid; continue }
-            if found.step <= step { low = found.at } else { high = mid }
+            if let found, found.step <= step { low = found.at } else { high = mid }
         }
         return low
     }

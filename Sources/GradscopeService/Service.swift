@@ -570,7 +570,8 @@ public final class Service: Sendable {
         switch v {
         case var s as String:
             if let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { s = "'" + s }
-            guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+            // On the bytes: "\r\n" is one Character, equal to neither "\r" nor "\n".
+            guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         case let n as NSNumber: return "\(n)"
         default: return ""

@@ -69,6 +69,10 @@ struct ServeCommand: ParsableCommand {
         config.http.host = host
         config.http.port = port
         config.http.connectionLimit = connections
+        for (name, value) in [("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout)]
+        where !(value > 0 && value <= 86_400) {
+            fail("\(name) must be a number of seconds above 0, at most 86400; got \(value)")
+        }
         config.http.headerSeconds = headerTimeout
         config.http.bodySeconds = bodyTimeout
         config.dataDirectory = URL(fileURLWithPath: dataDir ?? env["GRADSCOPE_DATA"] ?? "data")

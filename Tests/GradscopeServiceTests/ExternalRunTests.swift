@@ -64,7 +64,7 @@ extension ServiceTests {
     @Test func theCSVExportQuotesAndDefusesLayerNames() throws {
         let h = try Harness()
         defer { h.close() }
-        let names = [#"=HYPERLINK("http://x","y")"#, "a,b", "line\nbreak", #"say "hi""#]
+        let names = [#"=HYPERLINK("http://x","y")"#, "a,b", "line\nbreak", #"say "hi""#, "x\r\n=cmd"]
         let layers = names.map { #"{"name": \#(Self.jsonString($0)), "kind": "dense"}"# }.joined(separator: ",")
         let created = try h.client.request("POST", "/api/runs", body: #"{"name": "odd", "layers": [\#(layers)]}"#)
         let id = created.json["id"] as? String ?? "", token = created.json["token"] as? String ?? ""
@@ -74,6 +74,7 @@ extension ServiceTests {
         let csv = try h.client.request("GET", "/api/jobs/\(id)/export.csv").text
         #expect(csv.contains(#","'=HYPERLINK(""http://x"",""y"")","#), "\(csv)")
         #expect(csv.contains(#","a,b","#) && csv.contains("\"line\nbreak\"") && csv.contains(#","say ""hi""","#), "\(csv)")
+        #expect(csv.contains("\"x\r\n=cmd\""), "\(csv)")
     }
 
     /// A ratio that cannot be computed (no weight norm was sent) is null, not 0.

@@ -50,7 +50,7 @@ extension ServiceTests {
     /// Tokens and declared sizes are judged on the headers: the answer comes
     /// before the body is sent, and `Expect: 100-continue` gets no 100.
     @Test(arguments: [
-        ("POST /api/runs/j-000001/steps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Length: 1000000\r\n\r\n", "404"),
+        ("POST /api/runs/j-000001/steps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n", "404"),
         ("POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n", "401"),
         ("POST /api/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: bearer s3cret\r\nContent-Length: 9000000\r\nExpect: 100-continue\r\n\r\n", "413"),
     ])
@@ -63,14 +63,19 @@ extension ServiceTests {
         #expect(seconds < 2, "answered after \(seconds) s")
     }
 
-    /// A run's own token is checked before its body too.
+    /// A run's own token is checked before its body too. A client that does
+    /// not wait for "100 Continue" is already sending its body: that is read
+    /// and dropped, and the 401 comes after it, not a reset.
     @Test func aWrongRunTokenIsRefusedBeforeTheBody() throws {
         let h = try Harness()
         defer { h.close() }
         let (id, _) = try createRun(h)
-        let (text, seconds) = try Self.raw(h, "POST /api/runs/\(id)/steps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Length: 1000000\r\n\r\n")
+        let (text, seconds) = try Self.raw(h, "POST /api/runs/\(id)/steps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n")
         #expect(text.hasPrefix("HTTP/1.1 401 "), "\(text)")
         #expect(seconds < 2)
+        let body = String(repeating: Self.stepLines(1...1) + "\n", count: 2000)
+        let sent = try h.client.request("POST", "/api/runs/\(id)/steps", body: body, headers: ["Authorization": "Bearer wrong"])
+        #expect(sent.status == 401 && sent.error["code"] as? String == "unauthorized", "\(sent.status) \(sent.text)")
         // The scheme's name is case-insensitive.
         let created = try h.client.request("POST", "/api/runs", body: Self.runSpec)
         let other = created.json["id"] as? String ?? "", token = created.json["token"] as? String ?? ""
@@ -84,6 +89,8 @@ extension ServiceTests {
         defer { h.close() }
         let fd = try h.client.connect()
         defer { close(fd) }
+        var wait = timeval(tv_sec: 5, tv_usec: 0)  // a regression fails, not hangs
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
         let head = "POST /api/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
         _ = head.utf8CString.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count - 1, Int32(MSG_NOSIGNAL)) }
         let chunk = Data("10000\r\n".utf8) + Data(repeating: 32, count: 0x10000) + Data("\r\n".utf8)
@@ -93,7 +100,8 @@ extension ServiceTests {
             if n <= 0 { break }
             sent += 0x10000
         }
-        #expect(sent > 1 << 20 && sent < 8 << 20, "the server took \(sent) bytes of a 1 MiB route")
+        // Cut at 2 MiB, plus what the kernel's buffers hold on both ends.
+        #expect(sent > 1 << 20 && sent < 16 << 20, "the server took \(sent) bytes of a 1 MiB route")
         #expect(try h.client.request("GET", "/healthz").status == 200)
     }
 
@@ -103,12 +111,19 @@ extension ServiceTests {
         let h = try Harness()
         defer { h.close() }
         let before = h.service.openConnections
+        var fds: [Int32] = []
         for _ in 0..<200 {
             let fd = try h.client.connect()
             let partial = "POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n{\"data\":"
             _ = partial.utf8CString.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count - 1, Int32(MSG_NOSIGNAL)) }
-            close(fd)
+            fds.append(fd)
         }
+        // The server holds them all (so what follows tests their release)...
+        let held = Date().addingTimeInterval(5)
+        while Date() < held && h.service.openConnections < before + 200 { usleep(10_000) }
+        #expect(h.service.openConnections >= before + 200)
+        // ...and lets them go when they end, long before any deadline.
+        fds.forEach { close($0) }
         let deadline = Date().addingTimeInterval(3)
         while Date() < deadline && h.service.openConnections > before { usleep(20_000) }
         #expect(h.service.openConnections <= before, "\(h.service.openConnections) connections still open")
@@ -129,7 +144,7 @@ extension ServiceTests {
         }
         let start = Date()
         #expect(try h.client.request("GET", "/healthz").status == 200)
-        #expect(Date().timeIntervalSince(start) < 0.5, "a quick request waited \(Date().timeIntervalSince(start)) s")
+        #expect(Date().timeIntervalSince(start) < 2, "a quick request waited \(Date().timeIntervalSince(start)) s")
         // Past the deadline every slow one has been closed by the server.
         usleep(2_000_000)
         var buffer = [UInt8](repeating: 0, count: 16)

@@ -140,11 +140,14 @@ struct ServiceTests {
     }
 
     /// Pages of `/steps` start where asked in a long history (found by
-    /// bisecting the file) and together give every record once.
+    /// bisecting the file) and together give every record once, though the
+    /// history holds alerts dated before the step that confirmed them.
     @Test func stepPagesCoverTheHistoryOnce() throws {
         let h = try Harness()
         defer { h.close() }
-        let id = try h.longHistory()
+        let spec = #"{"seed": 1, "data": {"source": "spirals", "samples": 600}, "mlp": {"depth": 12, "width": 32, "activation": "sigmoid", "init": "normal", "std": 0.1}, "optimizer": {"type": "sgd", "lr": 0.05}, "training": {"steps": 1500, "batch_size": 32}, "diagnostics": {"every": 1}}"#
+        let id = try h.submit(spec)
+        #expect(try h.waitUntilFinished(id, timeout: 120)["verdict"] as? String == "vanishing")
         func page(_ query: String) throws -> (steps: [Int], next: Int?) {
             let json = try h.client.request("GET", "/api/jobs/\(id)/steps?\(query)").json
             return ((json["steps"] as? [[String: Any]] ?? []).compactMap { $0["step"] as? Int }, json["next"] as? Int)
@@ -214,7 +217,8 @@ struct ServiceTests {
         let done = try first.submit(Self.small)
         _ = try first.waitUntilFinished(done)
         let running = try first.submit(Self.long)
-        usleep(300_000)
+        // Running, with records on disk, its state last saved at its start (step 0).
+        while try first.client.request("GET", "/api/jobs/\(running)").json["step"] as? Int ?? 0 < 100 { usleep(20_000) }
         // A second server on the same data, as after a crash (kill -9) of the first.
         let second = try Harness(directory: dir)
         #expect(try second.client.request("GET", "/api/jobs/\(done)").json["status"] as? String == "completed")
@@ -222,7 +226,6 @@ struct ServiceTests {
         // final "none" for its report and checkpoint rather than "not yet".
         let interrupted = try second.client.request("GET", "/api/jobs/\(running)").json
         #expect(interrupted["status"] as? String == "interrupted" && interrupted["error"] is String, "\(interrupted)")
-        // (Its state was last saved at its start, 300 ms in: step 0.)
         #expect(interrupted["step"] as? Int ?? 0 > 0, "\(interrupted)")
         #expect(try second.client.request("GET", "/api/jobs/\(running)/report").status == 404)
         #expect(try second.client.request("GET", "/api/jobs/\(running)/checkpoint").status == 404)
@@ -289,6 +292,35 @@ struct ServiceTests {
         let third = try h.client.request("POST", "/api/jobs", body: Self.long)
         #expect(third.status == 429 && third.headers["retry-after"] == "5")
         #expect(third.error["code"] as? String == "queue_full")
+    }
+
+    /// Every answer carries the CORS header when one is configured: those
+    /// worked out off the I/O threads, and refusals made from the headers.
+    @Test func corsReachesLaterAnswersAndEarlyRefusals() throws {
+        let h = try Harness(token: "s3cret") { $0.corsOrigin = "https://example.org" }
+        defer { h.close() }
+        let created = try h.client.request("POST", "/api/jobs", body: Self.small, headers: ["Authorization": "Bearer s3cret"])
+        #expect(created.status == 201 && created.headers["access-control-allow-origin"] == "https://example.org")
+        let refused = try h.client.request("POST", "/api/jobs", body: Self.small)
+        #expect(refused.status == 401 && refused.headers["access-control-allow-origin"] == "https://example.org")
+    }
+
+    /// Stopping while an upload is being read off the I/O threads answers it
+    /// (or lets it finish) instead of stopping with its connection parked,
+    /// which libmicrohttpd answers by aborting the process.
+    @Test func stoppingDuringASlowRequestIsClean() throws {
+        let h = try Harness()
+        let csv = "x1,x2,label\n" + (0..<300_000).map { "0.\($0 % 97),0.\($0 % 89),\($0 % 2)" }.joined(separator: "\n")
+        let done = DispatchSemaphore(value: 0)
+        let client = h.client
+        DispatchQueue.global().async {
+            let status = (try? client.request("POST", "/api/datasets?name=big", body: csv).status) ?? 0
+            #expect([201, 503, 0].contains(status))
+            done.signal()
+        }
+        usleep(150_000)
+        h.close()
+        #expect(done.wait(timeout: .now() + 30) == .success)
     }
 
     /// Remedy experiments queue up to a bound: beyond it 429, and a waiting
