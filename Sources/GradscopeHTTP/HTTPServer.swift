@@ -165,9 +165,8 @@ public final class HTTPServer: @unchecked Sendable {
     ) -> MHD_Result {
         guard let raw = slot.pointee else {
             // First call: headers only. What the headers alone decide (their
-            // shape, the declared size, the route's token) is answered now,
-            // before any body is read; such an answer closes the connection
-            // and the body is never read. Returning with no response lets MHD
+            // shape, the declared size, the route's token) is decided now,
+            // before any body is kept. Returning with no response lets MHD
             // answer "Expect: 100-continue" (docs/http-server.md, "Requests
             // and bodies").
             let exchange = Exchange(method: method, path: url)
@@ -201,15 +200,16 @@ public final class HTTPServer: @unchecked Sendable {
         let exchange = Unmanaged<Exchange>.fromOpaque(raw).takeUnretainedValue()
         if uploadSize.pointee > 0 {
             // No response may be queued while a body is arriving: take the
-            // slice, remember "too large". A body without a declared size
-            // (chunked) that goes on far past the limit is cut off.
+            // slice, or drop it (a refused request, a body too large). A body
+            // without a declared size (chunked) that goes on far past the
+            // limit is cut off.
             exchange.received += uploadSize.pointee
+            if exchange.received > exchange.limit + max(exchange.limit, 1 << 20) { return MHD_Result.NO }
             if exchange.refusal != nil {
                 // Dropped: the request is refused whatever its body says.
             } else if exchange.received > exchange.limit {
                 exchange.tooLarge = true
                 exchange.body = Data()
-                if exchange.received > exchange.limit + max(exchange.limit, 1 << 20) { return MHD_Result.NO }
             } else if let upload {
                 exchange.body.append(UnsafeRawPointer(upload).assumingMemoryBound(to: UInt8.self), count: uploadSize.pointee)
             }
