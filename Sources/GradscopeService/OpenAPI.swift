@@ -30,8 +30,21 @@ enum OpenAPI {
         "name": .object(["type": .string("string")]),
     ]
 
-    /// Small request bodies, described whole.
+    /// Small request bodies, described whole; the job spec and a run's
+    /// declaration by an example each (docs/job-spec.md and docs/API.md
+    /// have their rules, some of which JSON Schema cannot state).
     static let bodySchemas: [String: JSONValue] = [
+        "JobSpec": .object(["type": .string("object"), "example": .object([
+            "name": .string("quick"), "data": .object(["source": .string("moons"), "samples": .number(400)]),
+            "mlp": .object(["depth": .number(3), "width": .number(16)]),
+            "optimizer": .object(["type": .string("sgd"), "lr": .number(0.1)]),
+            "training": .object(["epochs": .number(5)]), "diagnostics": .object(["every": .number(5)]),
+        ])]),
+        "ExternalRun": .object(["type": .string("object"), "example": .object([
+            "name": .string("my run"), "modules": .array([.string("relu")]),
+            "layers": .array([.object(["name": .string("fc1"), "kind": .string("dense")]),
+                              .object(["name": .string("fc2"), "kind": .string("dense")])]),
+        ])]),
         "RemedySelection": .object([
             "type": .string("object"), "additionalProperties": .bool(false),
             "properties": .object(["remedies": .object(["oneOf": .array([
@@ -99,6 +112,22 @@ enum OpenAPI {
         Operation(method: "get", path: "/api/openapi.json", summary: "This document", responses: [200: "OpenAPI 3.0"]),
     ]
 
+    /// One Server-Sent Event: its record's type, the record as JSON, and
+    /// for step records the step as its id.
+    static let sseEvent: JSONValue = .object([
+        "type": .string("object"), "required": .array([.string("event"), .string("data")]),
+        "properties": .object([
+            "event": .object(["type": .string("string")]), "data": .object(["type": .string("string")]),
+            "id": .object(["type": .string("string")]),
+        ]),
+    ])
+
+    /// `post /api/jobs/{id}/cancel` → `post_jobs_id_cancel`.
+    static func operationId(_ op: Operation) -> String {
+        let words = op.path.split(separator: "/").filter { $0 != "api" }.map { $0.filter { $0.isLetter || $0.isNumber } }
+        return ([op.method] + words).joined(separator: "_")
+    }
+
     static let document: String = {
         let errorRef: JSONValue = .object(["$ref": .string("#/components/schemas/Error")])
         var paths: [String: JSONValue] = [:]
@@ -107,7 +136,9 @@ enum OpenAPI {
             var responses: [String: JSONValue] = [:]
             for (status, description) in op.responses {
                 var response: [String: JSONValue] = ["description": .string(description)]
-                let schema: JSONValue = status >= 400 ? errorRef : .object(["type": .string(op.content == "application/json" ? "object" : "string")])
+                let schema: JSONValue = status >= 400 ? errorRef
+                    : op.content == "text/event-stream" ? sseEvent
+                    : .object(["type": .string(op.content == "application/json" ? "object" : "string")])
                 if status != 204 {
                     response["content"] = .object([(status >= 400 ? "application/json" : op.content): .object(["schema": schema])])
                 }
@@ -121,6 +152,18 @@ enum OpenAPI {
             if op.body != nil {
                 responses["501"] = .object(["description": .string("A Transfer-Encoding other than chunked"),
                                             "content": .object(["application/json": .object(["schema": errorRef])])])
+            }
+            operation["operationId"] = .string(operationId(op))
+            // A created job or run leads to the operations on its id, so a
+            // stateful client (schemathesis) can follow it.
+            if op.method == "post", op.path == "/api/jobs" || op.path == "/api/runs", case .object(var created)? = responses["201"] {
+                var links: [String: JSONValue] = [:]
+                for other in operations where other.path.hasPrefix(op.path + "/{id}") || other.path.hasPrefix("/api/jobs/{id}") {
+                    links[operationId(other)] = .object(["operationId": .string(operationId(other)),
+                                                         "parameters": .object(["id": .string("$response.body#/id")])])
+                }
+                created["links"] = .object(links)
+                responses["201"] = .object(created)
             }
             operation["responses"] = .object(responses)
             let key = op.method + " " + op.path
