@@ -293,7 +293,8 @@ public final class HTTPServer: @unchecked Sendable {
                 streamReleased)
         }
         guard let mhdResponse else { return MHD_Result.NO }
-        for (name, value) in Self.securityHeaders + response.headers { MHD_add_response_header(mhdResponse, name, value) }
+        for (name, value) in Self.securityHeaders { MHD_add_response_header(mhdResponse, name, value) }
+        for (name, value) in response.headers { MHD_add_response_header(mhdResponse, name, value) }
         let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
         MHD_destroy_response(mhdResponse)
         return result

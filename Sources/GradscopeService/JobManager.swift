@@ -393,7 +393,6 @@ public final class JobManager: Sendable {
 
     // MARK: Datasets
 
-    /// Stores an uploaded CSV and its description; returns its id.
     /// Stores an upload and its description; on failure (a full disk) neither is kept.
     func storeDataset(csv: Data, name: String, rows: Int, columns: [String]) throws(StorageFailure) -> String {
         let id = "d-" + UUID().uuidString.prefix(8).lowercased()

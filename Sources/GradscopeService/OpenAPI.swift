@@ -102,7 +102,7 @@ enum OpenAPI {
                   body: "RunFinish"),
         Operation(method: "post", path: "/api/datasets", summary: "Upload a numeric CSV",
                   responses: [201: "Stored", 400: "Unreadable CSV or over a limit", 401: "Token required", 413: "Body too large",
-                              429: "Too many uploads or submissions being read (Retry-After)", 500: "Storage: nothing was kept"],
+                              429: "Too many slow requests being worked on (Retry-After)", 500: "Storage: nothing was kept"],
                   body: "CSV", query: ["name"]),
         Operation(method: "get", path: "/api/datasets", summary: "Uploaded datasets", responses: [200: "Datasets"]),
         Operation(method: "get", path: "/api/presets", summary: "Ready-to-run scenarios", responses: [200: "Presets"]),

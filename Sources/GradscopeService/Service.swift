@@ -142,6 +142,26 @@ public final class Service: Sendable {
         return meta
     }
 
+    /// Work too slow for an I/O thread (parsing 16 MiB of CSV, building a
+    /// large job's data and model, exporting a long history take seconds),
+    /// run on `work` while the connection waits, at most `maxSlowRequests`
+    /// at once; more get 429.
+    private func offThread(_ task: @escaping @Sendable () throws -> Response) throws(HTTPError) -> Response {
+        let limit = configuration.maxSlowRequests
+        let admitted = slowRequests.withLock { n in
+            guard n < limit else { return false }
+            n += 1
+            return true
+        }
+        guard admitted else {
+            throw HTTPError(429, "busy", "\(limit) slow requests (uploads, submissions, exports) are being worked on; try again shortly", headers: [("Retry-After", "2")])
+        }
+        return .later(on: work) { [self] in
+            defer { slowRequests.withLock { $0 -= 1 } }
+            return try task()
+        }
+    }
+
     // MARK: Jobs
 
     func submit(_ request: Request) throws -> Response {
@@ -403,8 +423,6 @@ public final class Service: Sendable {
         }
     }
 
-    /// The token of an `Authorization: Bearer <token>` header; the scheme's
-    /// name is case-insensitive (RFC 9110 §11.1).
     /// The largest whole number a query takes, 10^15: far beyond any step
     /// or offset, exact as a JSON number, and short in the OpenAPI document,
     /// which states the same bound.
@@ -424,6 +442,8 @@ public final class Service: Sendable {
         HTTPError(500, "storage", "\(what) could not be stored, so nothing was kept (is the disk full?): \(message)")
     }
 
+    /// The token of an `Authorization: Bearer <token>` header; the scheme's
+    /// name is case-insensitive (RFC 9110 §11.1).
     static func bearer(_ request: Request) -> String? {
         guard let value = request.header("authorization"), value.count > 7,
               value.prefix(7).lowercased() == "bearer " else { return nil }
@@ -471,25 +491,6 @@ public final class Service: Sendable {
     }
 
     // MARK: Datasets, presets, health
-
-    /// Work too slow for an I/O thread (parsing 16 MiB of CSV, building a
-    /// large job's data and model take seconds), run on `work` while the
-    /// connection waits, at most `maxSlowRequests` at once; more get 429.
-    private func offThread(_ task: @escaping @Sendable () throws -> Response) throws(HTTPError) -> Response {
-        let limit = configuration.maxSlowRequests
-        let admitted = slowRequests.withLock { n in
-            guard n < limit else { return false }
-            n += 1
-            return true
-        }
-        guard admitted else {
-            throw HTTPError(429, "busy", "\(limit) uploads or submissions are being read; try again shortly", headers: [("Retry-After", "2")])
-        }
-        return .later(on: work) { [self] in
-            defer { slowRequests.withLock { $0 -= 1 } }
-            return try task()
-        }
-    }
 
     func upload(_ request: Request) throws -> Response {
         try offThread { [self] in try readUpload(request) }
