@@ -10,11 +10,16 @@ extension ServiceTests {
         let mount: URL
         var data: URL { mount.appendingPathComponent("data") }
         var filler: URL { mount.appendingPathComponent("filler") }
+        /// Held from the start and given back by `free`, so that the room
+        /// freed is never just what was left when the disk was filled (a
+        /// job's last buffered records could take that again at once).
+        var reserve: URL { mount.appendingPathComponent("reserve") }
 
         init(megabytes: Int) throws {
             mount = FileManager.default.temporaryDirectory.appendingPathComponent("gradscope-disk-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: mount, withIntermediateDirectories: true)
             try Self.run("/bin/mount", "-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", mount.path)
+            try Data(count: 1 << 20).write(to: reserve)
         }
 
         /// Writes a file until the disk refuses more.
@@ -28,7 +33,10 @@ extension ServiceTests {
             try? out.close()
         }
 
-        func free() { try? FileManager.default.removeItem(at: filler) }
+        func free() {
+            try? FileManager.default.removeItem(at: filler)
+            try? FileManager.default.removeItem(at: reserve)
+        }
 
         func remove() {
             try? Self.run("/bin/umount", mount.path)
