@@ -18,6 +18,10 @@ public struct ModelFacts: Sendable, Equatable {
     /// The recurrent initialiser when every recurrent layer uses the same
     /// one ("orthogonal" only at scale 1).
     public var recurrentInit: String?
+    /// The loss of the best constant prediction on the training data (ln C
+    /// for C balanced classes), the yardstick for learning progress; nil
+    /// when unknown (the first steps then stand in).
+    public var baselineLoss: Double?
 
     public init(activations: Set<LayerKind>, hasBatchNorm: Bool, hasResidual: Bool, denseLayers: Int,
                 clipping: Bool, initializer: String?, layerNames: [String] = []) {

@@ -26,12 +26,10 @@ public struct Job {
     public let trainer: Trainer
     public let loss: Loss
     public var model: Model { trainer.model }
-
-    /// What the diagnosis needs to know to rank remedies for this job.
-    public var facts: ModelFacts {
-        ModelFacts(model: model, clipping: spec.clip != .none, initializer: spec.weightInitializer,
-                   recurrentInit: spec.recurrentInitializer)
-    }
+    /// What the diagnosis needs to know about this job: the model, to rank
+    /// remedies, and the constant predictor's loss on the training split,
+    /// to judge learning.
+    public let facts: ModelFacts
 
     /// - Parameters:
     ///   - baseDirectory: where relative paths in the spec (`data.path`,
@@ -44,6 +42,10 @@ public struct Job {
         self.spec = spec
         (trainer, loss) = try Self.build(spec, baseDirectory: baseDirectory, checkpoint: checkpoint, limits: limits,
                                          datasets: datasets)
+        var facts = ModelFacts(model: trainer.model, clipping: spec.clip != .none, initializer: spec.weightInitializer,
+                               recurrentInit: spec.recurrentInitializer)
+        facts.baselineLoss = loss.constantPredictorLoss(trainer.train.targets)
+        self.facts = facts
     }
 
     private static func build(_ spec: JobSpec, baseDirectory: String?, checkpoint: Checkpoint?, limits: JobLimits,

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import GradscopeDiagnosis
 @testable import GradscopeEngine
@@ -123,10 +124,123 @@ struct DiagnosisTests {
         #expect(d.report().verdict == .vanishing)
     }
 
+    // MARK: Learning progress and the verdict policy
+
+    /// ln 3 for three balanced classes, as the engine's constant predictor gives it.
+    static let baseline = 1.0986
+
+    static func learningFacts() -> ModelFacts {
+        var f = facts
+        f.baselineLoss = baseline
+        return f
+    }
+
+    /// Feeds steps `range` with a pulse each (loss from `loss`, norm 1) and,
+    /// on every 5th step, a record whose dense δ are `deltas(step)`.
+    static func feed(_ d: Diagnosis, _ range: ClosedRange<Int>, loss: (Int) -> Double,
+                     norm: (Int) -> Double = { _ in 1 }, deltas: (Int) -> [Double] = { _ in [1, 1, 1, 1] }) -> [Alert] {
+        var alerts: [Alert] = []
+        for s in range {
+            alerts += d.observe(.pulse(pulse(s, norm: norm(s), loss: loss(s))))
+            if s % 5 == 0 {
+                var r = record(s, deltas: deltas(s))
+                r.pulse = pulse(s, norm: norm(s), loss: loss(s))
+                alerts += d.observe(.step(r))
+            }
+        }
+        return alerts
+    }
+
+    /// The engine's yardstick: the best constant prediction's loss.
+    @Test func baselineIsTheConstantPredictorsLoss() throws {
+        let balanced = try #require(Loss.crossEntropy.constantPredictorLoss(.labels([0, 1, 2, 0, 1, 2], classes: 3)))
+        #expect(abs(balanced - log(3)) < 1e-12)
+        let skewed = try #require(Loss.bceWithLogits.constantPredictorLoss(.labels([0, 0, 0, 1], classes: 2)))
+        #expect(abs(skewed - (-0.25 * log(0.25) - 0.75 * log(0.75))) < 1e-12)
+        let variance = try #require(Loss.mse.constantPredictorLoss(.values([1, 10, 3, 10, 5, 10], width: 2)))
+        #expect(abs(variance - (8.0 / 3 + 0) / 2) < 1e-6)
+        #expect(Loss.mse.constantPredictorLoss(.values([], width: 1)) == nil)
+    }
+
+    /// The backward signal fades on a third of the records only: in a run
+    /// that learns that is evidence, in one that does not it is the cause.
+    @Test func aTransientPathologyDecidesOnlyWhenTheRunDoesNotLearn() {
+        let fading: (Int) -> [Double] = { $0 <= 40 ? [1e-6, 1e-4, 1e-2, 1] : [0.5, 0.8, 0.9, 1] }
+        let learns = Diagnosis(facts: Self.learningFacts())
+        _ = Self.feed(learns, 1...120, loss: { Self.baseline * (1 - 0.7 * Double($0) / 120) }, deltas: fading)
+        let healthy = learns.report()
+        #expect(healthy.verdict == .healthy && healthy.remedies.isEmpty)
+        #expect(healthy.evidence.contains { $0.rule == "vanishing_across_depth" && $0.step == 5 })
+        #expect(healthy.evidence.contains { $0.rule == "learning" && $0.message.contains("despite its alerts") })
+
+        let stalls = Diagnosis(facts: Self.learningFacts())
+        _ = Self.feed(stalls, 1...120, loss: { _ in Self.baseline }, deltas: fading)
+        let vanishing = stalls.report()
+        #expect(vanishing.verdict == .vanishing && vanishing.firstStep == 5 && vanishing.firstLayer == "d1")
+        #expect(vanishing.evidence.first?.rule == "vanishing_across_depth")
+        #expect(vanishing.evidence.contains { $0.rule == "not_learning" && $0.message.contains("vanishing across depth from step 5 explains it") })
+    }
+
+    /// A chaotic net: the signal grows at first, then fades once saturated,
+    /// and the run never learns. Neither phase holds on most records; the
+    /// first one decides.
+    @Test func aRunThatChangesPathologyAndNeverLearnsIsNamedByTheFirst() {
+        let d = Diagnosis(facts: Self.learningFacts())
+        _ = Self.feed(d, 1...200, loss: { _ in Self.baseline },
+                      deltas: { $0 <= 60 ? [900, 100, 10, 1] : $0 <= 120 ? [1, 1, 1, 1] : [1e-6, 1e-4, 1e-2, 1] })
+        let r = d.report()
+        #expect(r.verdict == .exploding && r.firstStep == 5)
+        #expect(r.evidence.first?.rule == "exploding_across_depth")
+        #expect(r.evidence.contains { $0.rule == "vanishing_across_depth" && $0.step == 125 })
+    }
+
+    /// One spike at 40× the median, after which the loss jumps and stays up:
+    /// an explosion, though no two steps in a row were at 100×.
+    @Test func aSpikeThatDamagesTheRunIsAnExplosion() {
+        let d = Diagnosis(facts: Self.learningFacts())
+        let alerts = Self.feed(d, 1...150, loss: { $0 < 100 ? 0.5 : 1.4 }, norm: { $0 == 100 ? 40 : 1 })
+        #expect(alerts.contains { $0.kind == .gradientSpike && $0.step == 100 })
+        let r = d.report()
+        #expect(r.verdict == .exploding && r.firstStep == 100)
+        #expect(r.evidence.first?.rule == "damaging_spike")
+        #expect(r.evidence.first?.message.contains("did not recover") == true)
+        #expect(r.remedies.first?.kind == .clipNorm)
+    }
+
+    /// The norm jumps 150× on two steps as the model starts to learn, and
+    /// the loss keeps falling: evidence, not a verdict.
+    @Test func anExplosionWhileTheLossKeepsImprovingIsEvidence() {
+        let d = Diagnosis(facts: Self.learningFacts())
+        let alerts = Self.feed(d, 1...150, loss: { $0 < 60 ? Self.baseline : Self.baseline * max(0.2, 1 - Double($0 - 60) / 50) },
+                               norm: { $0 == 60 || $0 == 61 ? 150 : 1 })
+        #expect(alerts.contains { $0.kind == .exploding && $0.step == 60 })
+        let r = d.report()
+        #expect(r.verdict == .healthy)
+        #expect(r.evidence.contains { $0.rule == "exploding_over_time" && $0.step == 60 })
+    }
+
+    /// A jump of 1.5× in a very steady run is noise: no alert.
+    @Test func noiseLevelJumpsRaiseNoAlert() {
+        let d = Diagnosis(facts: Self.learningFacts())
+        let alerts = Self.feed(d, 1...200, loss: { _ in 0.3 }, norm: { $0 % 37 == 0 ? 1.5 : 1 + 1e-4 * Double($0 % 3) })
+        #expect(alerts.isEmpty)
+    }
+
+    /// After a divergence δ is NaN arithmetic: no depth rule reads it.
+    @Test func depthRulesStopAfterADivergence() {
+        let d = Diagnosis(facts: Self.learningFacts())
+        _ = Self.feed(d, 1...20, loss: { _ in 1 })
+        _ = d.observe(.pulse(Self.pulse(21, norm: .nan, loss: .nan, nonfinite: 3)))
+        for s in [25, 30, 35] { _ = d.observe(.step(Self.record(s, deltas: [0, 0, 1e-9, 1]))) }
+        let r = d.report()
+        #expect(r.verdict == .diverged)
+        #expect(!r.evidence.contains { $0.rule.hasPrefix("vanishing") })
+    }
+
     @Test func remediesLeaveOutWhatTheRunAlreadyDoes() {
         let facts = ModelFacts(activations: [.relu], hasBatchNorm: true, hasResidual: true, denseLayers: 8,
                                clipping: true, initializer: "kaiming_normal")
-        let kinds = Diagnosis(facts: facts).remedies(for: .exploding, acrossDepth: false).map(\.kind)
+        let kinds = RemedyCatalogue.remedies(for: .exploding, acrossDepth: false, facts: facts).map(\.kind)
         #expect(kinds == [.lowerLearningRate])
     }
 }

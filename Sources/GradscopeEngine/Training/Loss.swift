@@ -88,6 +88,42 @@ public enum Loss: String, Sendable, CaseIterable {
             return Result(loss: total / Double(b * k), correct: nil)
         }
     }
+
+    /// The loss of the best constant prediction on `targets`: what a model
+    /// that learned nothing about its inputs scores, the yardstick for
+    /// learning progress. Cross-entropy: the entropy of the label
+    /// frequencies (ln C for C balanced classes); MSE: each target column's
+    /// variance, averaged (the mean predictor); BCE: the binary entropy of
+    /// each column's positive rate, averaged. Nil for no rows.
+    public func constantPredictorLoss(_ targets: Targets) -> Double? {
+        switch targets {
+        case .labels(let labels, let classes):
+            guard !labels.isEmpty else { return nil }
+            var counts = [Int](repeating: 0, count: max(classes, 2))
+            for l in labels where l >= 0 && Int(l) < counts.count { counts[Int(l)] += 1 }
+            let shares = counts.map { Double($0) / Double(labels.count) }
+            if self == .bceWithLogits { return binaryEntropy(shares[1]) }
+            return shares.reduce(0) { $1 > 0 ? $0 - $1 * log($1) : $0 }
+        case .values(let values, let width):
+            let rows = values.count / max(width, 1)
+            guard rows > 0 else { return nil }
+            var total = 0.0
+            for c in 0..<width {
+                var mean = 0.0
+                for r in 0..<rows { mean += Double(values[r * width + c]) }
+                mean /= Double(rows)
+                var spread = 0.0
+                for r in 0..<rows { let d = Double(values[r * width + c]) - mean; spread += self == .bceWithLogits ? 0 : d * d }
+                total += self == .bceWithLogits ? binaryEntropy(mean) : spread / Double(rows)
+            }
+            return total / Double(width)
+        }
+    }
+
+    private func binaryEntropy(_ p: Double) -> Double {
+        guard p > 0 && p < 1 else { return 0 }
+        return -p * log(p) - (1 - p) * log(1 - p)
+    }
 }
 
 /// The targets of one mini-batch, in the same row order as its inputs.
