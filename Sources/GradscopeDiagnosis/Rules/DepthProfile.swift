@@ -1,28 +1,45 @@
 import GradscopeEngine
 
-/// The backward signal across depth on one recorded step: RMS δ = ∂L/∂y of
-/// the first dense layer against the last's. Both depth rules read it.
-/// A record is judged only when it has at least two dense layers, every
-/// δ is finite, and the last one's is not exactly zero (a saturated
-/// softmax sends nothing back; such a step neither confirms nor breaks a
-/// streak).
+/// What the depth rules read on one recorded step: the layers with
+/// weights (every one, conv, attention, embedding and norm layers as well
+/// as dense ones, but not recurrent layers, whose depth is time and which
+/// the time rules read), first against last.
+///
+/// - RMS δ = ∂L/∂y, in the order the data flows (the order of the record's
+///   signals): judged when at least two weighted layers report a δ, every
+///   one finite, and the last one's is not exactly zero (a saturated
+///   softmax sends nothing back; such a step neither confirms nor breaks a
+///   streak).
+/// - ‖∂W‖, in model order: judged when at least two weighted layers have a
+///   finite norm and the last one's is not zero.
 struct DepthProfile {
-    let dense: [LayerSignal]
+    /// Weighted layers' signals, input side first; empty when δ cannot be judged.
+    let deltas: [LayerSignal]
+    /// Weighted layers' gradient statistics; empty when they cannot be judged.
     let weights: [LayerStats]
 
     init?(_ r: StepRecord) {
-        dense = r.signals.filter { $0.kind == .dense }
-        guard dense.count >= 2, dense.allSatisfy(\.deltaRMS.isFinite), dense.last!.deltaRMS > 0 else { return nil }
-        weights = r.layers.filter { $0.kind == .dense && $0.gradNorm.isFinite }
+        let weighted = r.layers.filter { !$0.kind.isRecurrent }
+        let names = Set(weighted.map(\.name))
+        let signals = r.signals.filter { names.contains($0.name) }
+        deltas = signals.count >= 2 && signals.allSatisfy(\.deltaRMS.isFinite) && signals.last!.deltaRMS > 0 ? signals : []
+        weights = weighted.count >= 2 && weighted.allSatisfy(\.gradNorm.isFinite) && weighted.last!.gradNorm > 0 ? weighted : []
+        if deltas.isEmpty && weights.isEmpty { return nil }
     }
 
-    var first: LayerSignal { dense[0] }
-    var last: LayerSignal { dense[dense.count - 1] }
-    /// RMS δ of the first dense layer over the last's.
-    var ratio: Double { first.deltaRMS / last.deltaRMS }
+    /// RMS δ of the first weighted layer over the last's, when δ is judged.
+    var deltaRatio: Double? { deltas.isEmpty ? nil : deltas[0].deltaRMS / deltas[deltas.count - 1].deltaRMS }
+    /// ‖∂W_first‖ / ‖∂W_last‖, when weights are judged.
+    var weightRatio: Double? { weights.isEmpty ? nil : weights[0].gradNorm / weights[weights.count - 1].gradNorm }
 
-    /// The dense layer nearest the output whose ratio to the last passes `test`.
+    /// The weighted layer nearest the output whose δ ratio to the last passes `test`.
     func nearestOutput(where test: (Double) -> Bool) -> String? {
-        dense.reversed().first { test($0.deltaRMS / last.deltaRMS) }?.name
+        guard let last = deltas.last else { return nil }
+        return deltas.reversed().first { test($0.deltaRMS / last.deltaRMS) }?.name
+    }
+
+    /// The describing phrase for a δ ratio: "RMS δ of a is 0.01× that of b".
+    func deltaPhrase(_ ratio: Double) -> String {
+        "RMS δ of \(deltas[0].name) is \(format(ratio))× that of \(deltas[deltas.count - 1].name)"
     }
 }
