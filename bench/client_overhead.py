@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """What watching a PyTorch run costs per step: no logging; gradscope.watch
-(posting to a real `gradscope serve` on loopback) as it comes (norms every
-step, histograms and the rest every 20th), with the forward NaN checks,
+(posting to a real `gradscope serve` on loopback) as it comes (norms and
+every layer's δ every step, histograms, updates and the rest every 20th),
+without δ (`signals=False`), with the forward NaN checks,
 with histograms every 10th and every step, and with norms only (the
 hand-written loop's work); a hand-written per-layer-norm loop; and
 wandb.watch(log="gradients", log_freq=1) in offline mode (where wandb is
@@ -80,7 +81,8 @@ def run(variant, depth, width, steps, warmup, url):
     if variant.startswith("gradscope"):
         options = {"gradscope": {}, "gradscope-nan": {"check_nan": True},
                    "gradscope-hist1": {"histogram_every": 1}, "gradscope-hist10": {"histogram_every": 10},
-                   "gradscope-norms": {"histogram_every": 10 ** 9}}[variant]
+                   "gradscope-norms": {"histogram_every": 10 ** 9},
+                   "gradscope-nosignals": {"signals": False}}[variant]
         watch = gradscope.watch(model, url=url, optimizer=opt, run_name=f"bench d{depth}-w{width} {variant}", **options)
     elif variant == "wandb":
         import wandb
@@ -123,7 +125,7 @@ def main():
     ap.add_argument("--bin", default=os.environ.get("GRADSCOPE_BIN", str(ROOT / ".build/release/gradscope")))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    variants = ["plain", "gradscope", "gradscope-nan", "gradscope-hist10", "gradscope-hist1", "gradscope-norms", "handwritten"]
+    variants = ["plain", "gradscope", "gradscope-nan", "gradscope-hist10", "gradscope-hist1", "gradscope-norms", "gradscope-nosignals", "handwritten"]
     try:
         import wandb  # noqa: F401
         os.environ.setdefault("WANDB_MODE", "offline")

@@ -225,7 +225,8 @@ extension JobManager {
         let verdict: String? = run.state.withLock { s in
             guard !s.closed, condition(s) else { return nil }
             s.closed = true
-            let report = s.diagnosis.report()
+            var report = s.diagnosis.report()
+            report.firstLayer = run.spec.label(report.firstLayer)
             let lines = [
                 JobRun.Line(type: "summary", step: s.lastStep, json: RecordJSON.summary(
                     externalSteps: s.steps, droppedSteps: dropped, lastLoss: s.lastLoss, maxGradNorm: s.maxGradNorm,

@@ -56,9 +56,11 @@ class Watch:
     def __init__(self, model: nn.Module, url: str = "http://127.0.0.1:8080", every: int = 1,
                  run_name: Optional[str] = None, token: Optional[str] = None, optimizer=None,
                  check_nan: bool = False, histogram_every: int = 20, max_buffer: int = 10_000,
-                 batch_size: int = 200, timeout: float = 5.0, interval: float = 0.25):
-        if every < 1 or histogram_every < 1:
-            raise ValueError("every and histogram_every must be ≥ 1")
+                 batch_size: int = 200, timeout: float = 5.0, interval: float = 0.25,
+                 baseline_loss: Optional[float] = None, signals: bool = True, signal_every: int = 4):
+        if every < 1 or histogram_every < 1 or signal_every < 1:
+            raise ValueError("every, histogram_every and signal_every must be ≥ 1")
+        self.signal_every = signal_every
         self.url, self.every, self.histogram_every, self.optimizer = url.rstrip("/"), every, histogram_every, optimizer
         self.max_buffer, self.batch_size, self.timeout, self.interval = max_buffer, batch_size, timeout, interval
         self.dropped = 0          # records dropped: the buffer was full, or the server refused or failed
@@ -76,12 +78,14 @@ class Watch:
             start += sum(p.numel() for _, p in ps)
         bins, low, high = EDGES_DEFAULT
         self._layout = Layout(layout, bins, low, high)
-        spec = {"layers": [{"name": n, "kind": _kind(m, _KINDS) or "other",
+        spec = {"layers": [{"name": n, "kind": _kind(m, _KINDS) or "other", "module": type(m).__name__,
                             "params": [{"name": pn, "shape": list(p.shape)} for pn, p in ps]} for n, m, ps in modules],
                 "modules": sorted({k for m in model.modules() if (k := _kind(m, _ACTIVATIONS))}),
                 "hist_edges": {"bins": bins, "min": low, "max": high}}
         if run_name:
             spec["name"] = run_name
+        if baseline_loss is not None:
+            spec["baseline_loss"] = float(baseline_loss)
         self._summarizer = Summarizer(self._layout, self._params[0].device)
         self._light = self._light_template()
         # Norms of half-precision parameters in float32 (bf16 norms keep 3
@@ -111,6 +115,10 @@ class Watch:
         self._losses = {}         # step → loss, from log()
         self._origin_sent = False
         self._sums = []           # (leaf module, sum of its output) in the current forward pass
+        self._names = [n for n, _, _ in modules]
+        self._deltas = []         # (layer index, ∂L/∂output) in this backward pass
+        self._order = []          # layer indices in the order this step's forward pass reached them
+        self._before = None       # the parameters before an update whose size is measured
         self._nonfinite_sent = False
         self._closing = threading.Event()
         self._closed = False
@@ -121,6 +129,15 @@ class Watch:
             self._handles = [optimizer.register_step_pre_hook(lambda *_: self._end_backward())]
         else:
             self._handles = [p.register_post_accumulate_grad_hook(self._grad_hook) for p in self._params]
+        # The backward signal δ = ∂L/∂output of every layer, from a hook on
+        # its output tensor: what the depth rules read. The forward hooks
+        # are there only for the steps that measure it (a hook that returns
+        # at once still costs a call per layer on every forward pass).
+        self._signal_modules = [m for _, m, _ in modules] if signals else []
+        self._signal_handles = []
+        self._arm_signals()
+        if optimizer is not None:
+            self._handles.append(optimizer.register_step_post_hook(lambda *_: self._after_update()))
         if check_nan:
             # Only the last forward pass before a step counts (not evaluation passes in between).
             self._handles.append(model.register_forward_pre_hook(lambda *_: self._sums.clear()))
@@ -139,6 +156,67 @@ class Watch:
             self._armed = True
             torch.autograd.Variable._execution_engine.queue_callback(self._end_backward)
 
+    def _arm_signals(self) -> None:
+        """Hooks the layers' outputs when the next step is one that
+        measures δ: the first and every `signal_every`-th recorded step."""
+        upcoming = self.step + 1
+        if (self._signal_modules and not self._stopped and (upcoming == 1 or upcoming % self.every == 0)
+                and self._recorded % self.signal_every == 0):
+            self._signal_handles = [m.register_forward_hook(self._output_hook(k)) for k, m in enumerate(self._signal_modules)]
+
+    def _disarm_signals(self) -> None:
+        for h in self._signal_handles:
+            h.remove()
+        self._signal_handles = []
+
+    def _output_hook(self, index: int):
+        """Notes the layer's place in the data flow and hooks its output,
+        whose gradient δ is kept to the end of the backward pass, where one
+        `_foreach_norm` measures them all (in `_signals`)."""
+        def hook(_module, _inputs, output):
+            out = output[0] if isinstance(output, tuple) and output else output
+            if not isinstance(out, torch.Tensor) or not out.requires_grad:
+                return
+            if index not in self._order:
+                self._order.append(index)
+            out.register_hook(lambda g: self._deltas.append((index, g)))
+        return hook
+
+    def _signals(self):
+        """This step's δ per layer as (name, RMS), in the data's order."""
+        deltas, self._deltas = self._deltas, []
+        order, self._order = self._order, []
+        if not deltas:
+            return None
+        grads = [g for _, g in deltas]
+        norms = torch.stack([n.float() for n in torch._foreach_norm(grads, 2, **self._norm_options)]).tolist()
+        squares, sizes = {}, {}
+        for (k, g), v in zip(deltas, norms):  # a layer called twice (weights shared): its δ over both calls
+            squares[k] = squares.get(k, 0.0) + v * v
+            sizes[k] = sizes.get(k, 0) + g.numel()
+        return [(self._names[k], math.sqrt(squares[k] / max(sizes[k], 1))) for k in order if k in squares]
+
+    def _after_update(self) -> None:
+        """After an optimizer step whose update is measured: ‖Δθ‖ per
+        parameter, added to the step's full record (the sender reads the
+        newest step one wake-up later, by when this has run)."""
+        if self._before is None:
+            return
+        (layers, before), self._before = self._before, None
+        try:
+            with torch.no_grad():
+                after = [p.detach() for p in self._params]
+                updates = torch.stack(torch._foreach_norm(torch._foreach_sub(after, before), 2)).tolist()
+            i = 0
+            for layer in layers:
+                group = updates[i:i + len(layer["params"])]
+                for entry, u in zip(layer["params"], group):
+                    entry["update_norm"] = u
+                layer["update_norm"] = math.hypot(*group)
+                i += len(group)
+        except Exception as e:  # noqa: BLE001 - training goes on
+            self.errors.append(repr(e))
+
     def _sum_hook(self, name: str):
         def hook(_module, _inputs, output):
             out = output[0] if isinstance(output, tuple) and output else output  # LSTM/GRU: (output, state)
@@ -151,14 +229,17 @@ class Watch:
         training: an error turns watching off, counted in `errors`."""
         self._armed = False
         self.step += 1
+        self._disarm_signals()
         sums, self._sums = self._sums, []
         if self._stopped or not (self.step == 1 or self.step % self.every == 0):
-            return
-        try:
-            self._measure(sums)
-        except Exception as e:  # noqa: BLE001 - whatever it was, training goes on
-            self.errors.append(repr(e))
-            self._stopped = True
+            self._deltas, self._order = [], []
+        else:
+            try:
+                self._measure(sums)
+            except Exception as e:  # noqa: BLE001 - whatever it was, training goes on
+                self.errors.append(repr(e))
+                self._stopped = True
+        self._arm_signals()
 
     def _measure(self, sums) -> None:
         self._recorded += 1
@@ -167,18 +248,22 @@ class Watch:
             return
         with torch.no_grad():
             origin = self._forward_origin(sums)
+            signals = self._signals()
             grads = [p.grad if p.grad is not None else self._zeros(i) for i, p in enumerate(self._params)]
             lr = float(self.optimizer.param_groups[0]["lr"]) if self.optimizer is not None else None
             self._kept_step = self.step
             if (self._recorded - 1) % self.histogram_every != 0:
                 norms = torch.stack(torch._foreach_norm(grads, 2, **self._norm_options)).tolist()
                 if math.isfinite(sum(norms)):
-                    self._steps.append((self.step, norms, None, origin, lr))
+                    self._steps.append((self.step, norms, None, origin, lr, signals))
                     return
             # A histogram step, or a NaN/Inf to count exactly.
-            weights = torch.stack(torch._foreach_norm([p.detach() for p in self._params], 2, **self._norm_options)).tolist()
+            params = [p.detach() for p in self._params]
+            weights = torch.stack(torch._foreach_norm(params, 2, **self._norm_options)).tolist()
             layers = self._summarizer.measure(grads, weights)
-        self._steps.append((self.step, None, layers, origin, lr))
+            if self.optimizer is not None:  # the update's size, once the optimizer has stepped
+                self._before = (layers, torch._foreach_mul(params, 1.0))
+        self._steps.append((self.step, None, layers, origin, lr, signals))
 
     def _drop(self, n: int) -> None:
         with self._count_lock:
@@ -207,7 +292,14 @@ class Watch:
             layers.append('{"name": %s, "grad_norm": %%.9g, "params": [%s]}' % (name(layer), ps))
         return '{"step": %d, "layers": [' + ", ".join(layers) + '], "grad_norm": %.9g, "nonfinite_grads": 0'
 
-    def _light_line(self, step, norms, loss, lr) -> str:
+    @staticmethod
+    def _signals_json(signals) -> str:
+        """`, "signals": [...]` with each layer's δ RMS (null when not finite)."""
+        items = ", ".join('{"name": %s, "delta_rms": %s}' % (json.dumps(n, ensure_ascii=False), "%.9g" % v if math.isfinite(v) else "null")
+                          for n, v in signals)
+        return ', "signals": [%s]' % items
+
+    def _light_line(self, step, norms, loss, lr, signals=None) -> str:
         """Values to 9 significant digits: exact for the float32 norms
         measured, within 5e-10 for the layers' and the loss (and 3× faster
         to format than repr's 17)."""
@@ -222,6 +314,8 @@ class Watch:
             line += ', "loss": %s' % ("%.9g" % loss if math.isfinite(loss) else "null")
         if lr is not None:
             line += ', "lr": %s' % (repr(lr) if math.isfinite(lr) else "null")
+        if signals:
+            line += self._signals_json(signals)
         return line + "}"
 
     def _zeros(self, i: int) -> torch.Tensor:
@@ -300,7 +394,7 @@ class Watch:
             if closing:
                 return
 
-    def _lines(self, step, norms, layers, origin, lr):
+    def _lines(self, step, norms, layers, origin, lr, signals):
         """A step's record, and before it where the first NaN/Inf appeared,
         if it did in this step: a layer's output in the forward pass (seen
         by check_nan), else the loss, else the gradients (the backward pass
@@ -319,13 +413,15 @@ class Watch:
         self._origin_sent = self._origin_sent or bool(origins)
         lines = [_encode(o) for o in origins]
         if layers is None:  # finite norms only: the common case, formatted
-            return lines + [self._light_line(step, norms, loss, lr)]
+            return lines + [self._light_line(step, norms, loss, lr, signals)]
         record = {"step": step, "layers": layers, "grad_norm": math.sqrt(sum(l["grad_norm"] ** 2 for l in layers)),
                   "nonfinite_grads": sum(l["nan"] + l["inf"] for l in layers)}
         if loss is not None:
             record["loss"] = loss
         if lr is not None:
             record["lr"] = lr
+        if signals:
+            record["signals"] = [{"name": n, "delta_rms": v} for n, v in signals]
         return lines + [_encode(record)]
 
     def _flush(self, lines) -> None:
@@ -352,6 +448,7 @@ class Watch:
         self._closed = True
         for h in self._handles:
             h.remove()
+        self._disarm_signals()
         self._closing.set()
         self._sender.join(timeout=60)
         if self.dropped:
@@ -398,8 +495,14 @@ def watch(model: nn.Module, url: str = "http://127.0.0.1:8080", every: int = 1, 
     recorded step (default 20), and on any step with a NaN/Inf, everything:
     max and mean |g|, zero, NaN and Inf counts, ‖θ‖ and the log10|g|
     histogram. Options: ``token`` (the server's, if it has one),
-    ``optimizer`` (to report its learning rate; a step is then an optimizer
-    step), ``check_nan`` (off by default: sum each layer's output in the
+    ``optimizer`` (to report its learning rate and, on histogram steps, each
+    layer's update ‖Δθ‖; a step is then an optimizer step), ``baseline_loss``
+    (the loss of the best constant prediction, ``math.log(C)`` for C
+    balanced classes, the yardstick for learning progress; else the first
+    steps' losses stand in), ``signals`` (on by default: every layer's
+    backward signal δ = ∂L/∂output, from a hook on its output, which the
+    depth rules read; measured on the first and every ``signal_every``-th
+    recorded step, default 4, as it costs a hook per layer), ``check_nan`` (off by default: sum each layer's output in the
     forward pass to report the first layer whose output had a NaN/Inf),
     ``max_buffer`` (measured steps
     waiting while the server is slow; beyond it, and when the server fails,

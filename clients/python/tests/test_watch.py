@@ -111,7 +111,7 @@ def test_an_exploding_run_is_called_out_with_its_layer(server):
     job = get(f"{server}/api/jobs/{run.id}")
     report = get(f"{server}/api/jobs/{run.id}/report")
     assert job["verdict"] in ("exploding", "diverged"), report
-    assert report["first_layer"] in {str(i) for i in range(0, 25, 2)}, report
+    assert report["first_layer"] in {f"{i} (Linear)" for i in range(0, 25, 2)}, report
     assert report["remedies"] and report["remedies"][0]["change"] is None
 
 
@@ -120,7 +120,7 @@ def test_a_nan_in_the_forward_pass_names_the_first_module(server):
     run = train(model, server, 20, 0.05, data(), nan_at=8, check_nan=True)
     report = get(f"{server}/api/jobs/{run.id}/report")
     assert report["verdict"] == "diverged" and report["first_step"] == 8
-    assert report["first_layer"] == "0" and report["pass"] == "forward", report
+    assert report["first_layer"] == "0 (Linear)" and report["pass"] == "forward", report
 
 
 def test_a_dead_server_never_blocks_training(server):
@@ -257,3 +257,83 @@ def test_an_error_while_measuring_never_reaches_the_training_loop(server, monkey
     monkeypatch.setattr(Summarizer, "measure", broken)
     run = train(mlp(1, 8), server, 30, 0.1, data())
     assert run.step == 30 and run.errors == ["RuntimeError('boom')"]
+
+
+def test_the_backward_signal_and_update_sizes_arrive_and_match_pytorch(server):
+    """δ = ∂L/∂output of every layer in the data's order, and ‖Δθ‖ on
+    histogram steps, equal to what PyTorch gives when measured by hand."""
+    torch.manual_seed(0)
+    model = mlp(2, 32)
+    x, y = data()
+    outputs = {}
+    for name, m in model.named_modules():
+        if isinstance(m, nn.Linear):
+            m.register_forward_hook(lambda _m, _i, out, name=name: outputs.__setitem__(name, out))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with gradscope.watch(model, url=server, optimizer=opt, baseline_loss=math.log(2)) as run:
+        before = [p.detach().clone() for p in model.parameters()]
+        loss = nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        grads = torch.autograd.grad(loss, [outputs[n] for n in ("0", "2", "4")], retain_graph=True)
+        expected = [float(g.square().mean().sqrt()) for g in grads]
+        loss.backward()
+        opt.step()
+        run.log(loss)
+        updates = [float((p.detach() - b).norm()) for p, b in zip(model.parameters(), before)]
+    record = get(f"{server}/api/jobs/{run.id}/steps?limit=1")["steps"][0]
+    assert [s["name"] for s in record["signals"]] == ["0", "2", "4"]
+    for s, want in zip(record["signals"], expected):
+        assert math.isclose(s["delta_rms"], want, rel_tol=1e-5), (s, want)
+    first = record["layers"][0]
+    assert math.isclose(first["params"][0]["update_norm"], updates[0], rel_tol=1e-5)
+    assert math.isclose(first["update_norm"], math.hypot(updates[0], updates[1]), rel_tol=1e-5)
+    declared = get(f"{server}/api/jobs/{run.id}")
+    assert declared["status"] == "completed"
+
+
+def sigmoid_mlp(depth=20, width=32):
+    """PyTorch's default init (Kaiming-uniform with a = √5) under sigmoid:
+    each layer multiplies δ by about σ'·gain ≤ 1/4, so 20 of them leave the
+    first layers nothing (Glorot & Bengio 2010)."""
+    torch.manual_seed(0)
+    layers, d = [], 16
+    for _ in range(depth):
+        layers += [nn.Linear(d, width), nn.Sigmoid()]
+        d = width
+    return nn.Sequential(*layers, nn.Linear(d, 2))
+
+
+def test_a_deep_sigmoid_net_that_does_not_learn_is_vanishing(server):
+    run = train(sigmoid_mlp(), server, 60, 0.1, data(), baseline_loss=math.log(2))
+    report = get(f"{server}/api/jobs/{run.id}/report")
+    assert report["verdict"] == "vanishing", report
+    assert report["first_step"] == 1 and report["first_layer"].endswith("(Linear)"), report
+    assert report["evidence"][0]["rule"] == "vanishing_across_depth", report
+    assert any(e["rule"] == "not_learning" for e in report["evidence"]), report
+
+
+def xavier_cnn(depth=20, channels=8):
+    """A plain deep CNN with Xavier init and ReLU: Xavier's gain of 1 halves
+    the signal's power at every ReLU, so the gradient fades across depth
+    (He et al. 2015)."""
+    torch.manual_seed(0)
+    layers, c = [], 1
+    for _ in range(depth):
+        conv = nn.Conv2d(c, channels, 3, padding=1)
+        nn.init.xavier_normal_(conv.weight)
+        nn.init.zeros_(conv.bias)
+        layers += [conv, nn.ReLU()]
+        c = channels
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(channels * 8 * 8, 10))
+
+
+def test_a_deep_xavier_cnn_is_judged_through_its_conv_layers(server):
+    torch.manual_seed(1)
+    x = torch.randn(64, 1, 8, 8)
+    y = torch.randint(0, 10, (64,))
+    run = train(xavier_cnn(), server, 40, 0.01, (x, y), baseline_loss=math.log(10))
+    report = get(f"{server}/api/jobs/{run.id}/report")
+    record = get(f"{server}/api/jobs/{run.id}/steps?limit=1")["steps"][0]
+    assert record["signals"][0]["name"] == "0" and len(record["signals"]) == 21
+    assert report["verdict"] != "healthy", report
+    assert "(Conv2d)" in (report["first_layer"] or ""), report
