@@ -26,6 +26,7 @@ public final class Diagnosis {
     /// step and at the latest.
     private var layerNorms: [(name: String, baseline: Double, latest: Double)] = []
     private var latestSamples: [Int]?
+    private var records = 0
 
     public init(facts: ModelFacts) {
         self.facts = facts
@@ -60,6 +61,7 @@ public final class Diagnosis {
     }
 
     private func observe(record r: StepRecord, into alerts: inout [Alert]) {
+        records += 1
         if layerNorms.isEmpty { layerNorms = r.layers.map { ($0.name, $0.gradNorm, $0.gradNorm) } }
         for (i, l) in r.layers.enumerated() where i < layerNorms.count && l.gradNorm.isFinite {
             layerNorms[i].latest = l.gradNorm
@@ -134,6 +136,7 @@ public final class Diagnosis {
         }
         if let i = found.firstIndex(where: { $0.rule == decision.rule }) { found.insert(found.remove(at: i), at: 0) }
         if let progress, decision.verdict != .diverged { found.append(learningEvidence(progress, decision)) }
+        found += unjudged(learning: progress == nil)
 
         var firstLayer = decision.onset?.layer
         if decision.verdict == .diverged {
@@ -172,6 +175,27 @@ public final class Diagnosis {
         }
         return Report.Evidence(rule: p.learns ? "learning" : "not_learning", step: learning.lastStep, layer: nil, value: p.progress,
                                threshold: Thresholds.learnedProgress, message: message)
+    }
+
+    /// What could not be judged on this run, said rather than left silent:
+    /// depth rules without δ or weighted layers, time rules on a recurrent
+    /// model without its profile, learning without losses.
+    private func unjudged(learning: Bool) -> [Report.Evidence] {
+        guard records > 0, diverged.finding == nil else { return [] }
+        var notes: [String] = []
+        if explodingDepth.persistence.judged == 0 && vanishingDepth.persistence.judged == 0 {
+            notes.append("the depth rules: no record had two layers with weights and a finite gradient or δ")
+        } else if explodingDepth.persistence.judged == 0 {
+            notes.append("exploding across depth: no record carried the backward signal δ")
+        }
+        if !facts.recurrentKinds.isEmpty && explodingTime.persistence.judged == 0 {
+            notes.append("the time rules: no record carried ‖∂L/∂h_t‖ through time for the recurrent layers")
+        }
+        if learning {
+            notes.append("learning progress: fewer than 10 finite losses, or no baseline (log the loss each step)")
+        }
+        return notes.map { Report.Evidence(rule: "not_judged", step: 0, layer: nil, value: nil, threshold: nil,
+                                           message: "could not be judged: " + $0) }
     }
 
     /// The layer whose gradient norm grew most since the first record; the

@@ -237,6 +237,17 @@ struct DiagnosisTests {
         #expect(!r.evidence.contains { $0.rule.hasPrefix("vanishing") })
     }
 
+    /// A rule that cannot be judged says so: one weighted layer gives the
+    /// depth rules nothing to compare, and 3 losses are too few to judge learning.
+    @Test func whatCannotBeJudgedIsSaid() {
+        let d = Diagnosis(facts: Self.learningFacts())
+        _ = Self.feed(d, 1...3, loss: { _ in 1 }, deltas: { _ in [1] })
+        _ = d.observe(.step(Self.record(5, deltas: [1])))
+        let notes = d.report().evidence.filter { $0.rule == "not_judged" }.map(\.message)
+        #expect(notes.contains { $0.contains("the depth rules") })
+        #expect(notes.contains { $0.contains("learning progress") })
+    }
+
     @Test func remediesLeaveOutWhatTheRunAlreadyDoes() {
         let facts = ModelFacts(activations: [.relu], hasBatchNorm: true, hasResidual: true, denseLayers: 8,
                                clipping: true, initializer: "kaiming_normal")
