@@ -27,7 +27,8 @@ public enum Verdict: String, Sendable, CaseIterable {
     case healthy, vanishing, exploding, diverged
 }
 
-/// A change to try, with why. The spec layer turns it into a spec patch.
+/// A change to try, with why. The spec layer turns it into a spec patch;
+/// `pytorch` says the same change for a model trained in PyTorch.
 public struct Remedy: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         /// Norm clipping at 1.0.
@@ -47,6 +48,7 @@ public struct Remedy: Sendable, Equatable {
     }
     public var kind: Kind
     public var reason: String
+    public var pytorch: String = ""
 }
 
 /// The final answer for a run.

@@ -43,7 +43,11 @@ enum RemedyCatalogue {
             list.append(Remedy(kind: .residual, reason: "residual links carry the gradient past the layers that shrink it"))
             candidates = list
         }
-        return candidates.filter { r in
+        return candidates.map { r in
+            var r = r
+            r.pytorch = pytorch(r.kind, facts: facts)
+            return r
+        }.filter { r in
             switch r.kind {
             case .clipNorm: !facts.clipping
             case .matchedInit: facts.initializer != facts.matchedInit
@@ -54,6 +58,31 @@ enum RemedyCatalogue {
             case .lstm: facts.recurrentKinds.contains(.rnn)
             case .orthogonalRecurrent: !facts.recurrentKinds.isEmpty && facts.recurrentInit != "orthogonal"
             }
+        }
+    }
+
+    /// The change a PyTorch user would make, for the reports of runs
+    /// watched by the client (which have no spec to patch).
+    static func pytorch(_ kind: Remedy.Kind, facts: ModelFacts) -> String {
+        switch kind {
+        case .clipNorm:
+            "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0) between loss.backward() and optimizer.step()"
+        case .lowerLearningRate:
+            "a 10× smaller learning rate: for g in optimizer.param_groups: g[\"lr\"] /= 10"
+        case .matchedInit:
+            facts.matchedInit == "kaiming_normal"
+                ? "nn.init.kaiming_normal_(m.weight, nonlinearity=\"relu\") and nn.init.zeros_(m.bias) on every Linear and Conv layer"
+                : "nn.init.xavier_normal_(m.weight, gain=nn.init.calculate_gain(\"tanh\")) on every Linear and Conv layer (gain 1 for sigmoid)"
+        case .relu:
+            "nn.ReLU() in place of nn.Sigmoid()/nn.Tanh(), with nn.init.kaiming_normal_(m.weight, nonlinearity=\"relu\")"
+        case .batchnorm:
+            "nn.BatchNorm1d (nn.BatchNorm2d after a convolution) after every hidden Linear or Conv layer, before its activation"
+        case .residual:
+            "skip connections around blocks: return x + self.block(x) (matching widths)"
+        case .lstm:
+            "nn.LSTM in place of nn.RNN, with the forget gate's bias (the second quarter of bias_ih and bias_hh) set to 1"
+        case .orthogonalRecurrent:
+            "nn.init.orthogonal_(rnn.weight_hh_l0) (and every weight_hh_lk)"
         }
     }
 }

@@ -291,6 +291,8 @@ public enum RecordJSON {
             w.field("name", remedy.kind.rawValue)
             w.field("change", json: change.flatMap { $0 } ?? .null)
             w.field("reason", remedy.reason)
+            // A run watched by the client has no spec to patch: the change in PyTorch's terms.
+            if patch == nil { w.field("pytorch", remedy.pytorch) }
             w.endObject()
         }
         w.endArray()

@@ -113,6 +113,8 @@ def test_an_exploding_run_is_called_out_with_its_layer(server):
     assert job["verdict"] in ("exploding", "diverged"), report
     assert report["first_layer"] in {f"{i} (Linear)" for i in range(0, 25, 2)}, report
     assert report["remedies"] and report["remedies"][0]["change"] is None
+    assert all(r["name"] and r["pytorch"] for r in report["remedies"]), report["remedies"]
+    assert any("clip_grad_norm_" in r["pytorch"] for r in report["remedies"]), report["remedies"]
 
 
 def test_a_nan_in_the_forward_pass_names_the_first_module(server):
