@@ -22,6 +22,7 @@ public enum RecordJSON {
         w.field("validation_samples", t.validation?.count ?? 0)
         w.field("input_width", t.model.inputWidth)
         w.field("output_width", t.model.outputWidth)
+        w.field("baseline_loss", job.facts.baselineLoss)
         w.beginArray("layers")
         let parameterised = Set(t.model.parameterLayers.map(\.name))
         for (name, layer) in t.model.flattened {
@@ -35,11 +36,12 @@ public enum RecordJSON {
     }
 
     /// One entry of a start record's `layers`, engine job or external run alike.
-    static func layerDeclaration(_ w: inout JSONWriter, name: String, kind: String, hasParameters: Bool,
+    static func layerDeclaration(_ w: inout JSONWriter, name: String, kind: String, module: String? = nil, hasParameters: Bool,
                                  params: [(name: String, shape: [Int])]) {
         w.beginObject()
         w.field("name", name)
         w.field("kind", kind)
+        if let module { w.field("module", module) }
         w.field("has_parameters", hasParameters)
         w.beginArray("params")
         for p in params {
@@ -176,9 +178,14 @@ public enum RecordJSON {
         w.field("name", run.name)
         w.field("source", "external")
         w.field("total_steps", run.totalSteps ?? 0)
+        w.field("baseline_loss", run.baselineLoss)
+        w.beginArray("modules")
+        for kind in run.modules.map(\.rawValue).sorted() { w.element(kind) }
+        w.endArray()
         w.beginArray("layers")
         for layer in run.layers {
-            layerDeclaration(&w, name: layer.name, kind: layer.kind?.rawValue ?? "other", hasParameters: true, params: layer.params)
+            layerDeclaration(&w, name: layer.name, kind: layer.kind?.rawValue ?? "other", module: layer.module, hasParameters: true,
+                             params: layer.params)
         }
         w.endArray()
         histogramEdges(&w, run.edges)
