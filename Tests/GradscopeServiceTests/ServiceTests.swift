@@ -490,7 +490,7 @@ struct ServiceTests {
         var result: [String: Any] = [:]
         for _ in 0..<600 {
             result = try h.client.request("GET", "/api/comparisons/\(comparison)").json
-            if result["status"] as? String != "running" { break }
+            if !["running", "queued"].contains(result["status"] as? String) { break }
             usleep(50_000)
         }
         let trials = result["trials"] as? [[String: Any]] ?? []
