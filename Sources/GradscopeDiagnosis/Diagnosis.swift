@@ -105,7 +105,10 @@ public final class Diagnosis {
 
     public func report() -> Report {
         func candidate(_ rule: String, _ verdict: Verdict, _ p: Persistence, overTime: Bool = false) -> VerdictPolicy.Candidate? {
-            p.onset.map { VerdictPolicy.Candidate(rule: rule, verdict: verdict, onset: $0, persistent: p.persistent, overTime: overTime) }
+            p.onsetInAStalledRun.map {
+                VerdictPolicy.Candidate(rule: rule, verdict: verdict, onset: p.onset, stalledOnset: $0, persistent: p.persistent,
+                                        overTime: overTime)
+            }
         }
         let rules: [(rule: String, verdict: Verdict, state: Persistence)] = [
             ("exploding_over_time", .exploding, overTime.persistence),
@@ -116,14 +119,17 @@ public final class Diagnosis {
         ]
         let candidates = rules.compactMap { candidate($0.rule, $0.verdict, $0.state, overTime: $0.rule == "exploding_over_time") }
         let progress = learning.judgement
-        let decision = VerdictPolicy.decide(diverged: diverged.finding, damage: learning.damage, candidates: candidates,
+        let lasting = learning.damageLasted ? learning.damage?.spike : nil
+        let decision = VerdictPolicy.decide(diverged: diverged.finding, damage: lasting, candidates: candidates,
                                             learning: progress)
 
         var found: [Report.Evidence] = []
         if let d = diverged.finding { found.append(evidence("diverged", d)) }
-        if let d = learning.damage { found.append(evidence("damaging_spike", d)) }
+        if let d = learning.damage {
+            found.append(evidence("damaging_spike", d.spike, lasting == nil ? ", and recovered by the end of the run" : " and did not recover"))
+        }
         for r in rules {
-            guard let onset = r.state.onset else { continue }
+            guard let onset = r.state.onset ?? (r.rule == decision.rule ? decision.onset : nil) else { continue }
             let share = r.rule == "exploding_over_time" ? "" : " (on \(r.state.holds) of \(r.state.judged) recorded steps)"
             found.append(evidence(r.rule, onset, share))
         }

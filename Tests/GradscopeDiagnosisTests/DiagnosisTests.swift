@@ -194,6 +194,18 @@ struct DiagnosisTests {
         #expect(r.evidence.contains { $0.rule == "vanishing_across_depth" && $0.step == 125 })
     }
 
+    /// Seen on the first record only, the net as initialised, then followed
+    /// by another pathology in a run that never learns: the first decides
+    /// (Schoenholz et al.'s chaotic phase, whose first updates saturate it).
+    @Test func aPathologyOfTheNetAsInitialisedCountsWhenTheRunNeverLearns() {
+        let d = Diagnosis(facts: Self.learningFacts())
+        _ = Self.feed(d, 1...200, loss: { _ in Self.baseline },
+                      deltas: { $0 <= 5 ? [900, 100, 10, 1] : [1e-6, 1e-4, 1e-2, 1] })
+        let r = d.report()
+        #expect(r.verdict == .exploding && r.firstStep == 5 && r.firstLayer == "d1")
+        #expect(r.evidence.first?.rule == "exploding_across_depth")
+    }
+
     /// One spike at 40× the median, after which the loss jumps and stays up:
     /// an explosion, though no two steps in a row were at 100×.
     @Test func aSpikeThatDamagesTheRunIsAnExplosion() {
@@ -205,6 +217,16 @@ struct DiagnosisTests {
         #expect(r.evidence.first?.rule == "damaging_spike")
         #expect(r.evidence.first?.message.contains("did not recover") == true)
         #expect(r.remedies.first?.kind == .clipNorm)
+    }
+
+    /// The same setback, recovered from: the run ends below where it was
+    /// before the spike, and the spike is evidence.
+    @Test func aSetbackTheRunRecoversFromIsEvidence() {
+        let d = Diagnosis(facts: Self.learningFacts())
+        _ = Self.feed(d, 1...200, loss: { $0 < 100 ? 0.5 : $0 < 130 ? 1.4 : 0.2 }, norm: { $0 == 100 ? 40 : 1 })
+        let r = d.report()
+        #expect(r.verdict == .healthy)
+        #expect(r.evidence.contains { $0.rule == "damaging_spike" && $0.message.contains("recovered") })
     }
 
     /// The norm jumps 150× on two steps as the model starts to learn, and

@@ -21,6 +21,9 @@ struct Persistence: Sendable {
     private(set) var first: Finding?
     /// The last judged step, and whether the condition held on it.
     private(set) var heldLast = false
+    /// Whether it held on the first judged step: the net as initialised,
+    /// before any update has had a chance to settle it.
+    private(set) var heldAtStart = false
     private var streak: (start: Finding, length: Int)?
 
     /// Feeds one judged step's finding (nil: the condition does not hold);
@@ -28,6 +31,7 @@ struct Persistence: Sendable {
     mutating func observe(_ finding: Finding?) -> Finding? {
         judged += 1
         heldLast = finding != nil
+        if judged == 1 { heldAtStart = heldLast }
         guard let finding else { streak = nil; return nil }
         holds += 1
         if first == nil { first = finding }
@@ -40,6 +44,16 @@ struct Persistence: Sendable {
 
     /// How many consecutive judged steps it holds on now.
     var streakLength: Int { streak?.length ?? 0 }
+
+    /// Where the condition dates from in a run that does not learn: its
+    /// confirmed onset, or its first sighting when that was the net as
+    /// initialised (the first judged step). Nothing settled there; an
+    /// initialisation that sends the first updates astray is the cause even
+    /// when the net then changes state.
+    var onsetInAStalledRun: Finding? {
+        guard heldAtStart, let first else { return onset }
+        return first
+    }
 
     /// Held on at least `Thresholds.persistentShare` of the judged steps.
     var persistent: Bool { onset != nil && Double(holds) >= Thresholds.persistentShare * Double(judged) }

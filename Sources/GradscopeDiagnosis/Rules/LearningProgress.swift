@@ -20,7 +20,9 @@ import GradscopeEngine
 /// - A spike **damages** the run when the median loss of the 10 steps after
 ///   it is higher than that of the 10 steps up to it by at least 0.1 of the
 ///   baseline: it undid at least as much as the learning gate asks for, and
-///   a one-step jump that recovers at once does not move a median.
+///   a one-step jump that recovers at once does not move a median. The
+///   damage is **lasting** when the run's recent loss at the end is still
+///   above what it was before the spike.
 ///
 /// AUTOTRAINER (Zhang et al. 2021) gates its gradient rules the same way:
 /// a vanishing or exploding symptom counts only when training has not
@@ -45,8 +47,8 @@ struct LearningProgress: Sendable {
     /// The step of the latest finite loss.
     private(set) var lastStep = 0
     private var watched: [(spike: Finding, before: Double, after: [Double])] = []
-    /// The first spike that damaged the run.
-    private(set) var damage: Finding?
+    /// The first spike that damaged the run, and the median loss before it.
+    private(set) var damage: (spike: Finding, before: Double)?
 
     init(baseline: Double?) {
         declaredBaseline = baseline.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
@@ -71,10 +73,18 @@ struct LearningProgress: Sendable {
             if damage == nil, let baseline, median(done.after) - done.before >= Thresholds.learnedProgress * baseline {
                 var spike = done.spike
                 spike.message += "; the loss then rose from \(format(done.before)) to \(format(median(done.after))) "
-                    + "(medians of \(Thresholds.damageWindow) steps before and after) and did not recover"
-                damage = spike
+                    + "(medians of \(Thresholds.damageWindow) steps before and after)"
+                damage = (spike, done.before)
             }
         }
+    }
+
+    /// Whether a damaging spike's setback lasted to the end of the run: the
+    /// recent loss is still above the loss before the spike (true when the
+    /// run is too short to tell).
+    var damageLasted: Bool {
+        guard let damage, let recent = judgement?.recent else { return true }
+        return recent > damage.before
     }
 
     /// Starts watching the loss after a spike seen on the step just observed.
