@@ -5,8 +5,10 @@ the page as a user would and checks what they see: a preset launches a job
 that appears in the list, the heatmap and histograms get drawn (non-blank
 canvas pixels), the verdict is right for an exploding and a vanishing
 preset, a remedy button starts a comparison, a PyTorch run watched with the
-Python client shows live with its verdict, and the browser console shows no
-errors. Screenshots go to Tests/Browser/screenshots/ (not committed).
+Python client shows live with its verdict and reads as well as an engine job
+(remedies named, with their PyTorch change; its first layer; its declared
+activations; whole distinct steps on its axes), and the browser console shows
+no errors. Screenshots go to Tests/Browser/screenshots/ (not committed).
 
     python3 -m pytest Tests/Browser -q
 """
@@ -177,10 +179,11 @@ def test_recurrent_run_shows_the_gradient_through_time(server, browser):
     assert console_errors(browser) == []
 
 
-def test_a_watched_pytorch_run_shows_live_with_its_verdict(server, browser):
-    """The README's "Watch your own PyTorch run": a PyTorch model made to
-    explode, watched with the Python client; the dashboard shows the run
-    while it trains, then its verdict and remedies (without Try buttons)."""
+def exploding_pytorch_run():
+    """12 Linear+ReLU layers drawn with std 0.4 on 128×16 random data: with
+    SGD at lr 1e-4 the loss passes 1e5 by the second step (as in
+    clients/python/tests/test_watch.py). Returns (torch, gradscope, model,
+    optimizer, x, y)."""
     import sys
     sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
     import torch
@@ -197,6 +200,49 @@ def test_a_watched_pytorch_run_shows_live_with_its_verdict(server, browser):
     opt = torch.optim.SGD(model.parameters(), lr=1e-4)
     x = torch.randn(128, 16)
     y = (x[:, 0] > 0).long()
+    return torch, gradscope, model, opt, x, y
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def drawn_axis_labels(driver, canvas_id):
+    """The labels a canvas's x axis was drawn with on its last redraw:
+    fillText is wrapped (each draw starts by clearing the canvas, which
+    forgets the texts of the draw before), the window resized (which redraws
+    every canvas), and the texts drawn with a top baseline on the canvas's
+    lowest line are its x axis."""
+    driver.execute_script("""
+        window.drawnTexts = [];
+        if (window.drawnTextsWrapped) return;
+        window.drawnTextsWrapped = true;
+        const proto = CanvasRenderingContext2D.prototype, fillText = proto.fillText, clearRect = proto.clearRect;
+        proto.clearRect = function () {
+            window.drawnTexts = window.drawnTexts.filter((t) => t.canvas !== this.canvas.id);
+            return clearRect.apply(this, arguments);
+        };
+        proto.fillText = function (text, x, y) {
+            window.drawnTexts.push({ canvas: this.canvas.id, text: String(text), y, baseline: this.textBaseline });
+            return fillText.apply(this, arguments);
+        };
+    """)
+    size = driver.get_window_size()
+    driver.set_window_size(size["width"] - 40, size["height"])
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script(
+        "return window.drawnTexts.some((t) => t.canvas === arguments[0])", canvas_id))
+    texts = [t for t in driver.execute_script("return window.drawnTexts") if t["canvas"] == canvas_id and t["baseline"] == "top"]
+    bottom = max(t["y"] for t in texts)
+    driver.set_window_size(size["width"], size["height"])
+    return [t["text"] for t in texts if t["y"] == bottom]
+
+
+def test_a_watched_pytorch_run_shows_live_with_its_verdict(server, browser):
+    """The README's "Watch your own PyTorch run": a PyTorch model made to
+    explode, watched with the Python client; the dashboard shows the run
+    while it trains, then its verdict and remedies (without Try buttons)."""
+    torch, gradscope, model, opt, x, y = exploding_pytorch_run()
     run = gradscope.watch(model, url=server, run_name="my pytorch run", optimizer=opt)
     browser.get(f"{server}/#job={run.id}")
     wait = WebDriverWait(browser, 60)
@@ -235,3 +281,51 @@ def test_an_external_run_says_what_its_client_could_not_send(server, browser):
     assert browser.find_element(By.ID, "job-status").text == "completed"
     assert console_errors(browser) == []
 
+
+def test_a_watched_run_reads_as_well_as_an_engine_job(server, browser):
+    """A short diverged run watched with the Python client, opened in the
+    dashboard: every remedy shows its name and reason and the change to make
+    in PyTorch; the first layer shows with its class and is the one outlined
+    on the heatmap; the ReLUs the client declared are named, not denied; the
+    step axes have distinct whole steps though the run has fewer steps than
+    room for ticks; no evidence claims a step 0."""
+    torch, gradscope, model, opt, x, y = exploding_pytorch_run()
+    with gradscope.watch(model, url=server, run_name="watched short run", optimizer=opt) as run:
+        for _ in range(6):
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            run.log(loss)
+    report = get_json(f"{server}/api/jobs/{run.id}/report")
+    assert report["verdict"] in {"exploding", "diverged"} and report["remedies"], report
+    browser.get(f"{server}/#job={run.id}")
+    wait = WebDriverWait(browser, 60)
+    wait.until(lambda d: d.find_element(By.ID, "verdict").text.strip().lower() == report["verdict"])
+    wait.until(lambda d: "ReLU" in d.find_element(By.ID, "act-chart").get_attribute("aria-label"))
+    time.sleep(0.5)  # let the last animation frame draw
+    os.makedirs(SHOTS, exist_ok=True)
+    browser.save_screenshot(os.path.join(SHOTS, "pytorch-short-run.png"))
+
+    items = browser.find_elements(By.CSS_SELECTOR, "#remedies li")
+    assert [li.get_attribute("data-name") for li in items] == [r["name"] for r in report["remedies"]]
+    for li, remedy in zip(items, report["remedies"]):
+        name = li.find_element(By.CSS_SELECTOR, "strong")
+        assert name.text == remedy["name"] and name.size["width"] > 0, f"{remedy['name']} is not shown"
+        assert li.find_element(By.TAG_NAME, "p").text.strip(), f"{remedy['name']} has no reason shown"
+        if remedy.get("pytorch"):
+            assert li.find_element(By.CSS_SELECTOR, "code.pytorch").text == remedy["pytorch"]
+    assert not browser.find_elements(By.CSS_SELECTOR, "#remedies button"), "an external run has no spec to re-run"
+
+    details = browser.find_element(By.ID, "verdict-details").text
+    assert "(Linear)" in details and report["first_layer"] in details, details
+    assert f"first layer, {report['first_layer']}, is outlined" in browser.find_element(By.ID, "heatmap").get_attribute("aria-label")
+    activations = browser.find_element(By.ID, "act-chart").get_attribute("aria-label")
+    assert "no ReLU" not in activations, activations
+    assert "step 0" not in browser.find_element(By.ID, "evidence").text
+
+    for canvas in ("heatmap", "loss-chart"):
+        ticks = drawn_axis_labels(browser, canvas)
+        assert len(ticks) >= 2 and len(set(ticks)) == len(ticks), f"{canvas}: {ticks}"
+        assert all(t.isdigit() and 1 <= int(t) <= 6 for t in ticks), f"{canvas}: {ticks}"
+    assert console_errors(browser) == []

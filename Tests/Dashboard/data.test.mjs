@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { envelope, heatmapGrid, Snapshots, jobFromHash, locateField, niceTicks, decadeTicks, logNormalize, ramp,
-  RunData, throughTimeRatio }
+  RunData, throughTimeRatio, recordTicks, layerIndex, declaredActivations }
   from '../../public/js/data.js';
 
 test('envelope keeps one min/max pair per pixel column and marks gaps', () => {
@@ -87,4 +87,55 @@ test('an external run keeps for the slider only the steps that carry histograms'
   assert.deepEqual(Array.from({ length: run.snapshots.length }, (_, i) => run.snapshots.at(i).step), [1, 10, 20]);
   assert.equal(run.layerNorm[0].length, 20, 'every step still draws its norms');
   assert.deepEqual([...run.snapshots.at(2).counts], [1, 2, 3, 4]);
+});
+
+test('a step axis has distinct whole steps, however short the run', () => {
+  assert.deepEqual(niceTicks(1, 3, 9, 1), [1, 2, 3], 'not 1, 1.5, 2…');
+  assert.deepEqual(niceTicks(1, 1, 9, 1), [1]);
+  const short = recordTicks(Float64Array.of(1, 2, 3), 3, 9);
+  assert.deepEqual(short.map((t) => t.step), [1, 2, 3], 'not 1 1 1 2 2 2');
+  assert.deepEqual(short.map((t) => t.at), [0.5, 1.5, 2.5], 'each at its own record');
+  // an external run's steps may skip: a step between two records sits between them
+  const sparse = recordTicks(Float64Array.of(1, 20, 40), 3, 2);
+  assert.deepEqual(sparse.map((t) => t.step), [20, 40]);
+  assert.deepEqual(sparse.map((t) => t.at), [1.5, 2.5]);
+  for (const n of [1, 2, 5, 7, 50, 1000]) {
+    const steps = Float64Array.from({ length: n }, (_, i) => i + 1);
+    const ticks = recordTicks(steps, n, 12).map((t) => t.step);
+    assert.equal(new Set(ticks).size, ticks.length);
+    assert.ok(ticks.every(Number.isInteger));
+  }
+});
+
+test('the report\'s first layer matches a layer name with or without its PyTorch class', () => {
+  const names = ['0', '2', '10', 'features.4'];
+  assert.equal(layerIndex(names, '10 (Linear)'), 2);
+  assert.equal(layerIndex(names, '10'), 2);
+  assert.equal(layerIndex(names, 'features.4 (Conv2d)'), 3);
+  assert.equal(layerIndex(names, '1 (Linear)'), -1, 'not "10" by prefix');
+  assert.equal(layerIndex(names, null), -1);
+  assert.equal(layerIndex(['odd (name)'], 'odd (name)'), 0, 'a name that itself ends in parentheses');
+});
+
+test('an external run: unknown values stay unknown, its δ and declared activations are read', () => {
+  const run = new RunData();
+  run.setStart({ type: 'start', source: 'external', layers: [{ name: '0' }, { name: '2' }],
+    hist_edges: { bins: 2, min: 1e-12, max: 1e4 } });
+  const hist = { counts: [1, 1], zero: 0 };
+  run.addStep({ type: 'step', step: 1, loss: 0.7, grad_norm: 1,
+    layers: [{ name: '0', grad_norm: 1, update_ratio: 0.01, hist }, { name: '2', grad_norm: 1, update_ratio: 0.02, hist }],
+    signals: [{ name: '0', kind: 'identity', delta_rms: 1e-3 }, { name: '2', kind: 'identity', delta_rms: 2e-3 }] });
+  // no loss logged, no update measured, no δ this step
+  run.addStep({ type: 'step', step: 2, grad_norm: 1,
+    layers: [{ name: '0', grad_norm: 1, update_ratio: null, hist }, { name: '2', grad_norm: 1, hist }], signals: [] });
+  run.addStep({ type: 'step', step: 3, loss: null, grad_norm: 1, layers: [{ name: '0', grad_norm: 1 }, { name: '2', grad_norm: 1 }] });
+  assert.deepEqual([...run.lossSteps.values], [1, 3], 'an absent loss is not a point; a null one (NaN/Inf) is');
+  assert.ok(Number.isNaN(run.loss.values[1]));
+  assert.deepEqual(run.denseNames, ['0', '2'], 'the client\'s δ is named after the layers');
+  assert.deepEqual([...run.snapshots.at(0).delta].map((v) => +v.toPrecision(3)), [1e-3, 2e-3]);
+  const later = run.snapshots.at(1);
+  assert.ok([...later.updateRatio, ...later.delta].every(Number.isNaN), 'unknown, not zero');
+  assert.deepEqual(declaredActivations({ source: 'external', spec: { modules: ['batchnorm', 'relu', 'tanh'] } }), ['ReLU', 'tanh']);
+  assert.deepEqual(declaredActivations({ source: 'external', spec: {} }), []);
+  assert.equal(declaredActivations({ spec: { mlp: { activation: 'relu' } } }), null, 'an engine job\'s records say it');
 });

@@ -1,6 +1,6 @@
 // Wiring: selection (URL hash), the live stream, and redraws batched per animation frame.
 import { api } from './api.js';
-import { RunData, TERMINAL, jobFromHash, fmt } from './data.js';
+import { RunData, TERMINAL, jobFromHash, fmt, declaredActivations } from './data.js';
 import { resetTheme } from './canvas.js';
 import { JobStream } from './stream.js';
 import { JobList } from './jobs.js';
@@ -45,8 +45,10 @@ function render() {
   frame = 0;
   const run = state.run;
   if (dirty.has('series')) {
+    // steps but no loss: an external run whose script never logged one
+    lossChart.opts.empty = run.steps.length ? 'no loss sent for these steps' : undefined;
     lossChart.setSeries([
-      { name: 'train loss', color: 'c1', xs: run.steps.values, ys: run.loss.values, n: run.steps.length },
+      { name: 'train loss', color: 'c1', xs: run.lossSteps.values, ys: run.loss.values, n: run.lossSteps.length },
       { name: 'validation loss', color: 'c2', xs: run.valSteps.values, ys: run.valLoss.values, n: run.valSteps.length, markers: true },
     ]);
     const normSeries = [
@@ -149,7 +151,8 @@ function select(id, { push = true } = {}) {
     state.jobError = job.error;
     state.jobTotal = job.total_steps;
     state.clipThreshold = clipThreshold(job.spec);
-    invalidate('header', 'series');
+    run.activations = declaredActivations(job);
+    invalidate('header', 'series', 'snapshot');
   }).catch((err) => { if (mine()) { state.connection = err.status === 404 ? 'job not found' : err.message; invalidate('header'); } });
 
   state.stream = new JobStream(id, {
@@ -158,7 +161,8 @@ function select(id, { push = true } = {}) {
     epoch: (rec) => { if (mine()) { run.addEpoch(rec); invalidate('series'); } },
     alert: (rec) => { if (mine()) { run.addAlert(rec); alerts.add(rec); invalidate('alerts'); } },
     summary: (rec) => { if (mine()) { run.summary = rec; invalidate('header'); } },
-    report: (rec) => { if (mine()) { run.report = rec; report.show(rec); } },
+    // the heatmap outlines the report's first layer
+    report: (rec) => { if (mine()) { run.report = rec; report.show(rec); invalidate('heatmap'); } },
     status: (rec) => {
       if (!mine()) return;
       run.status = rec.status;
@@ -166,7 +170,7 @@ function select(id, { push = true } = {}) {
       // a live job may send its status before its report: fetch the report if it does not follow
       if (rec.status === 'completed') {
         setTimeout(() => {
-          if (mine() && !run.report) api.report(id).then((r) => { if (mine() && !run.report) { run.report = r; report.show(r); } }).catch(() => {});
+          if (mine() && !run.report) api.report(id).then((r) => { if (mine() && !run.report) { run.report = r; report.show(r); invalidate('heatmap'); } }).catch(() => {});
         }, 300);
       }
     },

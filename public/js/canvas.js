@@ -24,6 +24,7 @@ export function theme() {
   cached = {
     fg: v('--fg'), muted: v('--muted'), grid: v('--grid'), panel: v('--panel'),
     c1: v('--c1'), c2: v('--c2'), c3: v('--c3'), c4: v('--c4'), nan: v('--nan'),
+    healthy: v('--healthy'), vanishing: v('--vanishing'), exploding: v('--exploding'), diverged: v('--diverged'),
     font: '11px system-ui, sans-serif',
   };
   return cached;

@@ -8,6 +8,8 @@ export class LineChart {
   /**
    * @param canvas  the <canvas role="img">
    * @param opts    { label, logY: true|false|'auto', xLabel, categories, yMin, yMax, empty }
+   *                (without categories, x counts something: steps, epochs, time steps; its
+   *                ticks are whole numbers)
    */
   constructor(canvas, opts = {}) {
     this.canvas = canvas;
@@ -15,7 +17,11 @@ export class LineChart {
     this.series = [];
   }
 
-  /** series: [{ name, color: 'c1'…, xs, ys, n, dash, markers }] (xs, ys typed arrays) */
+  /**
+   * series: [{ name, color: 'c1'…, xs, ys, n, dash, markers, unknown }] (xs, ys typed arrays).
+   * A NaN in ys is a non-finite value, marked on the top edge; with `unknown` it is a value
+   * that was not measured, left as a gap (a mark there would read as a maximum).
+   */
   setSeries(series) { this.series = series; }
 
   draw() {
@@ -24,14 +30,15 @@ export class LineChart {
     const o = this.opts;
     let S = this.series.filter((s) => s.n > 0);
     const pw = w - M.left - M.right, ph = h - M.top - M.bottom;
-    if (!S.length || pw < 10 || ph < 10) {
+    const empty = () => {
       emptyMessage(ctx, w, h, o.empty || 'waiting for data…');
-      this.canvas.setAttribute('aria-label', `${o.label}: no data yet`);
-      return;
-    }
+      this.canvas.setAttribute('aria-label', `${o.label}: ${o.empty || 'no data yet'}`);
+    };
+    if (!S.length || pw < 10 || ph < 10) return empty();
     // x range
     let x0 = Infinity, x1 = -Infinity;
     for (const s of S) { x0 = Math.min(x0, s.xs[0]); x1 = Math.max(x1, s.xs[s.n - 1]); }
+    const dataX0 = x0, dataX1 = x1; // the ticks stay on steps that exist (one step: just it)
     if (o.categories) { x0 = -0.5; x1 = o.categories.length - 0.5; }
     if (x1 <= x0) { x0 -= 1; x1 += 1; }
     // log axis? 'auto' = when positive data spans more than 3 decades
@@ -46,6 +53,7 @@ export class LineChart {
     // a series with no finite value at all (e.g. no validation split) is left out
     const keep = env.map((e) => e.gap.some((g) => !g));
     if (keep.some(Boolean)) { S = S.filter((_, k) => keep[k]); env = env.filter((_, k) => keep[k]); }
+    else if (S.every((s) => s.unknown)) return empty(); // nothing was measured: no axes around nothing
     let y0 = Infinity, y1 = -Infinity;
     for (const e of env) for (let i = 0; i < e.n; i++) if (!e.gap[i]) { y0 = Math.min(y0, e.lo[i]); y1 = Math.max(y1, e.hi[i]); }
     if (o.yMin !== undefined) y0 = o.yMin;
@@ -76,7 +84,7 @@ export class LineChart {
       const stride = Math.max(1, Math.ceil((o.categories.length * widest) / pw));
       o.categories.forEach((c, i) => { if (i % stride === 0) ctx.fillText(c, X(i), M.top + ph + 4); });
     } else {
-      for (const v of niceTicks(x0, x1, Math.max(2, Math.floor(pw / 80)))) {
+      for (const v of niceTicks(dataX0, dataX1, Math.max(2, Math.floor(pw / 80)), 1)) {
         const x = X(v);
         ctx.textAlign = x > M.left + pw - 20 ? 'right' : 'center';
         ctx.fillText(fmt(v), x, M.top + ph + 4);
@@ -112,9 +120,9 @@ export class LineChart {
           ctx.beginPath(); ctx.arc(X(e.x[i]), Y(e.hi[i]), 2.2, 0, Math.PI * 2); ctx.fill();
         }
       }
-      // non-finite columns: small marks on the top edge
+      // non-finite columns: small marks on the top edge (unknown ones stay gaps)
       ctx.fillStyle = t.nan;
-      for (let i = 0; i < e.n; i++) if (e.gap[i]) ctx.fillRect(X(e.x[i]) - 1, M.top, 2, 5);
+      if (!s.unknown) for (let i = 0; i < e.n; i++) if (e.gap[i]) ctx.fillRect(X(e.x[i]) - 1, M.top, 2, 5);
     });
     ctx.restore();
     ctx.setLineDash([]);
@@ -136,9 +144,9 @@ export class LineChart {
     }
     if (log) { ctx.fillStyle = t.muted; ctx.textAlign = 'right'; ctx.fillText('log scale', w - M.right, 10); }
 
-    const last = S.map((s) => `${s.name} ${fmt(s.ys[s.n - 1])}`).join(', ');
+    const last = S.map((s) => `${s.name} ${s.unknown && Number.isNaN(s.ys[s.n - 1]) ? 'unknown' : fmt(s.ys[s.n - 1])}`).join(', ');
     const range = log ? `${decadeLabel(+y0.toFixed(1))} to ${decadeLabel(+y1.toFixed(1))}` : `${fmt(y0)} to ${fmt(y1)}`;
     this.canvas.setAttribute('aria-label',
-      `${o.label}${log ? ' (log scale)' : ''}: ${o.categories ? `${o.categories.length} layers` : `steps ${fmt(x0)} to ${fmt(x1)}`}, y from ${range}; last values: ${last}`);
+      `${o.label}${log ? ' (log scale)' : ''}: ${o.categories ? `${o.categories.length} layers` : `steps ${fmt(dataX0)} to ${fmt(dataX1)}`}, y from ${range}; last values: ${last}`);
   }
 }

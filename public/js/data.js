@@ -63,6 +63,7 @@ export class RunData {
     this.start = null;
     this.layerNames = [];        // layers with parameters, model order (from the step records)
     this.steps = new Series();
+    this.lossSteps = new Series(); // the steps that carry a loss (an external run's client may not send one)
     this.loss = new Series();
     this.gradNorm = new Series();
     this.gradNormClipped = new Series();
@@ -75,11 +76,14 @@ export class RunData {
     this.report = null;
     this.status = null;
     this.lastStep = 0;
-    this.denseNames = [];        // signals of kind "dense"
+    this.denseNames = [];        // signals whose δ the per-layer chart draws: dense layers (an external run's: its layers)
     this.actNames = [];          // signals carrying dead_fraction / saturated_fraction
     this.snapshots = new Snapshots(maxSnapshots);
     this.firstProfiles = null;   // recurrent layers' ‖∂L/∂h_t‖ on the first recorded step
+    this.activations = null;     // what an external run declared it uses (declaredActivations), once known
   }
+
+  get isExternal() { return !!this.start && this.start.source === 'external'; }
 
   /** True once a step record carried recurrent statistics. */
   get isRecurrent() { return this.firstProfiles !== null; }
@@ -107,13 +111,21 @@ export class RunData {
     }
     const signals = rec.signals || [];
     if (!this.denseNames.length && signals.length) {
-      this.denseNames = signals.filter((s) => s.kind === 'dense').map((s) => s.name);
+      // An external run's client measures δ at each layer's output and names it after the
+      // layer (the server gives it no engine kind): those are its dense layers' δ.
+      const own = new Set(this.isExternal ? this.layerNames : []);
+      this.denseNames = signals.filter((s) => s.kind === 'dense' || own.has(s.name)).map((s) => s.name);
       this.actNames = signals
         .filter((s) => 'dead_fraction' in s || 'saturated_fraction' in s)
         .map((s) => s.name);
     }
     this.steps.push(rec.step);
-    this.loss.push(num(rec.loss));
+    // An absent loss is unknown (the client was not given it), null a NaN/Inf: only the
+    // latter is drawn, as non-finite; an unknown one is not drawn at all.
+    if (rec.loss !== undefined) {
+      this.lossSteps.push(rec.step);
+      this.loss.push(num(rec.loss));
+    }
     // with NaN/Inf gradients the norms are not meaningful (the server may write 0): mark them non-finite
     const bad = rec.nonfinite_grads > 0;
     this.gradNorm.push(bad ? NaN : num(rec.grad_norm));
@@ -133,8 +145,7 @@ export class RunData {
     }
     // An external run may send histograms every few steps only: the slider
     // keeps the steps that have them.
-    const external = this.start && this.start.source === 'external';
-    if (!external || layers.some((l) => l && l.hist)) this.snapshots.push(makeSnapshot(rec, this));
+    if (!this.isExternal || layers.some((l) => l && l.hist)) this.snapshots.push(makeSnapshot(rec, this));
     return true;
   }
 
@@ -148,7 +159,11 @@ export class RunData {
   addAlert(rec) { this.alerts.push(rec); }
 }
 
-/** The per-step data kept for the step slider: histograms and per-layer values. */
+/**
+ * The per-step data kept for the step slider: histograms and per-layer values. An update
+ * ratio or δ that the record does not carry (or carries as null: an external run's client
+ * measures updates on histogram steps only, δ every few steps) is NaN: unknown.
+ */
 export function makeSnapshot(rec, run) {
   const e = run.edges;
   const bins = e ? e.bins : 0;
@@ -283,14 +298,35 @@ export function logNormalize(lv, lo, hi) {
   return Math.min(1, Math.max(0, (lv - lo) / (hi - lo)));
 }
 
-/** Round numbers between lo and hi (about `count` of them). */
-export function niceTicks(lo, hi, count = 5) {
+/**
+ * Round numbers between lo and hi (about `count` of them), at least `minStep` apart:
+ * 1 for an axis of steps or epochs, whose ticks must be distinct whole numbers.
+ */
+export function niceTicks(lo, hi, count = 5, minStep = 0) {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
+  const raw = Math.max((hi - lo) / count, minStep);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw) || 10 * mag;
   const out = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
+  return out;
+}
+
+/**
+ * Ticks for an axis with one column per recorded step (the heatmap): about `count`
+ * distinct whole steps, each with `at`, its place in record units (record i spans
+ * [i, i + 1)); a step between two records (an external run's steps may skip) sits
+ * between them.
+ */
+export function recordTicks(steps, n, count) {
+  if (!n) return [];
+  const out = [];
+  let i = 0;
+  for (const step of niceTicks(steps[0], steps[n - 1], count, 1)) {
+    while (i < n - 1 && steps[i + 1] <= step) i++;
+    const f = i < n - 1 ? (step - steps[i]) / (steps[i + 1] - steps[i]) : 0;
+    out.push({ step, at: i + 0.5 + f });
+  }
   return out;
 }
 
@@ -319,6 +355,34 @@ export function fmt(v, digits = 3) {
 
 /** "1e-3" style label for a log10 value. */
 export const decadeLabel = (d) => (Number.isInteger(d) ? `1e${d}` : fmt(10 ** d, 2));
+
+/**
+ * Where the layer a report names sits in `names` (-1 if nowhere). A report names an
+ * external run's layer with its PyTorch class, "10 (Linear)", the records as "10".
+ */
+export function layerIndex(names, label) {
+  if (!label) return -1;
+  const i = names.indexOf(label);
+  if (i >= 0) return i;
+  const m = /^(.*) \([^()]*\)$/.exec(label);
+  return m ? names.indexOf(m[1]) : -1;
+}
+
+/** How the dashboard names the activation kinds a run can declare. */
+const ACTIVATIONS = {
+  relu: 'ReLU', leaky_relu: 'LeakyReLU', elu: 'ELU', gelu: 'GELU', sigmoid: 'sigmoid', tanh: 'tanh', softplus: 'Softplus',
+};
+
+/**
+ * The activations an external run declared (its spec is its declaration: "modules" lists
+ * the parameter-free kinds its model uses), by display name; null for an engine job,
+ * whose activations show in its records.
+ */
+export function declaredActivations(job) {
+  if (!job || job.source !== 'external') return null;
+  const modules = Array.isArray(job.spec?.modules) ? job.spec.modules : [];
+  return modules.filter((m) => Object.hasOwn(ACTIVATIONS, m)).map((m) => ACTIVATIONS[m]);
+}
 
 /** Parses "#job=j-000003" → "j-000003" (or null). */
 export function jobFromHash(hash) {

@@ -1,6 +1,7 @@
-// Layer × step heatmap of per-layer gradient norms, log10 colour scale, with a colour legend.
+// Layer × step heatmap of per-layer gradient norms, log10 colour scale, with a colour legend;
+// once the report names the layer where the problem starts, that row is outlined.
 import { fit, theme, emptyMessage } from './canvas.js';
-import { heatmapGrid, ramp, logNormalize, decadeLabel, fmt } from './data.js';
+import { heatmapGrid, ramp, logNormalize, decadeLabel, fmt, layerIndex, recordTicks } from './data.js';
 
 const M = { left: 70, right: 84, top: 8, bottom: 24 };
 
@@ -41,24 +42,44 @@ export class Heatmap {
     ctx.strokeStyle = t.muted;
     ctx.strokeRect(M.left + 0.5, M.top + 0.5, pw, ph);
 
-    // layer labels (first layer at the top), thinned to fit
+    // layer labels (first layer at the top), thinned to fit; the report's first layer
+    // always labelled, in the verdict's colour, its neighbours' labels giving way to it
+    const rowH = ph / L;
+    const first = run.report ? layerIndex(run.layerNames, run.report.first_layer) : -1;
+    const colour = t[run.report?.verdict] || t.fg;
+    if (first >= 0) {
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(M.left + 1, M.top + first * rowH + 1, pw - 2, Math.max(2, rowH - 2));
+      ctx.lineWidth = 1;
+    }
     ctx.font = t.font;
     ctx.fillStyle = t.fg;
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
-    const rowH = ph / L;
     const stride = Math.max(1, Math.ceil(13 / rowH));
-    for (let r = 0; r < L; r += stride) ctx.fillText(run.layerNames[r], M.left - 4, M.top + (r + 0.5) * rowH);
+    for (let r = 0; r < L; r += stride) {
+      if (first < 0 || Math.abs(r - first) >= stride) ctx.fillText(run.layerNames[r], M.left - 4, M.top + (r + 0.5) * rowH);
+    }
+    if (first >= 0) {
+      ctx.font = `bold ${t.font}`;
+      ctx.fillStyle = colour;
+      ctx.fillText(run.layerNames[first], M.left - 4, M.top + (first + 0.5) * rowH);
+      ctx.font = t.font;
+    }
 
-    // step axis
+    // step axis: distinct whole steps at their records' columns (a short run has fewer
+    // steps than room for ticks), a label that would overlap the one before left out
     ctx.fillStyle = t.muted;
     ctx.textBaseline = 'top';
     const steps = run.steps.values;
-    const ticks = Math.max(2, Math.floor(pw / 90));
-    for (let k = 0; k <= ticks; k++) {
-      const i = Math.min(n - 1, Math.round((k / ticks) * (n - 1)));
-      ctx.textAlign = k === 0 ? 'left' : k === ticks ? 'right' : 'center';
-      ctx.fillText(`${steps[i]}`, M.left + (k / ticks) * pw, M.top + ph + 4);
+    let right = -Infinity;
+    for (const { step, at } of recordTicks(steps, n, Math.max(2, Math.floor(pw / 90)))) {
+      const x = M.left + (at / n) * pw, label = `${step}`, half = ctx.measureText(label).width / 2;
+      if (x - half < right + 6) continue;
+      ctx.textAlign = 'center';
+      ctx.fillText(label, x, M.top + ph + 4);
+      right = x + half;
     }
 
     // legend: vertical colour bar with min/max labels
@@ -84,7 +105,8 @@ export class Heatmap {
 
     this.canvas.setAttribute('aria-label',
       `Heatmap of per-layer gradient norm (log10 colour scale from ${fmt(run.normRange.min)} to ${fmt(run.normRange.max)}): ` +
-      `${L} layers from ${run.layerNames[0]} (top) to ${run.layerNames[L - 1]} (bottom), ${n} recorded steps up to step ${steps[n - 1]}`);
+      `${L} layers from ${run.layerNames[0]} (top) to ${run.layerNames[L - 1]} (bottom), ${n} recorded steps up to step ${steps[n - 1]}` +
+      (first >= 0 ? `; the ${run.report.verdict} run's first layer, ${run.report.first_layer}, is outlined` : ''));
   }
 }
 

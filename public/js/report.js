@@ -1,10 +1,13 @@
-// The diagnosis: verdict, where it starts, evidence, remedies with "Try this remedy",
-// and the comparison table of the remedy trials (polled every second).
+// The diagnosis: verdict, where it starts, evidence, remedies with "Try this remedy" (an
+// external run's with the change to make in PyTorch), and the comparison table of the
+// remedy trials (polled every second).
 import { api } from './api.js';
 import { LineChart } from './charts.js';
 import { fmt } from './data.js';
 
 const SHOWN = 4;
+// Whether the run learns, and what could not be judged, frame the rest: never folded away.
+const FRAMING = new Set(['learning', 'not_learning', 'not_judged']);
 
 export class Report {
   constructor({ panel, verdict, details, evidence, remedies, comparison }, { onError }) {
@@ -34,24 +37,39 @@ export class Report {
     this.verdictEl.className = `verdict-big v-${r.verdict}`;
     const parts = [];
     if (r.first_step != null) parts.push(`from step ${r.first_step}`);
+    // an external run's layer comes with its PyTorch class, "10 (Linear)": shown whole
     if (r.first_layer) parts.push(`at layer ${r.first_layer}`);
-    if (r.pass) parts.push(`(${r.pass} pass)`);
+    // `pass` is where the first NaN/Inf appeared: said with it
     const nf = r.first_nonfinite;
-    if (nf && nf.step != null) parts.push(`· first NaN/Inf: ${nf.quantity || 'value'} of ${nf.layer || '?'} at step ${nf.step}`);
+    const pass = r.pass ? ` (${r.pass} pass)` : '';
+    if (nf && nf.step != null) {
+      const what = nf.layer ? `${nf.quantity || 'value'} of ${nf.layer}` : nf.quantity || 'a value';
+      parts.push(`· first NaN/Inf: ${what} at step ${nf.step}${pass}`);
+    } else if (pass) parts.push(pass.trim());
     this.details.textContent = parts.length ? parts.join(' ') : 'no problem found';
 
-    // the first few pieces of evidence; the rest (often repeated spikes) folded away
+    // the first few pieces of evidence and the framing ones; the rest (often repeated
+    // spikes) folded away. Messages say their steps themselves (a not_judged item has
+    // step 0: none).
     const ev = r.evidence || [];
-    const item = (e) => { const li = document.createElement('li'); li.textContent = e.message; return li; };
-    this.evidence.replaceChildren(...ev.slice(0, SHOWN).map(item));
-    if (ev.length > SHOWN) {
+    const item = (e) => {
+      const li = document.createElement('li');
+      li.className = `r-${e.rule}`;
+      li.dataset.rule = e.rule;
+      li.textContent = e.message;
+      return li;
+    };
+    const shown = ev.filter((e, i) => i < SHOWN || FRAMING.has(e.rule));
+    const folded = ev.filter((e, i) => i >= SHOWN && !FRAMING.has(e.rule));
+    this.evidence.replaceChildren(...shown.map(item));
+    if (folded.length) {
       const li = document.createElement('li');
       li.className = 'more';
       const det = document.createElement('details');
       const sum = document.createElement('summary');
-      sum.textContent = `${ev.length - SHOWN} more`;
+      sum.textContent = `${folded.length} more`;
       const ul = document.createElement('ul');
-      ul.append(...ev.slice(SHOWN).map(item));
+      ul.append(...folded.map(item));
       det.append(sum, ul);
       li.append(det);
       this.evidence.append(li);
@@ -65,27 +83,35 @@ export class Report {
 
     this.remedies.replaceChildren(...(r.remedies || []).map((rem) => {
       const li = document.createElement('li');
+      li.dataset.name = rem.name;
       const head = document.createElement('div');
       const name = document.createElement('strong');
       name.textContent = rem.name;
       head.append(name);
-      // External runs' remedies have no spec change to try (change: null).
+      const reason = document.createElement('p');
+      reason.textContent = rem.reason || '';
+      reason.title = rem.reason || '';
+      li.append(head, reason);
       if (rem.change != null) {
         const change = document.createElement('code');
         change.textContent = JSON.stringify(rem.change);
         head.append(' ', change);
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.dataset.remedy = rem.name;
+        b.textContent = 'Try this remedy';
+        b.setAttribute('aria-label', `Try the remedy ${rem.name}`);
+        b.addEventListener('click', () => this.tryRemedy(rem.name, b));
+        li.append(b);
+      } else if (rem.pytorch) {
+        // An external run has no spec to re-run (change: null): what to change in the
+        // training script instead, in full (it is the remedy).
+        const code = document.createElement('code');
+        code.className = 'pytorch';
+        code.textContent = rem.pytorch;
+        code.title = 'The change in PyTorch';
+        li.append(code);
       }
-      const reason = document.createElement('p');
-      reason.textContent = rem.reason || '';
-      reason.title = rem.reason || '';
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.dataset.remedy = rem.name;
-      b.textContent = 'Try this remedy';
-      b.setAttribute('aria-label', `Try the remedy ${rem.name}`);
-      b.addEventListener('click', () => this.tryRemedy(rem.name, b));
-      li.append(head, reason);
-      if (rem.change != null) li.append(b);
       return li;
     }));
     if (!(r.remedies || []).length) {
