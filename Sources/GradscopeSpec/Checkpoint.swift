@@ -67,7 +67,11 @@ public struct Checkpoint: Sendable {
         guard wire.version == version else { throw .invalid("version \(wire.version) is not supported (this gradscope reads version \(version))") }
         var tensors: [String: (shape: [Int], data: [Float])] = [:]
         for (name, t) in wire.tensors {
-            guard t.shape.allSatisfy({ $0 >= 0 }), t.shape.reduce(1, *) == t.data.count else {
+            // The product is taken with overflow checked: a shape such as [4e15, 4e15] must be an error, not a trap.
+            let count = t.shape.reduce(Optional(1)) { n, d in
+                n.flatMap { d < 0 ? nil : { $0.overflow ? nil : $0.partialValue }($0.multipliedReportingOverflow(by: d)) }
+            }
+            guard count == t.data.count else {
                 throw .invalid("tensor \"\(name)\" has shape \(t.shape) but \(t.data.count) values")
             }
             tensors[name] = (t.shape, t.data.map { Float($0) })

@@ -193,7 +193,8 @@ public enum ExternalRecord: Sendable {
             }
         }
         try Check.range(nonfinite, 0, Int.max, r.field("nonfinite_grads"))
-        let accuracy = try r.statistic("accuracy")
+        // null: no accuracy (a regression), as the engine's records write it.
+        let accuracy = try r.statistic("accuracy").flatMap { $0.isNaN ? nil : $0 }
         try Check.range(accuracy, 0, 1, r.field("accuracy"))
         let batchSize = try r.integer("batch_size") ?? 0
         try Check.range(batchSize, 0, Int.max, r.field("batch_size"))

@@ -346,6 +346,8 @@ struct ServiceTests {
         ("POST", "/api/jobs", #"{"data": {"source": "xor"}, "mlp": {"depth": 10, "width": 4096}, "optimizer": {"type": "sgd", "lr": 0.1}}"#, 400, "limit_exceeded", "mlp"),
         ("POST", "/api/jobs", #"{"data": {"source": "csv", "path": "/etc/passwd", "target": "x"}, "mlp": {"depth": 2, "width": 8}, "optimizer": {"type": "sgd", "lr": 0.1}}"#, 400, "invalid_spec", "data.path"),
         ("POST", "/api/jobs", #"{"data": {"source": "xor"}, "mlp": {"depth": 2, "width": 8}, "optimizer": {"type": "sgd", "lr": 0.1}, "init_from": "/etc/passwd"}"#, 400, "invalid_spec", "init_from"),
+        // A checkpoint whose shape's size overflows: an error, not a trap.
+        ("POST", "/api/jobs", #"{"data": {"source": "xor"}, "mlp": {"depth": 2, "width": 8}, "optimizer": {"type": "sgd", "lr": 0.1}, "init_from": {"format": "gradscope-checkpoint", "version": 1, "tensors": {"w": {"shape": [4000000000000000, 4000000000000000], "data": [1]}}}}"#, 400, "invalid_spec", "init_from"),
         ("POST", "/api/jobs", #"{"data": {"source": "dataset", "id": "../../etc/passwd", "target": "x"}, "mlp": {"depth": 2, "width": 8}, "optimizer": {"type": "sgd", "lr": 0.1}}"#, 400, "invalid_spec", "data.id"),
         ("GET", "/api/jobs/j-999999", "", 404, "not_found", nil),
         ("GET", "/api/jobs?limit=0", "", 400, "invalid_parameter", "limit"),

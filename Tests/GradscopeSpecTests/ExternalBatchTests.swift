@@ -78,6 +78,14 @@ struct ExternalBatchTests {
         return "\([record])"
     }
 
+    /// A null accuracy is none (a regression), as the engine's records write it.
+    @Test func aNullAccuracyIsNone() throws {
+        let line = #"{"step": 1, "accuracy": null, "layers": [{"name": "fc1", "grad_norm": 1}, {"name": "ünï 1", "grad_norm": 1}, {"name": "out", "grad_norm": 1}]}"#
+        let record = try ExternalRecord(json: JSONValue.parse(Data(line.utf8)), path: "records[0]", run: Self.run)
+        guard case .step(let r, _) = record else { Issue.record("not a step record"); return }
+        #expect(r.accuracy == nil)
+    }
+
     /// Fast never accepts what checked refuses, nor reads it differently.
     static func agree(_ line: String) -> Bool {
         guard let fast = fast(line) else { return true }

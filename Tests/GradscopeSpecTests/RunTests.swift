@@ -121,6 +121,9 @@ struct RunTests {
             try Self.job(Self.small, checkpoint: missing)
         }
         #expect(throws: Checkpoint.ReadError.self) { try Checkpoint.decode(Data(#"{"format": "other", "version": 1, "tensors": {}}"#.utf8)) }
+        // A shape whose size overflows is an error, not a trap.
+        let huge = #"{"format": "\#(Checkpoint.format)", "version": 1, "tensors": {"w": {"shape": [4000000000000000, 4000000000000000], "data": [1]}}}"#
+        #expect(throws: Checkpoint.ReadError.self) { try Checkpoint.decode(Data(huge.utf8)) }
     }
 
     @Test func csvSpecTrainsFromAFileBesideTheSpec() throws {
