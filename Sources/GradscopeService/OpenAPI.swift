@@ -1,3 +1,5 @@
+import Foundation
+import GradscopeDiagnosis
 import GradscopeSpec
 
 /// The OpenAPI 3.0 document of the API (docs/API.md), served at
@@ -30,26 +32,19 @@ enum OpenAPI {
         "name": .object(["type": .string("string")]),
     ]
 
-    /// Small request bodies, described whole; the job spec and a run's
-    /// declaration by an example each (docs/job-spec.md and docs/API.md
-    /// have their rules, some of which JSON Schema cannot state).
+    /// The request bodies, described whole: the job spec, a run's
+    /// declaration and a step record as their readers check them
+    /// (`RequestSchemas`); rules between fields, limits and references to
+    /// stored objects are the server's (docs/API.md).
     static let bodySchemas: [String: JSONValue] = [
-        "JobSpec": .object(["type": .string("object"), "example": .object([
-            "name": .string("quick"), "data": .object(["source": .string("moons"), "samples": .number(400)]),
-            "mlp": .object(["depth": .number(3), "width": .number(16)]),
-            "optimizer": .object(["type": .string("sgd"), "lr": .number(0.1)]),
-            "training": .object(["epochs": .number(5)]), "diagnostics": .object(["every": .number(5)]),
-        ])]),
-        "ExternalRun": .object(["type": .string("object"), "example": .object([
-            "name": .string("my run"), "modules": .array([.string("relu")]),
-            "layers": .array([.object(["name": .string("fc1"), "kind": .string("dense")]),
-                              .object(["name": .string("fc2"), "kind": .string("dense")])]),
-        ])]),
+        "JobSpec": parsed(RequestSchemas.jobSpec),
+        "ExternalRun": parsed(RequestSchemas.externalRun),
         "RemedySelection": .object([
             "type": .string("object"), "additionalProperties": .bool(false),
             "properties": .object(["remedies": .object(["oneOf": .array([
                 .object(["type": .string("string"), "enum": .array([.string("auto")])]),
-                .object(["type": .string("array"), "items": .object(["type": .string("string")])]),
+                .object(["type": .string("array"), "items": .object([
+                    "type": .string("string"), "enum": .array(Remedy.Kind.allCases.map { .string($0.rawValue) })])]),
             ])])]),
         ]),
         "RunFinish": .object([
@@ -122,6 +117,12 @@ enum OpenAPI {
         ]),
     ])
 
+    /// A schema written as JSON text; a test holds each to the document.
+    static func parsed(_ text: String) -> JSONValue {
+        guard let value = try? JSONValue.parse(Data(text.utf8)) else { preconditionFailure("RequestSchemas holds invalid JSON") }
+        return value
+    }
+
     /// `post /api/jobs/{id}/cancel` → `post_jobs_id_cancel`.
     static func operationId(_ op: Operation) -> String {
         let words = op.path.split(separator: "/").filter { $0 != "api" }.map { $0.filter { $0.isLetter || $0.isNumber } }
@@ -189,10 +190,11 @@ enum OpenAPI {
                 case "CSV": content = ["text/csv": .object(["schema": .object(["type": .string("string")])])]
                 case "StepRecords":
                     content = ["application/x-ndjson": .object(["schema": .object(["type": .string("string")])]),
-                               "application/json": .object(["schema": .object(["type": .string("array"), "items": .object(["type": .string("object")])])])]
+                               "application/json": .object(["schema": .object([
+                                   "type": .string("array"), "maxItems": .number(10_000), "items": parsed(RequestSchemas.stepRecord)])])]
                 default: content = ["application/json": .object(["schema": bodySchemas[body] ?? .object(["type": .string("object")])])]
                 }
-                operation["requestBody"] = .object(["required": .bool(body == "JobSpec" || body == "CSV"), "content": .object(content)])
+                operation["requestBody"] = .object(["required": .bool(["JobSpec", "ExternalRun", "CSV"].contains(body)), "content": .object(content)])
             }
             if case .object(var existing)? = paths[op.path] {
                 existing[op.method] = .object(operation)
