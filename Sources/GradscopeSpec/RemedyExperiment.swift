@@ -4,9 +4,13 @@ import GradscopeEngine
 /// Runs a job and variants of it with remedies applied, on the same seed
 /// and data, so the evidence that a remedy works is a side-by-side result.
 ///
-/// A remedy works when its variant's verdict is `healthy` and its final loss
-/// (the last epoch's mean training loss) is lower than the original's (any
-/// finite loss beats a non-finite one).
+/// A remedy works when its variant learns with healthy gradients: its
+/// verdict is `healthy`, its final loss (the last epoch's mean training
+/// loss) is at least `Thresholds.learnedProgress` (10%) below the best
+/// constant prediction's, the learning gate of the verdict, and lower than
+/// the original's (any finite loss beats a non-finite one). Being lower
+/// than a stalled original's loss is not enough: a 10-class run at 2.17
+/// against ln 10 = 2.30 has learned next to nothing.
 public enum RemedyExperiment {
     public struct Trial: Sendable {
         /// "original", or the remedy's name.
@@ -38,11 +42,11 @@ public enum RemedyExperiment {
         spec json: JSONValue, baseDirectory: String?, selection: Selection, limits: JobLimits = .standard,
         datasets: (@Sendable (String) -> String?)? = nil, progress: (Trial) -> Void = { _ in }
     ) throws(SpecError) -> [Trial] {
-        func trial(_ json: JSONValue, name: String, change: JSONValue?, baseline: Double?) throws(SpecError) -> (trial: Trial, job: Job) {
-            try Self.trial(json, name: name, change: change, baseDirectory: baseDirectory, baseline: baseline,
+        func trial(_ json: JSONValue, name: String, change: JSONValue?, originalLoss: Double?) throws(SpecError) -> (trial: Trial, job: Job) {
+            try Self.trial(json, name: name, change: change, baseDirectory: baseDirectory, originalLoss: originalLoss,
                            limits: limits, datasets: datasets)
         }
-        let original = try trial(json, name: "original", change: nil, baseline: nil)
+        let original = try trial(json, name: "original", change: nil, originalLoss: nil)
         progress(original.trial)
         var trials = [original.trial]
         let ranked = original.trial.report.remedies.map(\.kind)
@@ -64,7 +68,7 @@ public enum RemedyExperiment {
             guard !changes.isEmpty else { continue }
             let t = try trial(variant, name: kinds.map(\.rawValue).joined(separator: "+"),
                               change: changes.count == 1 ? changes[0] : .array(changes),
-                              baseline: original.trial.finalLoss).trial
+                              originalLoss: original.trial.finalLoss).trial
             progress(t)
             trials.append(t)
             if selection == .auto && t.works == true { break }
@@ -73,7 +77,7 @@ public enum RemedyExperiment {
     }
 
     private static func trial(_ json: JSONValue, name: String, change: JSONValue?, baseDirectory: String?,
-                              baseline: Double?, limits: JobLimits, datasets: (@Sendable (String) -> String?)?)
+                              originalLoss: Double?, limits: JobLimits, datasets: (@Sendable (String) -> String?)?)
         throws(SpecError) -> (trial: Trial, job: Job)
     {
         let job = try Job(spec: JobSpec(json: json), baseDirectory: baseDirectory, limits: limits, datasets: datasets)
@@ -87,9 +91,10 @@ public enum RemedyExperiment {
         let t = job.trainer
         let finalLoss = t.lastEpoch?.trainLoss ?? t.lastLoss
         var works: Bool?
-        if let baseline {
-            let lower = finalLoss.isFinite && (!baseline.isFinite || finalLoss < baseline)
-            works = report.verdict == .healthy && lower
+        if let originalLoss {
+            let lower = finalLoss.isFinite && (!originalLoss.isFinite || finalLoss < originalLoss)
+            let learns = job.facts.baselineLoss.map { finalLoss <= (1 - Thresholds.learnedProgress) * $0 } ?? true
+            works = report.verdict == .healthy && lower && learns
         }
         let trial = Trial(
             name: name, change: change, report: report, finalLoss: finalLoss,

@@ -78,10 +78,12 @@ struct RecurrentScenarioTests {
         #expect(!report.evidence.contains { $0.rule.hasSuffix("through_time") })
     }
 
-    /// The RNN → LSTM remedy, run as a trial, repairs the vanishing RNN.
+    /// The RNN → LSTM remedy, run as a trial, repairs the vanishing RNN: the
+    /// LSTM learns (its loss ends 17% below the mean predictor's in 4
+    /// epochs; after 2 it has not yet, and would not count as working).
     @Test func lstmRemedyRepairsTheVanishingRNN() throws {
         let spec = try JobSpec.parse(Data(Self.spec(#"{"type": "rnn", "name": "rnn", "hidden": 32}"#,
-                                                    optimizer: #"{"type": "adam", "lr": 0.002}"#, epochs: 2).utf8))
+                                                    optimizer: #"{"type": "adam", "lr": 0.002}"#, epochs: 4).utf8))
         let trials = try RemedyExperiment.run(spec: spec.json, baseDirectory: nil, selection: .auto)
         let works = try #require(trials.first { $0.works == true })
         #expect(works.name == Remedy.Kind.lstm.rawValue)
