@@ -107,9 +107,11 @@ def support(label: str, o: Outcome) -> tuple[bool, str]:
 # -- engine cases ------------------------------------------------------------
 
 def engine(spec: dict) -> Callable[["Context"], Outcome]:
+    spec = {"seed": 1, "diagnostics": {"every": 5}, **spec}
+
     def run(ctx: "Context") -> Outcome:
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump({"seed": 1, "diagnostics": {"every": 5}, **spec}, f)
+            json.dump(spec, f)
         out = subprocess.run([ctx.binary, "run", f.name, "--quiet"], capture_output=True, text=True, check=True).stdout
         os.unlink(f.name)
         records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
@@ -122,7 +124,19 @@ def engine(spec: dict) -> Callable[["Context"], Outcome]:
         nonfinite = summary["nonfinite_steps"] > 0 or any(l is None or not math.isfinite(l) or l >= 1e5 for l in losses)
         return Outcome(report["verdict"], report["first_layer"], start.get("baseline_loss"), final, nonfinite,
                        ratios(steps))
+    run.spec = spec  # for --repairs
     return run
+
+
+def repair(spec: dict, binary: str) -> Optional[str]:
+    """`gradscope compare` with its default `--remedies auto`: the name of
+    the first trial that works (learns with healthy gradients), or None."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(spec, f)
+    out = subprocess.run([binary, "compare", f.name, "--json"], capture_output=True, text=True, check=True).stdout
+    os.unlink(f.name)
+    trials = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return next((t["name"] for t in trials if t.get("works")), None)
 
 
 def ratios(records: List[dict]) -> List[float]:
@@ -550,6 +564,8 @@ def main():
     ap.add_argument("--fast", action="store_true", help="only the cases the test suite runs")
     ap.add_argument("--only", help="comma-separated case ids")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--repairs", action="store_true",
+                    help="also try the report's remedies on every unhealthy engine case (gradscope compare) and print the repair rate")
     ap.add_argument("--bin", default=os.environ.get("GRADSCOPE_BIN", str(ROOT / ".build/release/gradscope")))
     args = ap.parse_args()
     cases = table()
@@ -573,6 +589,14 @@ def main():
                   f"{'' if r.supported else 'label not supported'}{mark}")
     supported = [r for r in results if r.supported]
     agree = sum(r.agrees for r in supported)
+    if args.repairs:
+        broken = [r for r in supported if r.case.label != "healthy" and hasattr(r.case.run, "spec")]
+        repaired = 0
+        for r in broken:
+            works = repair(r.case.run.spec, args.bin)
+            repaired += works is not None
+            print(f"repair {r.case.id:28} {works or 'none works'}")
+        print(f"repaired: {repaired}/{len(broken)} unhealthy engine cases")
     controls = [r for r in supported if r.case.label == "healthy"]
     print(f"\nagreement: {agree}/{len(supported)} supported cases"
           + (f" ({100 * agree / len(supported):.0f}%)" if supported else "")

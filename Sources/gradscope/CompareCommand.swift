@@ -9,8 +9,9 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Run a job and its remedy variants with the same seed and data, and compare them.",
         discussion: """
-            A remedy works when its variant is healthy and reaches a lower final loss (the last epoch's mean \
-            training loss) than the original. With --remedies auto (the default) the original's ranked \
+            A remedy works when its variant learns with healthy gradients: it is healthy, its final loss (the \
+            last epoch's mean training loss) is at least 10% below the best constant prediction's, and \
+            lower than the original's. With --remedies auto (the default) the original's ranked \
             remedies are tried in order until one works; a list runs each of them. Remedies: \
             \(Remedy.Kind.allCases.map(\.rawValue).joined(separator: ", ")).
             """)
