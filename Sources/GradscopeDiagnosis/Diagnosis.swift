@@ -27,6 +27,8 @@ public final class Diagnosis {
     private var layerNorms: [(name: String, baseline: Double, latest: Double)] = []
     private var latestSamples: [Int]?
     private var records = 0
+    /// The latest epoch's validation accuracy, when the run has a split.
+    private var validationAccuracy: Double?
 
     public init(facts: ModelFacts) {
         self.facts = facts
@@ -39,7 +41,7 @@ public final class Diagnosis {
         case .nonfinite(let o): origin = o
         case .pulse(let p): observe(pulse: p, into: &alerts)
         case .step(let r): observe(record: r, into: &alerts)
-        case .epoch: break
+        case .epoch(let e): validationAccuracy = e.validationAccuracy ?? validationAccuracy
         }
         for a in alerts { alertCounts[a.kind.rawValue, default: 0] += 1 }
         return alerts
@@ -172,6 +174,7 @@ public final class Diagnosis {
         let baseline = p.baselineSource == "declared" ? "the constant predictor's \(format(p.baseline))"
             : "\(format(p.baseline)) (the first steps' median; no baseline was declared)"
         var message = "the loss ended at \(format(p.recent)) against \(baseline): \(percent(p.progress)) below it, trend \(p.trend.rawValue)"
+        if let accuracy = validationAccuracy { message += ", validation accuracy \(percent(accuracy))" }
         if !p.learns {
             message += decision.verdict == .healthy
                 ? "; the run did not learn, and no gradient rule explains it: look at the data, the loss and the learning rate"

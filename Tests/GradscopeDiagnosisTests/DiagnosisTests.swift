@@ -259,6 +259,17 @@ struct DiagnosisTests {
         #expect(!r.evidence.contains { $0.rule.hasPrefix("vanishing") })
     }
 
+    /// Losses swinging wider than the gate's margin: the trend is
+    /// oscillating; the last validation accuracy is part of the evidence.
+    @Test func learningEvidenceGivesTheTrendAndTheValidationAccuracy() {
+        let d = Diagnosis(facts: Self.learningFacts())
+        _ = Self.feed(d, 1...100, loss: { $0 % 2 == 0 ? 0.2 : 0.9 })
+        _ = d.observe(.epoch(EpochRecord(epoch: 1, step: 100, trainLoss: 0.55, trainAccuracy: 0.8, validationLoss: 0.6,
+                                         validationAccuracy: 0.75)))
+        let learning = d.report().evidence.first { $0.rule.hasSuffix("learning") }
+        #expect(learning?.message.contains("trend oscillating, validation accuracy 75%") == true, "\(String(describing: learning))")
+    }
+
     /// A rule that cannot be judged says so: one weighted layer gives the
     /// depth rules nothing to compare, and 3 losses are too few to judge learning.
     @Test func whatCannotBeJudgedIsSaid() {

@@ -16,7 +16,11 @@ import GradscopeEngine
 /// - The trend compares `recent` with the median of the k steps before:
 ///   a change of more than three standard errors of that median
 ///   (1.4826·MAD/√k · 1.25, the median's standard error for normal noise)
-///   is improving or worsening, anything less is flat (stalled, in a run that has not learned).
+///   is improving or worsening, anything less is flat (stalled, in a run
+///   that has not learned). It is oscillating when the last k losses'
+///   interquartile range is at least 0.1 of the baseline, the learning
+///   gate's margin: swings that wide hide any trend (AUTOTRAINER's
+///   `unstable_loss` judges swings of accuracy the same way).
 /// - A spike **damages** the run when the median loss of the 10 steps after
 ///   it is higher than that of the 10 steps up to it by at least 0.1 of the
 ///   baseline: it undid at least as much as the learning gate asks for, and
@@ -28,7 +32,7 @@ import GradscopeEngine
 /// a vanishing or exploding symptom counts only when training has not
 /// converged (`not_converge`, or accuracy improving by less than δ = 0.01).
 struct LearningProgress: Sendable {
-    enum Trend: String, Sendable { case improving, flat, worsening }
+    enum Trend: String, Sendable { case improving, flat, worsening, oscillating }
 
     struct Judgement: Sendable {
         var baseline: Double
@@ -103,7 +107,10 @@ struct LearningProgress: Sendable {
         let recent = median(latest), before = median(previous)
         let mad = median(previous.map { abs($0 - before) })
         let noise = 3 * 1.25 * 1.4826 * mad / Double(k).squareRoot()
-        let trend: Trend = before - recent > noise ? .improving : recent - before > noise ? .worsening : .flat
+        // Swings wider than the learning gate's margin drown any trend.
+        let sorted = latest.sorted(), spread = sorted[sorted.count * 3 / 4] - sorted[sorted.count / 4]
+        let trend: Trend = spread >= Thresholds.learnedProgress * baseline ? .oscillating
+            : before - recent > noise ? .improving : recent - before > noise ? .worsening : .flat
         return Judgement(baseline: baseline, baselineSource: declaredBaseline == nil ? "first steps" : "declared",
                          recent: recent, progress: 1 - recent / baseline, trend: trend)
     }
