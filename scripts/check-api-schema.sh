@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/python-env.sh schemathesis
+# The request schemas are written by scripts/request-schemas.py: they must be current.
+python3 scripts/request-schemas.py --check
 bin="${GRADSCOPE_BIN:-.build/debug/gradscope}"
 data=$(mktemp -d)
 port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

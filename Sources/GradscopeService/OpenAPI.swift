@@ -213,12 +213,13 @@ enum OpenAPI {
                 ]),
             ])]),
         ])
+        guard case .object(let components) = parsed(RequestSchemas.components) else { preconditionFailure("components is not an object") }
         return JSONWriter.encode(.object([
             "openapi": .string("3.0.3"),
             "info": .object(["title": .string("gradscope"), "version": .string("1.0.0"),
                              "description": .string("Gradient-explosion diagnostics: jobs, live step streams, reports.")]),
             "paths": .object(paths),
-            "components": .object(["schemas": .object(["Error": error]),
+            "components": .object(["schemas": .object(components.merging(["Error": error]) { $1 }),
                                    "securitySchemes": .object([
                                        "bearer": .object(["type": .string("http"), "scheme": .string("bearer"),
                                                           "description": .string("The server's token (--token), when it has one")]),

@@ -1,6 +1,6 @@
 /// The three request bodies a client composes itself, as OpenAPI 3.0.3
-/// Schema Objects (JSON text, every schema inline: no `$ref`), for
-/// `/api/openapi.json`. Each follows the reader that checks its body, field
+/// Schema Objects (JSON text), for `/api/openapi.json`, written by
+/// `scripts/request-schemas.py` (edit the schemas there and run it). Each follows the reader that checks its body, field
 /// for field: the same fields, types and bounds (inclusive or exclusive as
 /// the reader checks them, whole numbers where it wants them):
 ///
@@ -25,8 +25,11 @@
 /// slope, epochs or steps) are stated as `oneOf`/`anyOf` of disjoint cases.
 /// A residual block's `layers` offer no recurrent layer (its input is flat,
 /// so building the model always refuses one), and layers nested three
-/// blocks deep are only required to have a known `type` (no `$ref`, so the
-/// recursion stops somewhere).
+/// blocks deep are only required to have a known `type` (the recursion
+/// stops somewhere: schemathesis cannot generate from recursive schemas).
+/// The layers without a list of their own are stated once, as the
+/// component `Layer` in `components`, and referred to by `$ref` at every
+/// depth.
 ///
 /// Left permissive, for the server to refuse: what JSON Schema cannot state
 /// (the model must fit its data and the server's limits, unique layer names,
@@ -437,184 +440,7 @@ enum RequestSchemas {
             "type": "object",
             "description": "one layer: `type` decides its fields",
             "oneOf": [
-              {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["type", "units"],
-                "properties": {
-                  "type": {"type": "string", "enum": ["dense"]},
-                  "name": {
-                    "type": "string",
-                    "nullable": true,
-                    "minLength": 1,
-                    "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                    "description": "non-empty, without dots or whitespace; unique within its list"
-                  },
-                  "units": {"type": "integer", "minimum": 1, "maximum": 65536},
-                  "bias": {"type": "boolean", "nullable": true},
-                  "init": {
-                    "type": "string",
-                    "nullable": true,
-                    "enum": [
-                      "pytorch_default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "normal",
-                      "uniform", "orthogonal", "zeros", "constant", null
-                    ]
-                  },
-                  "mean": {"type": "number", "nullable": true},
-                  "std": {"type": "number", "nullable": true, "minimum": 0},
-                  "a": {"type": "number", "nullable": true, "minimum": 0},
-                  "gain": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true},
-                  "value": {"type": "number", "nullable": true},
-                  "mode": {"type": "string", "nullable": true, "enum": ["fan_in", "fan_out", null]},
-                  "nonlinearity": {
-                    "type": "string",
-                    "nullable": true,
-                    "enum": ["linear", "relu", "leaky_relu", "tanh", "sigmoid", null]
-                  },
-                  "bias_init": {
-                    "type": "string",
-                    "nullable": true,
-                    "enum": ["pytorch_default", "zeros", "constant", "normal", "uniform", null]
-                  },
-                  "bias_mean": {"type": "number", "nullable": true},
-                  "bias_std": {"type": "number", "nullable": true, "minimum": 0},
-                  "bias_a": {"type": "number", "nullable": true, "minimum": 0},
-                  "bias_value": {"type": "number", "nullable": true}
-                },
-                "allOf": [
-                  {
-                    "description": "the parameters each init takes; the others may only be null",
-                    "oneOf": [
-                      {
-                        "description": "init absent, pytorch_default or zeros: no parameters",
-                        "properties": {
-                          "init": {"type": "string", "nullable": true, "enum": ["pytorch_default", "zeros", null]},
-                          "mean": {"type": "string", "nullable": true, "enum": [null]},
-                          "std": {"type": "string", "nullable": true, "enum": [null]},
-                          "a": {"type": "string", "nullable": true, "enum": [null]},
-                          "gain": {"type": "string", "nullable": true, "enum": [null]},
-                          "value": {"type": "string", "nullable": true, "enum": [null]},
-                          "mode": {"type": "string", "nullable": true, "enum": [null]},
-                          "nonlinearity": {"type": "string", "nullable": true, "enum": [null]}
-                        }
-                      },
-                      {
-                        "description": "normal: mean, std",
-                        "required": ["init"],
-                        "properties": {
-                          "init": {"type": "string", "enum": ["normal"]},
-                          "a": {"type": "string", "nullable": true, "enum": [null]},
-                          "gain": {"type": "string", "nullable": true, "enum": [null]},
-                          "value": {"type": "string", "nullable": true, "enum": [null]},
-                          "mode": {"type": "string", "nullable": true, "enum": [null]},
-                          "nonlinearity": {"type": "string", "nullable": true, "enum": [null]}
-                        }
-                      },
-                      {
-                        "description": "uniform: a",
-                        "required": ["init"],
-                        "properties": {
-                          "init": {"type": "string", "enum": ["uniform"]},
-                          "mean": {"type": "string", "nullable": true, "enum": [null]},
-                          "std": {"type": "string", "nullable": true, "enum": [null]},
-                          "gain": {"type": "string", "nullable": true, "enum": [null]},
-                          "value": {"type": "string", "nullable": true, "enum": [null]},
-                          "mode": {"type": "string", "nullable": true, "enum": [null]},
-                          "nonlinearity": {"type": "string", "nullable": true, "enum": [null]}
-                        }
-                      },
-                      {
-                        "description": "xavier_uniform or xavier_normal or orthogonal: gain",
-                        "required": ["init"],
-                        "properties": {
-                          "init": {"type": "string", "enum": ["xavier_uniform", "xavier_normal", "orthogonal"]},
-                          "mean": {"type": "string", "nullable": true, "enum": [null]},
-                          "std": {"type": "string", "nullable": true, "enum": [null]},
-                          "a": {"type": "string", "nullable": true, "enum": [null]},
-                          "value": {"type": "string", "nullable": true, "enum": [null]},
-                          "mode": {"type": "string", "nullable": true, "enum": [null]},
-                          "nonlinearity": {"type": "string", "nullable": true, "enum": [null]}
-                        }
-                      },
-                      {
-                        "description": "kaiming_uniform or kaiming_normal: mode, nonlinearity",
-                        "required": ["init"],
-                        "properties": {
-                          "init": {"type": "string", "enum": ["kaiming_uniform", "kaiming_normal"]},
-                          "mean": {"type": "string", "nullable": true, "enum": [null]},
-                          "std": {"type": "string", "nullable": true, "enum": [null]},
-                          "a": {"type": "string", "nullable": true, "enum": [null]},
-                          "gain": {"type": "string", "nullable": true, "enum": [null]},
-                          "value": {"type": "string", "nullable": true, "enum": [null]}
-                        }
-                      },
-                      {
-                        "description": "constant: value",
-                        "required": ["init", "value"],
-                        "properties": {
-                          "init": {"type": "string", "enum": ["constant"]},
-                          "mean": {"type": "string", "nullable": true, "enum": [null]},
-                          "std": {"type": "string", "nullable": true, "enum": [null]},
-                          "a": {"type": "string", "nullable": true, "enum": [null]},
-                          "gain": {"type": "string", "nullable": true, "enum": [null]},
-                          "mode": {"type": "string", "nullable": true, "enum": [null]},
-                          "nonlinearity": {"type": "string", "nullable": true, "enum": [null]},
-                          "value": {"type": "number"}
-                        }
-                      }
-                    ]
-                  }
-                ]
-              },
-              {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["type"],
-                "properties": {
-                  "type": {"type": "string", "enum": ["batchnorm"]},
-                  "name": {
-                    "type": "string",
-                    "nullable": true,
-                    "minLength": 1,
-                    "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                    "description": "non-empty, without dots or whitespace; unique within its list"
-                  },
-                  "eps": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true},
-                  "momentum": {"type": "number", "nullable": true, "minimum": 0, "maximum": 1}
-                }
-              },
-              {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["type"],
-                "properties": {
-                  "type": {"type": "string", "enum": ["layernorm"]},
-                  "name": {
-                    "type": "string",
-                    "nullable": true,
-                    "minLength": 1,
-                    "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                    "description": "non-empty, without dots or whitespace; unique within its list"
-                  },
-                  "eps": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true}
-                }
-              },
-              {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["type"],
-                "properties": {
-                  "type": {"type": "string", "enum": ["dropout"]},
-                  "name": {
-                    "type": "string",
-                    "nullable": true,
-                    "minLength": 1,
-                    "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                    "description": "non-empty, without dots or whitespace; unique within its list"
-                  },
-                  "p": {"type": "number", "nullable": true, "minimum": 0, "maximum": 1}
-                }
-              },
+              {"$ref": "#/components/schemas/Layer"},
               {
                 "type": "object",
                 "additionalProperties": false,
@@ -635,188 +461,7 @@ enum RequestSchemas {
                       "type": "object",
                       "description": "one layer: `type` decides its fields",
                       "oneOf": [
-                        {
-                          "type": "object",
-                          "additionalProperties": false,
-                          "required": ["type", "units"],
-                          "properties": {
-                            "type": {"type": "string", "enum": ["dense"]},
-                            "name": {
-                              "type": "string",
-                              "nullable": true,
-                              "minLength": 1,
-                              "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                              "description": "non-empty, without dots or whitespace; unique within its list"
-                            },
-                            "units": {"type": "integer", "minimum": 1, "maximum": 65536},
-                            "bias": {"type": "boolean", "nullable": true},
-                            "init": {
-                              "type": "string",
-                              "nullable": true,
-                              "enum": [
-                                "pytorch_default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
-                                "normal", "uniform", "orthogonal", "zeros", "constant", null
-                              ]
-                            },
-                            "mean": {"type": "number", "nullable": true},
-                            "std": {"type": "number", "nullable": true, "minimum": 0},
-                            "a": {"type": "number", "nullable": true, "minimum": 0},
-                            "gain": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true},
-                            "value": {"type": "number", "nullable": true},
-                            "mode": {"type": "string", "nullable": true, "enum": ["fan_in", "fan_out", null]},
-                            "nonlinearity": {
-                              "type": "string",
-                              "nullable": true,
-                              "enum": ["linear", "relu", "leaky_relu", "tanh", "sigmoid", null]
-                            },
-                            "bias_init": {
-                              "type": "string",
-                              "nullable": true,
-                              "enum": ["pytorch_default", "zeros", "constant", "normal", "uniform", null]
-                            },
-                            "bias_mean": {"type": "number", "nullable": true},
-                            "bias_std": {"type": "number", "nullable": true, "minimum": 0},
-                            "bias_a": {"type": "number", "nullable": true, "minimum": 0},
-                            "bias_value": {"type": "number", "nullable": true}
-                          },
-                          "allOf": [
-                            {
-                              "description": "the parameters each init takes; the others may only be null",
-                              "oneOf": [
-                                {
-                                  "description": "init absent, pytorch_default or zeros: no parameters",
-                                  "properties": {
-                                    "init": {
-                                      "type": "string",
-                                      "nullable": true,
-                                      "enum": ["pytorch_default", "zeros", null]
-                                    },
-                                    "mean": {"type": "string", "nullable": true, "enum": [null]},
-                                    "std": {"type": "string", "nullable": true, "enum": [null]},
-                                    "a": {"type": "string", "nullable": true, "enum": [null]},
-                                    "gain": {"type": "string", "nullable": true, "enum": [null]},
-                                    "value": {"type": "string", "nullable": true, "enum": [null]},
-                                    "mode": {"type": "string", "nullable": true, "enum": [null]},
-                                    "nonlinearity": {"type": "string", "nullable": true, "enum": [null]}
-                                  }
-                                },
-                                {
-                                  "description": "normal: mean, std",
-                                  "required": ["init"],
-                                  "properties": {
-                                    "init": {"type": "string", "enum": ["normal"]},
-                                    "a": {"type": "string", "nullable": true, "enum": [null]},
-                                    "gain": {"type": "string", "nullable": true, "enum": [null]},
-                                    "value": {"type": "string", "nullable": true, "enum": [null]},
-                                    "mode": {"type": "string", "nullable": true, "enum": [null]},
-                                    "nonlinearity": {"type": "string", "nullable": true, "enum": [null]}
-                                  }
-                                },
-                                {
-                                  "description": "uniform: a",
-                                  "required": ["init"],
-                                  "properties": {
-                                    "init": {"type": "string", "enum": ["uniform"]},
-                                    "mean": {"type": "string", "nullable": true, "enum": [null]},
-                                    "std": {"type": "string", "nullable": true, "enum": [null]},
-                                    "gain": {"type": "string", "nullable": true, "enum": [null]},
-                                    "value": {"type": "string", "nullable": true, "enum": [null]},
-                                    "mode": {"type": "string", "nullable": true, "enum": [null]},
-                                    "nonlinearity": {"type": "string", "nullable": true, "enum": [null]}
-                                  }
-                                },
-                                {
-                                  "description": "xavier_uniform or xavier_normal or orthogonal: gain",
-                                  "required": ["init"],
-                                  "properties": {
-                                    "init": {"type": "string", "enum": ["xavier_uniform", "xavier_normal", "orthogonal"]},
-                                    "mean": {"type": "string", "nullable": true, "enum": [null]},
-                                    "std": {"type": "string", "nullable": true, "enum": [null]},
-                                    "a": {"type": "string", "nullable": true, "enum": [null]},
-                                    "value": {"type": "string", "nullable": true, "enum": [null]},
-                                    "mode": {"type": "string", "nullable": true, "enum": [null]},
-                                    "nonlinearity": {"type": "string", "nullable": true, "enum": [null]}
-                                  }
-                                },
-                                {
-                                  "description": "kaiming_uniform or kaiming_normal: mode, nonlinearity",
-                                  "required": ["init"],
-                                  "properties": {
-                                    "init": {"type": "string", "enum": ["kaiming_uniform", "kaiming_normal"]},
-                                    "mean": {"type": "string", "nullable": true, "enum": [null]},
-                                    "std": {"type": "string", "nullable": true, "enum": [null]},
-                                    "a": {"type": "string", "nullable": true, "enum": [null]},
-                                    "gain": {"type": "string", "nullable": true, "enum": [null]},
-                                    "value": {"type": "string", "nullable": true, "enum": [null]}
-                                  }
-                                },
-                                {
-                                  "description": "constant: value",
-                                  "required": ["init", "value"],
-                                  "properties": {
-                                    "init": {"type": "string", "enum": ["constant"]},
-                                    "mean": {"type": "string", "nullable": true, "enum": [null]},
-                                    "std": {"type": "string", "nullable": true, "enum": [null]},
-                                    "a": {"type": "string", "nullable": true, "enum": [null]},
-                                    "gain": {"type": "string", "nullable": true, "enum": [null]},
-                                    "mode": {"type": "string", "nullable": true, "enum": [null]},
-                                    "nonlinearity": {"type": "string", "nullable": true, "enum": [null]},
-                                    "value": {"type": "number"}
-                                  }
-                                }
-                              ]
-                            }
-                          ]
-                        },
-                        {
-                          "type": "object",
-                          "additionalProperties": false,
-                          "required": ["type"],
-                          "properties": {
-                            "type": {"type": "string", "enum": ["batchnorm"]},
-                            "name": {
-                              "type": "string",
-                              "nullable": true,
-                              "minLength": 1,
-                              "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                              "description": "non-empty, without dots or whitespace; unique within its list"
-                            },
-                            "eps": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true},
-                            "momentum": {"type": "number", "nullable": true, "minimum": 0, "maximum": 1}
-                          }
-                        },
-                        {
-                          "type": "object",
-                          "additionalProperties": false,
-                          "required": ["type"],
-                          "properties": {
-                            "type": {"type": "string", "enum": ["layernorm"]},
-                            "name": {
-                              "type": "string",
-                              "nullable": true,
-                              "minLength": 1,
-                              "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                              "description": "non-empty, without dots or whitespace; unique within its list"
-                            },
-                            "eps": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true}
-                          }
-                        },
-                        {
-                          "type": "object",
-                          "additionalProperties": false,
-                          "required": ["type"],
-                          "properties": {
-                            "type": {"type": "string", "enum": ["dropout"]},
-                            "name": {
-                              "type": "string",
-                              "nullable": true,
-                              "minLength": 1,
-                              "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                              "description": "non-empty, without dots or whitespace; unique within its list"
-                            },
-                            "p": {"type": "number", "nullable": true, "minimum": 0, "maximum": 1}
-                          }
-                        },
+                        {"$ref": "#/components/schemas/Layer"},
                         {
                           "type": "object",
                           "additionalProperties": false,
@@ -848,130 +493,6 @@ enum RequestSchemas {
                                 }
                               }
                             }
-                          }
-                        },
-                        {
-                          "type": "object",
-                          "additionalProperties": false,
-                          "required": ["type"],
-                          "properties": {
-                            "type": {"type": "string", "enum": ["identity"]},
-                            "name": {
-                              "type": "string",
-                              "nullable": true,
-                              "minLength": 1,
-                              "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                              "description": "non-empty, without dots or whitespace; unique within its list"
-                            }
-                          }
-                        },
-                        {
-                          "type": "object",
-                          "additionalProperties": false,
-                          "required": ["type"],
-                          "properties": {
-                            "type": {"type": "string", "enum": ["relu"]},
-                            "name": {
-                              "type": "string",
-                              "nullable": true,
-                              "minLength": 1,
-                              "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                              "description": "non-empty, without dots or whitespace; unique within its list"
-                            }
-                          }
-                        },
-                        {
-                          "type": "object",
-                          "additionalProperties": false,
-                          "required": ["type"],
-                          "properties": {
-                            "type": {"type": "string", "enum": ["leaky_relu"]},
-                            "name": {
-                              "type": "string",
-                              "nullable": true,
-                              "minLength": 1,
-                              "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                              "description": "non-empty, without dots or whitespace; unique within its list"
-                            },
-                            "slope": {"type": "number", "nullable": true}
-                          }
-                        },
-                        {
-                          "type": "object",
-                          "additionalProperties": false,
-                          "required": ["type"],
-                          "properties": {
-                            "type": {"type": "string", "enum": ["elu"]},
-                            "name": {
-                              "type": "string",
-                              "nullable": true,
-                              "minLength": 1,
-                              "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                              "description": "non-empty, without dots or whitespace; unique within its list"
-                            },
-                            "alpha": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true}
-                          }
-                        },
-                        {
-                          "type": "object",
-                          "additionalProperties": false,
-                          "required": ["type"],
-                          "properties": {
-                            "type": {"type": "string", "enum": ["gelu"]},
-                            "name": {
-                              "type": "string",
-                              "nullable": true,
-                              "minLength": 1,
-                              "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                              "description": "non-empty, without dots or whitespace; unique within its list"
-                            }
-                          }
-                        },
-                        {
-                          "type": "object",
-                          "additionalProperties": false,
-                          "required": ["type"],
-                          "properties": {
-                            "type": {"type": "string", "enum": ["sigmoid"]},
-                            "name": {
-                              "type": "string",
-                              "nullable": true,
-                              "minLength": 1,
-                              "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                              "description": "non-empty, without dots or whitespace; unique within its list"
-                            }
-                          }
-                        },
-                        {
-                          "type": "object",
-                          "additionalProperties": false,
-                          "required": ["type"],
-                          "properties": {
-                            "type": {"type": "string", "enum": ["tanh"]},
-                            "name": {
-                              "type": "string",
-                              "nullable": true,
-                              "minLength": 1,
-                              "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                              "description": "non-empty, without dots or whitespace; unique within its list"
-                            }
-                          }
-                        },
-                        {
-                          "type": "object",
-                          "additionalProperties": false,
-                          "required": ["type"],
-                          "properties": {
-                            "type": {"type": "string", "enum": ["softplus"]},
-                            "name": {
-                              "type": "string",
-                              "nullable": true,
-                              "minLength": 1,
-                              "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                              "description": "non-empty, without dots or whitespace; unique within its list"
-                            },
-                            "beta": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true},
-                            "threshold": {"type": "number", "nullable": true}
                           }
                         }
                       ]
@@ -1437,130 +958,6 @@ enum RequestSchemas {
                     ]
                   }
                 ]
-              },
-              {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["type"],
-                "properties": {
-                  "type": {"type": "string", "enum": ["identity"]},
-                  "name": {
-                    "type": "string",
-                    "nullable": true,
-                    "minLength": 1,
-                    "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                    "description": "non-empty, without dots or whitespace; unique within its list"
-                  }
-                }
-              },
-              {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["type"],
-                "properties": {
-                  "type": {"type": "string", "enum": ["relu"]},
-                  "name": {
-                    "type": "string",
-                    "nullable": true,
-                    "minLength": 1,
-                    "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                    "description": "non-empty, without dots or whitespace; unique within its list"
-                  }
-                }
-              },
-              {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["type"],
-                "properties": {
-                  "type": {"type": "string", "enum": ["leaky_relu"]},
-                  "name": {
-                    "type": "string",
-                    "nullable": true,
-                    "minLength": 1,
-                    "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                    "description": "non-empty, without dots or whitespace; unique within its list"
-                  },
-                  "slope": {"type": "number", "nullable": true}
-                }
-              },
-              {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["type"],
-                "properties": {
-                  "type": {"type": "string", "enum": ["elu"]},
-                  "name": {
-                    "type": "string",
-                    "nullable": true,
-                    "minLength": 1,
-                    "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                    "description": "non-empty, without dots or whitespace; unique within its list"
-                  },
-                  "alpha": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true}
-                }
-              },
-              {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["type"],
-                "properties": {
-                  "type": {"type": "string", "enum": ["gelu"]},
-                  "name": {
-                    "type": "string",
-                    "nullable": true,
-                    "minLength": 1,
-                    "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                    "description": "non-empty, without dots or whitespace; unique within its list"
-                  }
-                }
-              },
-              {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["type"],
-                "properties": {
-                  "type": {"type": "string", "enum": ["sigmoid"]},
-                  "name": {
-                    "type": "string",
-                    "nullable": true,
-                    "minLength": 1,
-                    "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                    "description": "non-empty, without dots or whitespace; unique within its list"
-                  }
-                }
-              },
-              {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["type"],
-                "properties": {
-                  "type": {"type": "string", "enum": ["tanh"]},
-                  "name": {
-                    "type": "string",
-                    "nullable": true,
-                    "minLength": 1,
-                    "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                    "description": "non-empty, without dots or whitespace; unique within its list"
-                  }
-                }
-              },
-              {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["type"],
-                "properties": {
-                  "type": {"type": "string", "enum": ["softplus"]},
-                  "name": {
-                    "type": "string",
-                    "nullable": true,
-                    "minLength": 1,
-                    "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
-                    "description": "non-empty, without dots or whitespace; unique within its list"
-                  },
-                  "beta": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true},
-                  "threshold": {"type": "number", "nullable": true}
-                }
               }
             ]
           },
@@ -2173,6 +1570,320 @@ enum RequestSchemas {
         "layers": [
           {"name": "fc1", "grad_norm": 0.8, "params": [{"name": "weight", "grad_norm": 0.8}]},
           {"name": "fc2", "grad_norm": 0.4}
+        ]
+      }
+    }
+    """#
+
+    /// What the schemas above refer to, by name: `#/components/schemas/<name>`.
+    static let components = #"""
+    {
+      "Layer": {
+        "type": "object",
+        "description": "a layer without a list of layers of its own: `type` decides its fields",
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type", "units"],
+            "properties": {
+              "type": {"type": "string", "enum": ["dense"]},
+              "name": {
+                "type": "string",
+                "nullable": true,
+                "minLength": 1,
+                "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
+                "description": "non-empty, without dots or whitespace; unique within its list"
+              },
+              "units": {"type": "integer", "minimum": 1, "maximum": 65536},
+              "bias": {"type": "boolean", "nullable": true},
+              "init": {
+                "type": "string",
+                "nullable": true,
+                "enum": [
+                  "pytorch_default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "normal",
+                  "uniform", "orthogonal", "zeros", "constant", null
+                ]
+              },
+              "mean": {"type": "number", "nullable": true},
+              "std": {"type": "number", "nullable": true, "minimum": 0},
+              "a": {"type": "number", "nullable": true, "minimum": 0},
+              "gain": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true},
+              "value": {"type": "number", "nullable": true},
+              "mode": {"type": "string", "nullable": true, "enum": ["fan_in", "fan_out", null]},
+              "nonlinearity": {
+                "type": "string",
+                "nullable": true,
+                "enum": ["linear", "relu", "leaky_relu", "tanh", "sigmoid", null]
+              },
+              "bias_init": {
+                "type": "string",
+                "nullable": true,
+                "enum": ["pytorch_default", "zeros", "constant", "normal", "uniform", null]
+              },
+              "bias_mean": {"type": "number", "nullable": true},
+              "bias_std": {"type": "number", "nullable": true, "minimum": 0},
+              "bias_a": {"type": "number", "nullable": true, "minimum": 0},
+              "bias_value": {"type": "number", "nullable": true}
+            },
+            "allOf": [
+              {
+                "description": "the parameters each init takes; the others may only be null",
+                "oneOf": [
+                  {
+                    "description": "init absent, pytorch_default or zeros: no parameters",
+                    "properties": {
+                      "init": {"type": "string", "nullable": true, "enum": ["pytorch_default", "zeros", null]},
+                      "mean": {"type": "string", "nullable": true, "enum": [null]},
+                      "std": {"type": "string", "nullable": true, "enum": [null]},
+                      "a": {"type": "string", "nullable": true, "enum": [null]},
+                      "gain": {"type": "string", "nullable": true, "enum": [null]},
+                      "value": {"type": "string", "nullable": true, "enum": [null]},
+                      "mode": {"type": "string", "nullable": true, "enum": [null]},
+                      "nonlinearity": {"type": "string", "nullable": true, "enum": [null]}
+                    }
+                  },
+                  {
+                    "description": "normal: mean, std",
+                    "required": ["init"],
+                    "properties": {
+                      "init": {"type": "string", "enum": ["normal"]},
+                      "a": {"type": "string", "nullable": true, "enum": [null]},
+                      "gain": {"type": "string", "nullable": true, "enum": [null]},
+                      "value": {"type": "string", "nullable": true, "enum": [null]},
+                      "mode": {"type": "string", "nullable": true, "enum": [null]},
+                      "nonlinearity": {"type": "string", "nullable": true, "enum": [null]}
+                    }
+                  },
+                  {
+                    "description": "uniform: a",
+                    "required": ["init"],
+                    "properties": {
+                      "init": {"type": "string", "enum": ["uniform"]},
+                      "mean": {"type": "string", "nullable": true, "enum": [null]},
+                      "std": {"type": "string", "nullable": true, "enum": [null]},
+                      "gain": {"type": "string", "nullable": true, "enum": [null]},
+                      "value": {"type": "string", "nullable": true, "enum": [null]},
+                      "mode": {"type": "string", "nullable": true, "enum": [null]},
+                      "nonlinearity": {"type": "string", "nullable": true, "enum": [null]}
+                    }
+                  },
+                  {
+                    "description": "xavier_uniform or xavier_normal or orthogonal: gain",
+                    "required": ["init"],
+                    "properties": {
+                      "init": {"type": "string", "enum": ["xavier_uniform", "xavier_normal", "orthogonal"]},
+                      "mean": {"type": "string", "nullable": true, "enum": [null]},
+                      "std": {"type": "string", "nullable": true, "enum": [null]},
+                      "a": {"type": "string", "nullable": true, "enum": [null]},
+                      "value": {"type": "string", "nullable": true, "enum": [null]},
+                      "mode": {"type": "string", "nullable": true, "enum": [null]},
+                      "nonlinearity": {"type": "string", "nullable": true, "enum": [null]}
+                    }
+                  },
+                  {
+                    "description": "kaiming_uniform or kaiming_normal: mode, nonlinearity",
+                    "required": ["init"],
+                    "properties": {
+                      "init": {"type": "string", "enum": ["kaiming_uniform", "kaiming_normal"]},
+                      "mean": {"type": "string", "nullable": true, "enum": [null]},
+                      "std": {"type": "string", "nullable": true, "enum": [null]},
+                      "a": {"type": "string", "nullable": true, "enum": [null]},
+                      "gain": {"type": "string", "nullable": true, "enum": [null]},
+                      "value": {"type": "string", "nullable": true, "enum": [null]}
+                    }
+                  },
+                  {
+                    "description": "constant: value",
+                    "required": ["init", "value"],
+                    "properties": {
+                      "init": {"type": "string", "enum": ["constant"]},
+                      "mean": {"type": "string", "nullable": true, "enum": [null]},
+                      "std": {"type": "string", "nullable": true, "enum": [null]},
+                      "a": {"type": "string", "nullable": true, "enum": [null]},
+                      "gain": {"type": "string", "nullable": true, "enum": [null]},
+                      "mode": {"type": "string", "nullable": true, "enum": [null]},
+                      "nonlinearity": {"type": "string", "nullable": true, "enum": [null]},
+                      "value": {"type": "number"}
+                    }
+                  }
+                ]
+              }
+            ]
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type"],
+            "properties": {
+              "type": {"type": "string", "enum": ["batchnorm"]},
+              "name": {
+                "type": "string",
+                "nullable": true,
+                "minLength": 1,
+                "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
+                "description": "non-empty, without dots or whitespace; unique within its list"
+              },
+              "eps": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true},
+              "momentum": {"type": "number", "nullable": true, "minimum": 0, "maximum": 1}
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type"],
+            "properties": {
+              "type": {"type": "string", "enum": ["layernorm"]},
+              "name": {
+                "type": "string",
+                "nullable": true,
+                "minLength": 1,
+                "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
+                "description": "non-empty, without dots or whitespace; unique within its list"
+              },
+              "eps": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true}
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type"],
+            "properties": {
+              "type": {"type": "string", "enum": ["dropout"]},
+              "name": {
+                "type": "string",
+                "nullable": true,
+                "minLength": 1,
+                "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
+                "description": "non-empty, without dots or whitespace; unique within its list"
+              },
+              "p": {"type": "number", "nullable": true, "minimum": 0, "maximum": 1}
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type"],
+            "properties": {
+              "type": {"type": "string", "enum": ["identity"]},
+              "name": {
+                "type": "string",
+                "nullable": true,
+                "minLength": 1,
+                "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
+                "description": "non-empty, without dots or whitespace; unique within its list"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type"],
+            "properties": {
+              "type": {"type": "string", "enum": ["relu"]},
+              "name": {
+                "type": "string",
+                "nullable": true,
+                "minLength": 1,
+                "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
+                "description": "non-empty, without dots or whitespace; unique within its list"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type"],
+            "properties": {
+              "type": {"type": "string", "enum": ["leaky_relu"]},
+              "name": {
+                "type": "string",
+                "nullable": true,
+                "minLength": 1,
+                "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
+                "description": "non-empty, without dots or whitespace; unique within its list"
+              },
+              "slope": {"type": "number", "nullable": true}
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type"],
+            "properties": {
+              "type": {"type": "string", "enum": ["elu"]},
+              "name": {
+                "type": "string",
+                "nullable": true,
+                "minLength": 1,
+                "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
+                "description": "non-empty, without dots or whitespace; unique within its list"
+              },
+              "alpha": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true}
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type"],
+            "properties": {
+              "type": {"type": "string", "enum": ["gelu"]},
+              "name": {
+                "type": "string",
+                "nullable": true,
+                "minLength": 1,
+                "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
+                "description": "non-empty, without dots or whitespace; unique within its list"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type"],
+            "properties": {
+              "type": {"type": "string", "enum": ["sigmoid"]},
+              "name": {
+                "type": "string",
+                "nullable": true,
+                "minLength": 1,
+                "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
+                "description": "non-empty, without dots or whitespace; unique within its list"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type"],
+            "properties": {
+              "type": {"type": "string", "enum": ["tanh"]},
+              "name": {
+                "type": "string",
+                "nullable": true,
+                "minLength": 1,
+                "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
+                "description": "non-empty, without dots or whitespace; unique within its list"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type"],
+            "properties": {
+              "type": {"type": "string", "enum": ["softplus"]},
+              "name": {
+                "type": "string",
+                "nullable": true,
+                "minLength": 1,
+                "pattern": "^[^.\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+$",
+                "description": "non-empty, without dots or whitespace; unique within its list"
+              },
+              "beta": {"type": "number", "nullable": true, "minimum": 0, "exclusiveMinimum": true},
+              "threshold": {"type": "number", "nullable": true}
+            }
+          }
         ]
       }
     }

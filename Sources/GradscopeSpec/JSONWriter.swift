@@ -127,13 +127,15 @@ public struct JSONWriter {
         endArray()
     }
 
-    /// Whole numbers as integers; others in the shortest form that reads
-    /// back as the same float32 when they fit one. Statistics come from
+    /// Whole numbers as integers, exactly, up to 2^53 (a bound such as the
+    /// reader's largest whole number, 8999999999999999, must not be rounded
+    /// to 9e15); others in the shortest form that reads back as the same
+    /// float32 when they fit one. Statistics come from
     /// float32 data, so float32 precision loses nothing that was measured,
     /// and the shorter form halves the size and the formatting time.
     private mutating func number(_ v: Double?) {
         guard let v, v.isFinite else { raw("null"); return }
-        if v == v.rounded(), abs(v) < 1e15 { raw(Int64(v)); return }
+        if v == v.rounded(), abs(v) <= 9_007_199_254_740_992 { raw(Int64(v)); return }
         let f = Float(v)
         if f.isFinite && f != 0 { raw(f.description) } else { raw(v.description) }
     }

@@ -5,6 +5,14 @@ import Testing
 /// The hand-written JSON encoder: what JSONSerialization reads back must be
 /// what was written.
 struct JSONWriterTests {
+    /// Whole numbers are written exactly up to 2^53: the OpenAPI document's
+    /// bounds (the reader's largest whole number) must not be rounded.
+    @Test func largeWholeNumbersAreExact() {
+        #expect(JSONWriter.encode(.number(8_999_999_999_999_999)) == "8999999999999999")
+        #expect(JSONWriter.encode(.number(9_007_199_254_740_992)) == "9007199254740992")
+        #expect(JSONWriter.encode(.number(-1e15)) == "-1000000000000000")
+    }
+
     @Test func numbersStringsAndNestingReadBack() throws {
         var w = JSONWriter()
         w.beginObject()
