@@ -57,7 +57,7 @@ class Watch:
                  run_name: Optional[str] = None, token: Optional[str] = None, optimizer=None,
                  check_nan: bool = False, histogram_every: int = 20, max_buffer: int = 10_000,
                  batch_size: int = 200, timeout: float = 5.0, interval: float = 0.25,
-                 baseline_loss: Optional[float] = None, signals: bool = True, signal_every: int = 4):
+                 baseline_loss: Optional[float] = None, signals: bool = True, signal_every: int = 5):
         if every < 1 or histogram_every < 1 or signal_every < 1:
             raise ValueError("every, histogram_every and signal_every must be ≥ 1")
         self.signal_every = signal_every
@@ -188,8 +188,8 @@ class Watch:
         order, self._order = self._order, []
         if not deltas:
             return None
-        grads = [g for _, g in deltas]
-        norms = torch.stack([n.float() for n in torch._foreach_norm(grads, 2, **self._norm_options)]).tolist()
+        norms = torch._foreach_norm([g for _, g in deltas], 2, **self._norm_options)
+        norms = torch.stack(norms if norms[0].dtype == torch.float32 else [n.float() for n in norms]).tolist()
         squares, sizes = {}, {}
         for (k, g), v in zip(deltas, norms):  # a layer called twice (weights shared): its δ over both calls
             squares[k] = squares.get(k, 0.0) + v * v
@@ -502,7 +502,7 @@ def watch(model: nn.Module, url: str = "http://127.0.0.1:8080", every: int = 1, 
     steps' losses stand in), ``signals`` (on by default: every layer's
     backward signal δ = ∂L/∂output, from a hook on its output, which the
     depth rules read; measured on the first and every ``signal_every``-th
-    recorded step, default 4, as it costs a hook per layer), ``check_nan`` (off by default: sum each layer's output in the
+    recorded step, default 5, as it costs a hook per layer; 5 keeps an alert within 5 recorded steps of its onset), ``check_nan`` (off by default: sum each layer's output in the
     forward pass to report the first layer whose output had a NaN/Inf),
     ``max_buffer`` (measured steps
     waiting while the server is slow; beyond it, and when the server fails,
