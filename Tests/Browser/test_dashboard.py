@@ -180,6 +180,17 @@ def test_recurrent_run_shows_the_gradient_through_time(server, browser):
     assert console_errors(browser) == []
 
 
+def train_watched(torch, model, opt, x, y, run, steps, pause=0.0):
+    """`steps` training steps of the watched model, each logged."""
+    for _ in range(steps):
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        run.log(loss)
+        time.sleep(pause)
+
+
 def exploding_pytorch_run():
     """12 Linear+ReLU layers drawn with std 0.4 on 128×16 random data: with
     SGD at lr 1e-4 the loss passes 1e5 by the second step (as in
@@ -248,13 +259,7 @@ def test_a_watched_pytorch_run_shows_live_with_its_verdict(server, browser):
     browser.get(f"{server}/#job={run.id}")
     wait = WebDriverWait(browser, 60)
     wait.until(lambda d: "my pytorch run" in d.find_element(By.ID, "job-list").text)
-    for _ in range(60):
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        run.log(loss)
-        time.sleep(0.02)
+    train_watched(torch, model, opt, x, y, run, 60, pause=0.02)
     run.close()
     wait.until(lambda d: d.find_element(By.ID, "verdict").text.strip().lower() in {"exploding", "diverged"})
     time.sleep(0.5)
@@ -292,12 +297,7 @@ def test_a_watched_run_reads_as_well_as_an_engine_job(server, browser):
     room for ticks; no evidence claims a step 0."""
     torch, gradscope, model, opt, x, y = exploding_pytorch_run()
     with gradscope.watch(model, url=server, run_name="watched short run", optimizer=opt) as run:
-        for _ in range(6):
-            loss = torch.nn.functional.cross_entropy(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            run.log(loss)
+        train_watched(torch, model, opt, x, y, run, 6)
     report = get_json(f"{server}/api/jobs/{run.id}/report")
     assert report["verdict"] in {"exploding", "diverged"} and report["remedies"], report
     browser.get(f"{server}/#job={run.id}")
