@@ -49,8 +49,9 @@ extension ExternalRecord {
 }
 
 /// The fast path of ingest: reads step records of the shape the Python
-/// client posts (step, loss, lr, grad_norm, nonfinite_grads and layers with
-/// their statistics, parameters and histogram) from the bytes of an NDJSON
+/// client posts (step, loss, lr, grad_norm, nonfinite_grads, layers with
+/// their statistics, parameters and histogram, and signals with each
+/// layer's δ) from the bytes of an NDJSON
 /// line into an `ExternalRecord`, without a `JSONValue` tree, its
 /// dictionaries and hashed keys. On ingest these were most of the server's
 /// CPU, which a client training on the same machine pays for.
@@ -91,8 +92,8 @@ struct ExternalRecordScanner {
     // MARK: Members
 
     private enum Key: Int, CaseIterable {
-        case type, step, loss, lr, gradNorm, nonfiniteGrads, layers
-        case name, maxAbs, meanAbs, zeroFraction, nan, inf, weightNorm, updateNorm, params, hist
+        case type, step, loss, lr, gradNorm, nonfiniteGrads, layers, signals
+        case name, maxAbs, meanAbs, zeroFraction, nan, inf, weightNorm, updateNorm, params, hist, deltaRms
         case counts, zero, underflow, overflow, nonfinite
 
         var text: String {
@@ -104,6 +105,7 @@ struct ExternalRecordScanner {
             case .zeroFraction: "zero_fraction"
             case .weightNorm: "weight_norm"
             case .updateNorm: "update_norm"
+            case .deltaRms: "delta_rms"
             default: "\(self)"
             }
         }
@@ -207,6 +209,7 @@ struct ExternalRecordScanner {
         var gradNorm: Double?, nonfinite: Int?
         var layers: [LayerStats] = []
         layers.reserveCapacity(run.layers.count)
+        var signals: [LayerSignal] = []
         let ok = object { s, key in
             switch key {
             case .type:
@@ -239,6 +242,13 @@ struct ExternalRecordScanner {
                     layers.append(layer)
                     return true
                 }
+            case .signals:
+                if s.null() { return true }
+                return s.array { s in
+                    guard let signal = s.signal() else { return false }
+                    signals.append(signal)
+                    return true
+                }
             default:
                 return false
             }
@@ -256,7 +266,31 @@ struct ExternalRecordScanner {
             step: step, epoch: 1, loss: loss, learningRate: lr, gradNorm: norm, layerGradNorms: layers.map { $0.summary.gradNorm },
             gradNormClipped: norm, clipCoefficient: 1, nonfiniteGradients: nonfiniteGradients, skipped: false,
             accuracy: nil, sampleIndices: [])
-        return (StepRecord(pulse: pulse, batchSize: 0, layers: layers, signals: []), lossKnown)
+        return (StepRecord(pulse: pulse, batchSize: 0, layers: layers, signals: signals), lossKnown)
+    }
+
+    /// A signal as the client sends it: its name and δ RMS (absent: 0, null:
+    /// NaN), the rest unmeasured, as `ExternalRecord`'s checked reader has it.
+    private mutating func signal() -> LayerSignal? {
+        var name: String?, delta = 0.0
+        let ok = object { s, key in
+            switch key {
+            case .name:
+                guard let n = s.plainString() else { return false }
+                name = String(validating: n, as: UTF8.self)  // nil, declined, if not UTF-8
+                return name != nil
+            case .deltaRms:
+                guard let v = s.statistic() else { return false }
+                delta = v
+                return true
+            default:
+                return false
+            }
+        }
+        guard ok, let name else { return nil }
+        var signal = LayerSignal(name: name, kind: .identity)
+        signal.deltaRMS = delta
+        return signal
     }
 
     private mutating func layer(_ declared: ExternalRunSpec.Layer) -> LayerStats? {

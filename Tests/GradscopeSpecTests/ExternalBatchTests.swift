@@ -61,6 +61,12 @@ struct ExternalBatchTests {
                 layers.append("{" + fields.shuffled(using: &self).joined(separator: ", ") + "}")
             }
             top.append("\"layers\": [\(layers.joined(separator: ", "))]")
+            if chance(0.3) {  // δ per layer, as the client sends it every few steps
+                let signals = ExternalBatchTests.run.layers.map { l in
+                    "{" + ["\"name\": \"\(l.name)\"", "\"delta_rms\": \(number())"].shuffled(using: &self).joined(separator: ", ") + "}"
+                }
+                top.append("\"signals\": [\(signals.joined(separator: ", "))]")
+            }
             return "{" + top.shuffled(using: &self).joined(separator: pick([", ", ",", " ,\t "])) + "}"
         }
     }
@@ -117,7 +123,11 @@ struct ExternalBatchTests {
         (#""hist": {"#, #""hist": null, "x": {"#), (#""params": ["#, #""params": null, "p": ["#), (#""layers": ["#, #""layers": [{"name": "extra", "grad_norm": 1}, "#),
         (#"0.5}]}"#, #"0.5}, {"name": "x", "grad_norm": 1}]}"#), (#""type": "step""#, #""type": "nonfinite""#), (#""type": "step""#, #""type": null"#),
         (#"{"#, #"["#), (#"{"#, #"{{"#), (#"0.5"#, #"0.5e"#),
-        (#"0.5"#, #"05"#),
+        (#"0.5"#, #"05"#), (#""grad_norm": 0.5, "nonfinite_grads""#, #""grad_norm": 0.5, "signals": [{"name": "fc1", "delta_rms": -1}], "nonfinite_grads""#),
+        (#""grad_norm": 0.5, "nonfinite_grads""#, #""grad_norm": 0.5, "signals": [{"name": null, "delta_rms": 1}], "nonfinite_grads""#),
+        (#""grad_norm": 0.5, "nonfinite_grads""#, #""grad_norm": 0.5, "signals": [{"delta_rms": 1}], "nonfinite_grads""#),
+        (#""grad_norm": 0.5, "nonfinite_grads""#, #""grad_norm": 0.5, "signals": [{"name": "fc1", "kind": "dense", "delta_rms": 1}], "nonfinite_grads""#),
+        (#""grad_norm": 0.5, "nonfinite_grads""#, #""grad_norm": 0.5, "signals": null, "nonfinite_grads""#),
     ])
     func aMutationIsReadAsTheCheckedPathReadsItOrDeclined(_ from: String, _ to: String) {
         let base = #"{"type": "step", "step": 1, "loss": 2.5, "lr": 0.1, "grad_norm": 0.5, "nonfinite_grads": 0, "layers": ["#
