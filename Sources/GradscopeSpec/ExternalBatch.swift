@@ -159,6 +159,16 @@ struct ExternalRecordScanner {
         }
     }
 
+    /// null (as absent), or an array whose items `read` reads into `items`.
+    private mutating func optionalArray<T>(into items: inout [T], _ read: (inout Self) -> T?) -> Bool {
+        if null() { return true }
+        return array { s in
+            guard let item = read(&s) else { return false }
+            items.append(item)
+            return true
+        }
+    }
+
     /// A string without escapes or control characters, as its bytes.
     private mutating func plainString() -> UnsafeRawBufferPointer? {
         guard p.peek == UInt8(ascii: "\"") else { return nil }
@@ -243,12 +253,7 @@ struct ExternalRecordScanner {
                     return true
                 }
             case .signals:
-                if s.null() { return true }
-                return s.array { s in
-                    guard let signal = s.signal() else { return false }
-                    signals.append(signal)
-                    return true
-                }
+                return s.optionalArray(into: &signals) { $0.signal() }
             default:
                 return false
             }
@@ -304,12 +309,7 @@ struct ExternalRecordScanner {
                 named = true
                 return true
             case .params:
-                if s.null() { return true }
-                return s.array { s in
-                    guard let param = s.param() else { return false }
-                    params.append(param)
-                    return true
-                }
+                return s.optionalArray(into: &params) { $0.param() }
             case .hist:
                 if s.null() { return true }
                 guard let h = s.histogram() else { return false }
