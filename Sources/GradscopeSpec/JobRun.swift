@@ -10,8 +10,8 @@ public final class JobRun {
     /// The first alert's step, for "steps to first alert".
     public private(set) var firstAlertStep: Int?
     public private(set) var alerts: [Alert] = []
-    /// A bounded memory of the step records (see `RunHistory`).
-    public private(set) var history = RunHistory()
+    /// The latest step record (the full stream goes out as lines).
+    public private(set) var lastRecord: StepRecord?
 
     public init(job: Job) {
         self.job = job
@@ -44,7 +44,7 @@ public final class JobRun {
         for event in trainer.advance() {
             switch event {
             case .step(let r):
-                history.append(r)
+                lastRecord = r
                 lines.append(Line(type: "step", step: r.step, json: RecordJSON.step(r)))
             case .epoch(let e): lines.append(Line(type: "epoch", step: e.step, json: RecordJSON.epoch(e)))
             case .pulse, .nonfinite: break
@@ -52,7 +52,6 @@ public final class JobRun {
             for alert in diagnosis.observe(event) {
                 if firstAlertStep == nil { firstAlertStep = alert.step }
                 alerts.append(alert)
-                history.markAlert(at: alert.step)
                 lines.append(Line(type: "alert", step: alert.step, json: RecordJSON.alert(alert)))
             }
         }

@@ -288,29 +288,3 @@ struct DiagnosisTests {
         #expect(kinds == [.lowerLearningRate])
     }
 }
-
-struct RunHistoryTests {
-    static func record(_ step: Int) -> StepRecord {
-        StepRecord(pulse: DiagnosisTests.pulse(step, norm: 1), batchSize: 2, layers: [], signals: [])
-    }
-
-    @Test func historyStaysBoundedAndCoversTheWholeRun() {
-        var h = RunHistory(recent: 16, older: 32, margin: 3)
-        for s in 1...100_000 { h.append(Self.record(s)) }
-        let steps = h.records.map(\.step)
-        #expect(steps.count <= 16 + 32 + 1)
-        #expect(steps.last == 100_000 && steps.first! < 5_000)
-        #expect(steps == steps.sorted())
-    }
-
-    @Test func stepsAroundAnAlertAreKeptAtFullResolution() {
-        var h = RunHistory(recent: 16, older: 32, margin: 3)
-        for s in 1...500 { h.append(Self.record(s)) }
-        h.markAlert(at: 500)
-        for s in 501...100_000 { h.append(Self.record(s)) }
-        let steps = Set(h.records.map(\.step))
-        for s in 497...503 { #expect(steps.contains(s), "step \(s) near the alert") }
-        #expect(h.records.first { $0.step == 500 }?.sampleIndices == [500, 501])
-        #expect(steps.count <= 16 + 32 + 7 + 1)
-    }
-}
