@@ -95,7 +95,8 @@ public struct ExternalRunSpec: Sendable {
         }
         if var e = try r.object("hist_edges") {
             try e.only(["bins", "min", "max", "scale"], in: "hist_edges")
-            let bins = try e.integer("bins") ?? 64, low = try e.number("min") ?? 1e-12, high = try e.number("max") ?? 1e4
+            let bins = try e.integer("bins") ?? HistogramEdges.defaultBins, low = try e.number("min") ?? HistogramEdges.defaultLow
+            let high = try e.number("max") ?? HistogramEdges.defaultHigh
             try Check.range(bins, 1, 1024, e.field("bins"))
             try Check.positive(low, e.field("min"))
             guard high > low else { throw SpecError(e.field("max"), "must be greater than min") }

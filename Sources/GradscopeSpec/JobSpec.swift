@@ -123,9 +123,9 @@ public struct JobSpec: Decodable, Sendable {
         var g = try r.object("diagnostics") ?? ObjectReader.empty("diagnostics")
         let every = try g.integer("every") ?? 1
         try Check.range(every, 1, Self.maxSteps, "diagnostics.every")
-        let bins = try g.integer("bins") ?? 64
+        let bins = try g.integer("bins") ?? HistogramEdges.defaultBins
         try Check.range(bins, 1, 1024, "diagnostics.bins")
-        let low = try g.number("hist_min") ?? 1e-12, high = try g.number("hist_max") ?? 1e4
+        let low = try g.number("hist_min") ?? HistogramEdges.defaultLow, high = try g.number("hist_max") ?? HistogramEdges.defaultHigh
         try Check.positive(low, "diagnostics.hist_min")
         if !(high > low) { throw SpecError("diagnostics.hist_max", "must be greater than diagnostics.hist_min, got \(Check.show(high))") }
         diagnostics = DiagnosticsSpec(every: every, edges: HistogramEdges(bins: bins, low: low, high: high))

@@ -28,7 +28,12 @@ public struct HistogramEdges: Sendable, Equatable {
     static let split: UInt16 = 0x8000
     static let ambiguous = UInt16.max
 
-    public init(bins: Int = 64, low: Double = 1e-12, high: Double = 1e4) {
+    /// The default edges, the one definition of them: 64 bins over 1e-12 …
+    /// 1e4, four per decade (the Python client's `EDGES_DEFAULT` is tested
+    /// against the records these write).
+    public static let defaultBins = 64, defaultLow = 1e-12, defaultHigh = 1e4
+
+    public init(bins: Int = defaultBins, low: Double = defaultLow, high: Double = defaultHigh) {
         precondition(bins > 0 && bins < 4096 && low > 0 && high > low)
         self.bins = bins
         self.low = low

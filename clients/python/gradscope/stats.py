@@ -29,6 +29,9 @@ from typing import List, Sequence, Tuple
 import torch
 
 
+EDGES_DEFAULT = (64, 1e-12, 1e4)  # bins, min, max: the server's default log10 edges (tests/test_watch.py checks)
+
+
 def edges(bins: int, low: float, high: float) -> List[float]:
     """The server's edges: 10^(log10 low + i·Δ), rounded to float32."""
     a, b = math.log10(low), math.log10(high)
@@ -39,9 +42,9 @@ def edges(bins: int, low: float, high: float) -> List[float]:
 class Layout:
     """Where each layer's parameters sit in the flat copy."""
     layers: List[Tuple[str, List[Tuple[str, int, int]]]]  # (layer, [(param, start, count)])
-    bins: int = 64
-    low: float = 1e-12
-    high: float = 1e4
+    bins: int = EDGES_DEFAULT[0]
+    low: float = EDGES_DEFAULT[1]
+    high: float = EDGES_DEFAULT[2]
 
     @property
     def spans(self) -> List[Tuple[int, int]]:

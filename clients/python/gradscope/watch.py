@@ -30,9 +30,8 @@ from typing import Optional
 import torch
 from torch import nn
 
-from .stats import Layout, Summarizer
+from .stats import EDGES_DEFAULT, Layout, Summarizer
 
-EDGES_DEFAULT = (64, 1e-12, 1e4)  # bins, min, max: the server's default log10 edges
 KEEP_ALIVE = 300  # seconds without a record before the sender posts an empty batch
 
 # Module types whose parameters make a "layer", and the engine kind they map to.

@@ -339,3 +339,17 @@ def test_a_deep_xavier_cnn_is_judged_through_its_conv_layers(server):
     assert record["signals"][0]["name"] == "0" and len(record["signals"]) == 21
     assert report["verdict"] != "healthy", report
     assert "(Conv2d)" in (report["first_layer"] or ""), report
+
+
+def test_the_default_edges_are_the_servers():
+    """The client's EDGES_DEFAULT against what the engine writes when a spec
+    names no edges: one definition each side, held together here."""
+    spec = {"data": {"source": "xor", "samples": 64}, "mlp": {"depth": 1, "width": 4},
+            "optimizer": {"type": "sgd", "lr": 0.1}, "training": {"steps": 1}}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(spec, f)
+    out = subprocess.run([BIN, "run", f.name, "--quiet"], capture_output=True, text=True, check=True).stdout
+    os.unlink(f.name)
+    start = json.loads(out.splitlines()[0])
+    edges = start["hist_edges"]
+    assert (edges["bins"], edges["min"], edges["max"]) == gradscope.EDGES_DEFAULT
