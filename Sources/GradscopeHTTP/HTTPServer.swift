@@ -11,7 +11,7 @@ import Synchronization
 /// "Daemon mode and flags" and "Thread model"). Handlers therefore run on
 /// the I/O threads and must not block: long work goes to Dispatch queues,
 /// and streams are written to from any thread.
-public final class HTTPServer: @unchecked Sendable {
+public final class HTTPServer: Sendable {
     public struct Configuration: Sendable {
         public var host: String = "127.0.0.1"
         /// 0 picks a free port (see `port` after `start`).
@@ -50,16 +50,23 @@ public final class HTTPServer: @unchecked Sendable {
     /// seconds, and whether it was a stream (whose lifetime is no response time).
     public let onCompleted: (@Sendable (String, String, Int, Double, Bool) -> Void)?
 
-    private var daemon: OpaquePointer?
-    private var address = sockaddr_in()
+    /// The daemon and its deadline timer while the server runs, set by
+    /// `start` and taken by `stop`, under a lock: either may be called from
+    /// any thread.
+    private struct Running: @unchecked Sendable {  // a C handle and a timer, both safe to use from any thread
+        let daemon: OpaquePointer
+        let enforcer: DispatchSourceTimer
+        let port: UInt16
+    }
+    private let running = Mutex<Running?>(nil)
     private let streams = Mutex<[ObjectIdentifier: EventStream]>([:])
     /// Answers being worked out while their connection is parked (`LaterAnswer`).
     private let parked = Mutex<[ObjectIdentifier: LaterAnswer]>([:])
     /// Set by `stop`: requests that arrive meanwhile get 503.
     private let stopping = Mutex(false)
     let deadlines: ConnectionDeadlines
-    private var enforcer: DispatchSourceTimer?
-    public private(set) var port: UInt16 = 0
+    /// The port listened on once started (the one picked when 0 was asked), else 0.
+    public var port: UInt16 { running.withLock { $0?.port ?? 0 } }
 
     public init(configuration: Configuration, router: Router,
                 bodyLimit: (@Sendable (String, String) -> Int)? = nil,
@@ -74,6 +81,8 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     public func start() throws {
+        guard running.withLock({ $0 == nil }) else { return }
+        var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = configuration.port.bigEndian
         guard inet_pton(AF_INET, configuration.host, &address.sin_addr) == 1 else {
@@ -87,7 +96,7 @@ public final class HTTPServer: @unchecked Sendable {
         let flags = UInt32(MHD_USE_POLL_INTERNAL_THREAD.rawValue
             | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ITC.rawValue)
         let context = Unmanaged.passRetained(self).toOpaque()
-        daemon = withUnsafePointer(to: &address) { addr in
+        let daemon = withUnsafePointer(to: &address) { addr in
             gradscope_mhd_start(flags, addr, accessHandler, context, completedHandler, context, connectionHandler, context,
                                 UInt32(configuration.connectionLimit), UInt32(configuration.timeoutSeconds),
                                 UInt32(configuration.threads))
@@ -96,21 +105,21 @@ public final class HTTPServer: @unchecked Sendable {
             Unmanaged<HTTPServer>.fromOpaque(context).release()
             throw StartError.cannotListen(configuration.host, configuration.port)
         }
-        port = gradscope_mhd_port(daemon)
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "gradscope.http.deadlines"))
         timer.schedule(deadline: .now() + 0.5, repeating: 0.5, leeway: .milliseconds(100))
         timer.setEventHandler { [deadlines] in deadlines.enforce() }
         timer.resume()
-        enforcer = timer
+        running.withLock { $0 = Running(daemon: daemon, enforcer: timer, port: gradscope_mhd_port(daemon)) }
     }
 
     /// Stops in the order that libmicrohttpd needs (docs/http-server.md,
     /// "Stopping"): stop accepting, end every stream and wait (at most
     /// `grace` seconds) until each has been released, then stop the daemon.
     public func stop(grace: Double = 2) {
-        guard let daemon else { return }
-        enforcer?.cancel()
-        enforcer = nil
+        // Taken, so that of two callers only one stops the daemon.
+        guard let taken = running.withLock({ r -> Running? in defer { r = nil }; return r }) else { return }
+        let daemon = taken.daemon
+        taken.enforcer.cancel()
         // The listening socket is ours once quiesced: closed after the daemon stops.
         let listening = MHD_quiesce_daemon(daemon)
         stopping.withLock { $0 = true }
@@ -125,7 +134,6 @@ public final class HTTPServer: @unchecked Sendable {
         while !parked.withLock({ $0.isEmpty }) { usleep(1_000) }
         MHD_stop_daemon(daemon)
         if listening >= 0 { close(listening) }
-        self.daemon = nil
         Unmanaged.passUnretained(self).release()
     }
 
