@@ -301,11 +301,23 @@ public final class HTTPServer: Sendable {
                 streamReleased)
         }
         guard let mhdResponse else { return MHD_Result.NO }
-        for (name, value) in Self.securityHeaders { MHD_add_response_header(mhdResponse, name, value) }
-        for (name, value) in response.headers { MHD_add_response_header(mhdResponse, name, value) }
-        let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
-        MHD_destroy_response(mhdResponse)
-        return result
+        defer { MHD_destroy_response(mhdResponse) }
+        // A response that lacks a header (its security headers included) is not sent: the connection closes.
+        do { try Self.addHeaders(Self.securityHeaders + response.headers, to: mhdResponse) } catch { return MHD_Result.NO }
+        return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+    }
+
+    /// libmicrohttpd's MHD_NO, as a Swift error naming the call that gave it.
+    struct CallFailed: Error { let call: String }
+
+    /// A libmicrohttpd call that answers MHD_YES or MHD_NO, checked in one
+    /// place (as swift-nio's `syscall` checks system calls).
+    static func check(_ call: String, _ result: MHD_Result) throws(CallFailed) {
+        guard result == MHD_Result.YES else { throw CallFailed(call: call) }
+    }
+
+    private static func addHeaders(_ headers: [(String, String)], to response: OpaquePointer) throws(CallFailed) {
+        for (name, value) in headers { try check("MHD_add_response_header(\(name))", MHD_add_response_header(response, name, value)) }
     }
 
     private static func makeResponse(_ data: Data, headers: [(String, String)]) -> OpaquePointer? {
@@ -313,7 +325,11 @@ public final class HTTPServer: Sendable {
             MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
                                             MHD_ResponseMemoryMode.RESPMEM_MUST_COPY)
         }
-        if let r { for (name, value) in securityHeaders + headers { MHD_add_response_header(r, name, value) } }
+        guard let r else { return nil }
+        do { try addHeaders(securityHeaders + headers, to: r) } catch {
+            MHD_destroy_response(r)
+            return nil
+        }
         return r
     }
 
