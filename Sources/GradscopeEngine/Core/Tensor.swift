@@ -84,6 +84,12 @@ func gemm(
         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
+/// y = op(A)·x for a row-major `[rows, cols]` matrix, through OpenBLAS.
+func gemv(transA: Bool, rows: Int, cols: Int, _ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+          _ y: UnsafeMutablePointer<Float>) {
+    cblas_sgemv(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, Int32(rows), Int32(cols), 1, a, Int32(cols), x, 1, 0, y, 1)
+}
+
 /// Bias gradients: out[j] = Σ_r m[r, j] over a row-major `[rows, cols]` matrix.
 func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
     out.update(repeating: 0, count: cols)

@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 
 /// Recurrent layers as `torch.nn.RNN`, `torch.nn.LSTM` and `torch.nn.GRU`
@@ -413,9 +412,9 @@ final class RecurrentStack {
         let w = weightHH.value.data
         for _ in 0..<rounds {
             normalize(&probe)
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(cols), 1, w, Int32(cols), probe, 1, 0, &wv, 1)
+            gemv(transA: false, rows: rows, cols: cols, w, probe, &wv)
             sigma = norm(wv)
-            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(cols), 1, w, Int32(cols), wv, 1, 0, &probe, 1)
+            gemv(transA: true, rows: rows, cols: cols, w, wv, &probe)
             if !sigma.isFinite || sigma == 0 { probe = []; return sigma }
         }
         return sigma
