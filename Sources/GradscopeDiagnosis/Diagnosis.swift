@@ -94,7 +94,7 @@ public final class Diagnosis {
         if once && severity == .warning {
             guard warned.insert("\(kind.rawValue)|\(f.layer ?? "")").inserted else { return }
         }
-        if severity == .warning { warnings.append(evidence("\(kind.rawValue)", f)) }
+        if severity == .warning { warnings.append(evidence(kind.rawValue, f)) }
         alerts.append(Alert(step: f.step, kind: kind, severity: severity, layer: f.layer, value: f.value,
                             threshold: f.threshold, message: f.message, sampleIndices: latestSamples))
     }

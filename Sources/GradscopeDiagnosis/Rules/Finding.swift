@@ -19,8 +19,6 @@ struct Persistence: Sendable {
     private(set) var onset: Finding?
     /// The first step it held on, confirmed or not.
     private(set) var first: Finding?
-    /// The last judged step, and whether the condition held on it.
-    private(set) var heldLast = false
     /// Whether it held on the first judged step: the net as initialised,
     /// before any update has had a chance to settle it.
     private(set) var heldAtStart = false
@@ -30,8 +28,7 @@ struct Persistence: Sendable {
     /// returns the onset when this step confirms it for the first time.
     mutating func observe(_ finding: Finding?) -> Finding? {
         judged += 1
-        heldLast = finding != nil
-        if judged == 1 { heldAtStart = heldLast }
+        if judged == 1 { heldAtStart = finding != nil }
         guard let finding else { streak = nil; return nil }
         holds += 1
         if first == nil { first = finding }

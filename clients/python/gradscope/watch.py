@@ -116,7 +116,7 @@ class Watch:
         self._sums = []           # (leaf module, sum of its output) in the current forward pass
         self._names = [n for n, _, _ in modules]
         self._deltas = []         # (layer index, ∂L/∂output) in this backward pass
-        self._order = []          # layer indices in the order this step's forward pass reached them
+        self._order = {}          # layer indices in the order this step's forward pass reached them (a dict: ordered, O(1) lookups)
         self._before = None       # the parameters before an update whose size is measured
         self._nonfinite_sent = False
         self._closing = threading.Event()
@@ -176,15 +176,14 @@ class Watch:
             out = output[0] if isinstance(output, tuple) and output else output
             if not isinstance(out, torch.Tensor) or not out.requires_grad:
                 return
-            if index not in self._order:
-                self._order.append(index)
+            self._order.setdefault(index)
             out.register_hook(lambda g: self._deltas.append((index, g)))
         return hook
 
     def _signals(self):
         """This step's δ per layer as (name, RMS), in the data's order."""
         deltas, self._deltas = self._deltas, []
-        order, self._order = self._order, []
+        order, self._order = self._order, {}
         if not deltas:
             return None
         norms = torch._foreach_norm([g for _, g in deltas], 2, **self._norm_options)
@@ -231,7 +230,7 @@ class Watch:
         self._disarm_signals()
         sums, self._sums = self._sums, []
         if self._stopped or not (self.step == 1 or self.step % self.every == 0):
-            self._deltas, self._order = [], []
+            self._deltas, self._order = [], {}
         else:
             try:
                 self._measure(sums)
