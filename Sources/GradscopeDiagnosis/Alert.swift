@@ -20,6 +20,18 @@ public struct Alert: Sendable, Equatable {
     public var message: String
     /// Training rows in the step's batch, when the step was recorded.
     public var sampleIndices: [Int]?
+
+    public init(step: Int, kind: Kind, severity: Severity, layer: String?, value: Double?, threshold: Double?, message: String,
+                sampleIndices: [Int]? = nil) {
+        self.step = step
+        self.kind = kind
+        self.severity = severity
+        self.layer = layer
+        self.value = value
+        self.threshold = threshold
+        self.message = message
+        self.sampleIndices = sampleIndices
+    }
 }
 
 /// One of the four answers.
@@ -49,6 +61,12 @@ public struct Remedy: Sendable, Equatable {
     public var kind: Kind
     public var reason: String
     public var pytorch: String = ""
+
+    public init(kind: Kind, reason: String, pytorch: String = "") {
+        self.kind = kind
+        self.reason = reason
+        self.pytorch = pytorch
+    }
 }
 
 /// The final answer for a run.
@@ -60,6 +78,15 @@ public struct Report: Sendable, Equatable {
         public var value: Double?
         public var threshold: Double?
         public var message: String
+
+        public init(rule: String, step: Int, layer: String?, value: Double?, threshold: Double?, message: String) {
+            self.rule = rule
+            self.step = step
+            self.layer = layer
+            self.value = value
+            self.threshold = threshold
+            self.message = message
+        }
     }
     public var verdict: Verdict
     public var firstStep: Int?

@@ -83,7 +83,7 @@ extension JobManager {
         do {
             try store.create(meta, spec: Data(JSONWriter.encode(json).utf8))
             try channel.open(store.appender(meta.id))
-            try channel.append([JobRun.Line(type: "start", step: nil, json: RecordJSON.start(spec))])
+            try channel.append([JobRun.Line(.start(StartRecord(run: spec)))])
             channel.publish([.status("running")])
         } catch {
             run.state.withLock { $0.closed = true }
@@ -152,9 +152,9 @@ extension JobManager {
                     if lossKnown { s.lastLoss = r.loss }
                     if r.gradNorm.isFinite { s.maxGradNorm = max(s.maxGradNorm, r.gradNorm) }
                     if r.nonfiniteGradients > 0 || (lossKnown && !r.loss.isFinite) { s.nonfiniteSteps += 1 }
-                    lines.append(JobRun.Line(type: "step", step: r.step, json: RecordJSON.step(r, lossKnown: lossKnown)))
+                    lines.append(JobRun.Line(.step(r, lossKnown: lossKnown)))
                     for alert in s.diagnosis.observe(.pulse(r.pulse)) + s.diagnosis.observe(.step(r)) {
-                        lines.append(JobRun.Line(type: "alert", step: alert.step, json: RecordJSON.alert(alert)))
+                        lines.append(JobRun.Line(.alert(alert)))
                     }
                 }
             }
@@ -228,10 +228,10 @@ extension JobManager {
             var report = s.diagnosis.report()
             report.firstLayer = run.spec.label(report.firstLayer)
             let lines = [
-                JobRun.Line(type: "summary", step: s.lastStep, json: RecordJSON.summary(
-                    externalSteps: s.steps, droppedSteps: dropped, lastLoss: s.lastLoss, maxGradNorm: s.maxGradNorm,
-                    nonfiniteSteps: s.nonfiniteSteps)),
-                JobRun.Line(type: "report", step: s.lastStep, json: RecordJSON.report(report, firstNonfinite: s.firstNonfinite)),
+                JobRun.Line(.summary(SummaryRecord(steps: s.steps, finalLoss: s.lastLoss, maxGradNorm: s.maxGradNorm,
+                                                   nonfiniteSteps: s.nonfiniteSteps, training: nil, droppedSteps: dropped)),
+                            step: s.lastStep),
+                JobRun.Line(.report(ReportRecord(report, firstNonfinite: s.firstNonfinite, patch: nil)), step: s.lastStep),
             ]
             try? run.channel.append(lines)
             return report.verdict.rawValue

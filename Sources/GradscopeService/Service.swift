@@ -315,22 +315,7 @@ public final class Service: Sendable {
     /// Reads and re-encodes the whole history: off the I/O threads.
     func export(_ request: Request) throws -> Response {
         let meta = try meta(request)
-        return try offThread { [self] in exportCSV(meta.id) }
-    }
-
-    private func exportCSV(_ id: String) -> Response {
-        var csv = "step,epoch,loss,lr,grad_norm,layer,layer_grad_norm,max_abs,mean_abs,zero_fraction,nan,inf,weight_norm,update_norm,update_ratio\n"
-        for line in jobs.records(id).map(RecordLine.init) where line.type == "step" {
-            guard let record = try? JSONSerialization.jsonObject(with: Data(line.json.utf8)) as? [String: Any],
-                  let layers = record["layers"] as? [[String: Any]] else { continue }
-            let head = ["step", "epoch", "loss", "lr", "grad_norm"].map { Self.cell(record[$0]) }.joined(separator: ",")
-            for l in layers {
-                let cells = ["name", "grad_norm", "max_abs", "mean_abs", "zero_fraction", "nan", "inf", "weight_norm",
-                             "update_norm", "update_ratio"].map { Self.cell(l[$0]) }
-                csv += head + "," + cells.joined(separator: ",") + "\n"
-            }
-        }
-        return .text(csv, contentType: "text/csv; charset=utf-8")
+        return try offThread { [jobs] in .text(CSVExport.csv(jobs.records(meta.id)), contentType: "text/csv; charset=utf-8") }
     }
 
     func remedies(_ request: Request) throws -> Response {
@@ -561,22 +546,6 @@ public final class Service: Sendable {
             throw HTTPError(400, "invalid_parameter", "\(name) must be a whole number from \(range.lowerBound)\(range.upperBound == Int.max ? " up" : " to \(range.upperBound)"), got \"\(text)\"", field: name)
         }
         return n
-    }
-
-    /// One CSV cell (RFC 4180). A text that a spreadsheet would run as a
-    /// formula (it starts with =, +, -, @, a tab or a carriage return: a
-    /// layer name from an external run can be anything) gets a leading ',
-    /// as OWASP's "CSV Injection" page advises.
-    static func cell(_ v: Any?) -> String {
-        switch v {
-        case var s as String:
-            if let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { s = "'" + s }
-            // On the bytes: "\r\n" is one Character, equal to neither "\r" nor "\n".
-            guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        case let n as NSNumber: return "\(n)"
-        default: return ""
-        }
     }
 
     static func date(_ d: Date?) -> JSONValue { d.map { .string($0.formatted(.iso8601)) } ?? .null }

@@ -127,17 +127,39 @@ public struct JSONWriter {
         endArray()
     }
 
-    /// Whole numbers as integers, exactly, up to 2^53 (a bound such as the
-    /// reader's largest whole number, 8999999999999999, must not be rounded
-    /// to 9e15); others in the shortest form that reads back as the same
-    /// float32 when they fit one. Statistics come from
-    /// float32 data, so float32 precision loses nothing that was measured,
-    /// and the shorter form halves the size and the formatting time.
+    /// Numbers are written so that reading one back and writing it again
+    /// gives the same text (records survive their reader and encoder):
+    /// - whole numbers as integers, exactly, up to 2^53 (a bound such as
+    ///   the reader's largest whole number, 8999999999999999, must not be
+    ///   rounded to 9e15);
+    /// - others in the shortest form that reads back as the same float32,
+    ///   when they fit one: statistics come from float32 data, so float32
+    ///   precision loses nothing that was measured, and the shorter form
+    ///   halves the size and the formatting time. Where that form is a whole
+    ///   number (every float32 from 2^24 up is one), it is written as the
+    ///   integer it reads back as.
     private mutating func number(_ v: Double?) {
-        guard let v, v.isFinite else { raw("null"); return }
-        if v == v.rounded(), abs(v) <= 9_007_199_254_740_992 { raw(Int64(v)); return }
+        guard let text = Self.numberText(v) else { raw("null"); return }
+        raw(text)
+    }
+
+    /// A number as records write it, nil for one they write as null (the
+    /// CSV export writes the same digits).
+    public static func numberText(_ v: Double?) -> String? {
+        guard let v, v.isFinite else { return nil }
+        if v == v.rounded() && abs(v) <= 9_007_199_254_740_992 { return String(Int64(v)) }
         let f = Float(v)
-        if f.isFinite && f != 0 { raw(f.description) } else { raw(v.description) }
+        guard f.isFinite && f != 0 else { return v.description }
+        guard f == f.rounded() else { return f.description }
+        if abs(f) < 16_777_216 { return String(Int64(f)) }
+        let short = f.description
+        if let d = Double(short), abs(d) <= 9_007_199_254_740_992 { return String(Int64(d)) }
+        return short
+    }
+
+    /// `v` as a reader of `numberText(v)` gets it back.
+    public static func asWritten(_ v: Double) -> Double {
+        numberText(v).flatMap(Double.init) ?? v
     }
 
     private mutating func string(_ s: String) {

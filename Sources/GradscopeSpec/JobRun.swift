@@ -20,7 +20,7 @@ public final class JobRun {
 
     public var trainer: Trainer { job.trainer }
     public var isFinished: Bool { trainer.isFinished }
-    public var startLine: String { RecordJSON.start(job) }
+    public var startLine: String { StartRecord(job: job).json }
 
     /// One record as it goes out: its type, the step it belongs to, its JSON.
     public struct Line: Sendable {
@@ -32,6 +32,19 @@ public final class JobRun {
             self.type = type
             self.step = step
             self.json = json
+        }
+
+        /// A record's line; `step` defaults to the step the record itself
+        /// names (none for a start record, the last step for a summary).
+        public init(_ record: Record, step: Int? = nil) {
+            let own: Int? = switch record {
+            case .start, .report: nil
+            case .step(let r, _): r.step
+            case .epoch(let e): e.step
+            case .alert(let a): a.step
+            case .summary(let s): s.steps
+            }
+            self.init(type: record.type, step: step ?? own, json: record.json)
         }
     }
 
@@ -45,14 +58,14 @@ public final class JobRun {
             switch event {
             case .step(let r):
                 lastRecord = r
-                lines.append(Line(type: "step", step: r.step, json: RecordJSON.step(r)))
-            case .epoch(let e): lines.append(Line(type: "epoch", step: e.step, json: RecordJSON.epoch(e)))
+                lines.append(Line(.step(r, lossKnown: true)))
+            case .epoch(let e): lines.append(Line(.epoch(e)))
             case .pulse, .nonfinite: break
             }
             for alert in diagnosis.observe(event) {
                 if firstAlertStep == nil { firstAlertStep = alert.step }
                 alerts.append(alert)
-                lines.append(Line(type: "alert", step: alert.step, json: RecordJSON.alert(alert)))
+                lines.append(Line(.alert(alert)))
             }
         }
         return lines
@@ -69,7 +82,7 @@ public final class JobRun {
     public func finishLines() -> [String] { finish().map(\.json) }
 
     public func finish() -> [Line] {
-        [Line(type: "summary", step: trainer.stepsDone, json: RecordJSON.summary(job)),
-         Line(type: "report", step: trainer.stepsDone, json: RecordJSON.report(report(), job: job))]
+        [Line(.summary(SummaryRecord(job: job)), step: trainer.stepsDone),
+         Line(.report(ReportRecord(report(), job: job)), step: trainer.stepsDone)]
     }
 }

@@ -147,7 +147,7 @@ struct BenchCommand: ParsableCommand {
             for _ in 0..<n {
                 for event in trainer.advance() {
                     guard stats else { continue }
-                    if case .step(let r) = event { sink &+= RecordJSON.step(r).utf8.count }
+                    if case .step(let r) = event { sink &+= r.json().utf8.count }
                     sink &+= diagnosis.observe(event).count
                 }
             }

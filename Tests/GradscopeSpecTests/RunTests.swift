@@ -9,17 +9,17 @@ struct RunTests {
         .deletingLastPathComponent()
 
     static func lines(_ job: Job) -> [String] {
-        var out = [RecordJSON.start(job)]
+        var out = [StartRecord(job: job).json]
         while !job.trainer.isFinished {
             for event in job.trainer.advance() {
                 switch event {
-                case .step(let r): out.append(RecordJSON.step(r))
-                case .epoch(let e): out.append(RecordJSON.epoch(e))
+                case .step(let r): out.append(r.json())
+                case .epoch(let e): out.append(e.json)
                 case .pulse, .nonfinite: break
                 }
             }
         }
-        out.append(RecordJSON.summary(job))
+        out.append(SummaryRecord(job: job).json)
         return out
     }
 

@@ -108,6 +108,16 @@ public struct EpochRecord: Sendable {
     public var trainAccuracy: Double?
     public var validationLoss: Double?
     public var validationAccuracy: Double?
+
+    public init(epoch: Int, step: Int, trainLoss: Double, trainAccuracy: Double?, validationLoss: Double? = nil,
+                validationAccuracy: Double? = nil) {
+        self.epoch = epoch
+        self.step = step
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+    }
 }
 
 /// Where the first NaN or ±Inf of a run appeared, found as
