@@ -19,6 +19,7 @@ export class Alerts {
     this.list.dataset.empty = 'true';
   }
 
+  /** @param {import('./data.js').AlertRecord} a */
   add(a) { this.pending.push(a); this.count++; }
 
   /** Called once per animation frame: renders the alerts received since the last frame. */
@@ -33,6 +34,7 @@ export class Alerts {
     this.list.dataset.empty = 'false';
   }
 
+  /** @param {import('./data.js').AlertRecord} a */
   item(a) {
     const li = document.createElement('li');
     li.className = `alert sev-${a.severity || 'warning'} k-${a.kind}`;

@@ -23,6 +23,301 @@ export const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : NaN
 export const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'interrupted']);
 export const VERDICTS = ['healthy', 'vanishing', 'exploding', 'diverged'];
 
+// ---- Records (docs/records.md) ----
+// What the events stream sends, one record per event named after its `type`. JSON has no
+// NaN: a non-finite number arrives as null. "External run" marks what only a run watched by
+// the Python client carries; "engine job" what only a job gradscope trains itself carries.
+
+/**
+ * The run's shape, first: layer names and histogram edges before any step.
+ * @typedef {object} StartRecord
+ * @property {'start'} type
+ * @property {string|null} name                 the spec's (or the external run's) name
+ * @property {number} [seed]                    engine job: the spec's seed
+ * @property {string} [loss]                    engine job: the loss function ("cross_entropy", "mse", …)
+ * @property {number} [parameters]              engine job: trainable parameter count
+ * @property {'external'} [source]              external run only
+ * @property {number} total_steps               optimizer updates planned (0: unknown)
+ * @property {number} [steps_per_epoch]         engine job
+ * @property {number} [train_samples]           engine job
+ * @property {number} [validation_samples]      engine job
+ * @property {number} [input_width]             engine job
+ * @property {number} [output_width]            engine job
+ * @property {number|null} baseline_loss        the best constant prediction's loss (null: not declared)
+ * @property {string[]} [modules]               external run: the activation kinds it declared
+ * @property {LayerDeclaration[]} layers        every layer, model order
+ * @property {HistEdges} hist_edges             the fixed edges of every step's histograms
+ */
+
+/**
+ * @typedef {object} LayerDeclaration
+ * @property {string} name
+ * @property {string} kind                      engine layer kind ("dense", "relu", "rnn", … or "other")
+ * @property {string} [module]                  external run: the PyTorch class ("Linear")
+ * @property {boolean} has_parameters
+ * @property {ParamDeclaration[]} params
+ */
+
+/**
+ * @typedef {object} ParamDeclaration
+ * @property {string} name                      "weight", "bias", "weight_hh_l0", …
+ * @property {number[]} shape
+ */
+
+/**
+ * @typedef {object} HistEdges
+ * @property {number} bins
+ * @property {number} min                       lowest edge of |g|
+ * @property {number} max                       highest edge of |g|
+ * @property {'log10'} scale
+ */
+
+/**
+ * One recorded step: the statistics of the update it names, taken before it was applied.
+ * @typedef {object} StepRecord
+ * @property {'step'} type
+ * @property {number} step                      optimizer updates from 1
+ * @property {number} epoch
+ * @property {number|null} [loss]               absent: an external run sent none; null: NaN/Inf
+ * @property {number|null} lr
+ * @property {number|null} grad_norm            L2 over all parameters, before clipping
+ * @property {number|null} grad_norm_clipped
+ * @property {number|null} clip_coef
+ * @property {boolean} skipped                  by skip_nonfinite
+ * @property {number} nonfinite_grads           NaN/Inf gradient values
+ * @property {number|null} accuracy             of the batch; null for regression
+ * @property {number} batch_size
+ * @property {LayerRecord[]} layers             layers with parameters, model order
+ * @property {SignalRecord[]} signals           every layer's forward output and backward δ
+ * @property {RecurrentRecord[]} [recurrent]    recurrent layers only
+ */
+
+/**
+ * A layer's gradient statistics over all its parameters.
+ * @typedef {object} LayerRecord
+ * @property {string} name
+ * @property {string} kind
+ * @property {number|null} grad_norm
+ * @property {number|null} max_abs
+ * @property {number|null} mean_abs
+ * @property {number|null} zero_fraction
+ * @property {number} nan                       NaN gradient values
+ * @property {number} inf                       ±Inf gradient values
+ * @property {number|null} weight_norm          ‖θ‖ before the update
+ * @property {number|null} update_norm          ‖Δθ‖
+ * @property {number|null} update_ratio         ‖Δθ‖/‖θ‖ (null: ‖θ‖ = 0 or not measured)
+ * @property {ParamRecord[]} params             the same per tensor
+ * @property {HistRecord} [hist]                absent on an external run's norms-only steps
+ */
+
+/**
+ * @typedef {object} ParamRecord
+ * @property {string} name
+ * @property {number|null} grad_norm
+ * @property {number|null} max_abs
+ * @property {number|null} mean_abs
+ * @property {number|null} zero_fraction
+ * @property {number} nan
+ * @property {number} inf
+ * @property {number|null} weight_norm
+ * @property {number|null} update_norm
+ */
+
+/**
+ * Counts of log10|g| in the start record's `hist_edges`.
+ * @typedef {object} HistRecord
+ * @property {number[]} counts                  one per bin
+ * @property {number} zero                      g = 0
+ * @property {number} underflow                 0 < |g| < min
+ * @property {number} overflow                  |g| ≥ max
+ * @property {number} nonfinite
+ */
+
+/**
+ * @typedef {object} SignalRecord
+ * @property {string} name
+ * @property {string} kind                      an external run's: "identity" (named after its layer)
+ * @property {number|null} output_rms
+ * @property {number|null} output_mean
+ * @property {number|null} output_std
+ * @property {number|null} delta_rms            RMS of ∂L/∂output, the backward signal δ
+ * @property {number|null} [dead_fraction]      ReLU layers: units that output 0 for the whole batch
+ * @property {number|null} [saturated_fraction] sigmoid and tanh layers
+ * @property {number} output_nonfinite
+ * @property {number} delta_nonfinite
+ */
+
+/**
+ * @typedef {object} RecurrentRecord
+ * @property {string} layer
+ * @property {number} sublayer                  k of `_lk` in a stack
+ * @property {Array<number|null>} hidden_grad_norms ‖∂L/∂h_t‖ for t = 1…T
+ * @property {number|null} spectral_norm        σ₁ of weight_hh before the update
+ */
+
+/**
+ * @typedef {object} EpochRecord
+ * @property {'epoch'} type
+ * @property {number} epoch
+ * @property {number} step                      the epoch's last step
+ * @property {number|null} train_loss
+ * @property {number|null} train_accuracy
+ * @property {number|null} val_loss             null without a validation split
+ * @property {number|null} val_accuracy
+ */
+
+/**
+ * @typedef {object} AlertRecord
+ * @property {'alert'} type
+ * @property {number} step
+ * @property {string} kind                      "exploding", "dead_units", …
+ * @property {'critical'|'warning'} severity
+ * @property {string|null} layer
+ * @property {number|null} value
+ * @property {number|null} threshold
+ * @property {string} message
+ * @property {number[]} [samples]               training rows in that step's batch
+ */
+
+/**
+ * @typedef {object} SummaryRecord
+ * @property {'summary'} type
+ * @property {'external'} [source]              external run only
+ * @property {number} steps
+ * @property {number} [dropped_steps]           external run: measured by the client, never arrived
+ * @property {number} [epochs]                  engine job
+ * @property {number|null} final_loss
+ * @property {number|null} [train_loss]         engine job: of the last epoch
+ * @property {number|null} [train_accuracy]     engine job
+ * @property {number|null} [val_loss]           engine job
+ * @property {number|null} [val_accuracy]       engine job
+ * @property {number|null} max_grad_norm
+ * @property {number} nonfinite_steps
+ * @property {number} [skipped_steps]           engine job
+ * @property {number} [parameters]              engine job
+ */
+
+/**
+ * The diagnosis, last.
+ * @typedef {object} ReportRecord
+ * @property {'report'} type
+ * @property {'healthy'|'vanishing'|'exploding'|'diverged'} verdict
+ * @property {number|null} first_step
+ * @property {string|null} first_layer          an external run's with its class: "10 (Linear)"
+ * @property {string|null} pass                 where the first NaN/Inf appeared
+ * @property {NonfiniteOrigin} [first_nonfinite]
+ * @property {EvidenceRecord[]} evidence
+ * @property {RemedyRecord[]} remedies
+ * @property {Object<string, number>} alerts    alert kind → count
+ */
+
+/**
+ * @typedef {object} NonfiniteOrigin
+ * @property {number} step
+ * @property {'forward'|'loss'|'backward'} pass
+ * @property {string|null} layer
+ * @property {string} quantity                  "output", "loss", "parameter gradient", …
+ */
+
+/**
+ * @typedef {object} EvidenceRecord
+ * @property {string} rule
+ * @property {number} step                      0: none
+ * @property {string|null} layer
+ * @property {number|null} value
+ * @property {number|null} threshold
+ * @property {string} message
+ */
+
+/**
+ * @typedef {object} RemedyRecord
+ * @property {string} name
+ * @property {object|null} change               the spec patch `compare` tries (null: an external run)
+ * @property {string} reason
+ * @property {string} [pytorch]                 external run: the same change in PyTorch
+ */
+
+/**
+ * Every record field the dashboard knows, as key paths "<type>.<key>.<key>…" (arrays of
+ * objects are transparent; `report.alerts` and `report.remedies.change` are opaque values).
+ * Each is read somewhere in public/js, or ignored for the reason given. A field the
+ * records gain must be added here: Tests/Dashboard/records.test.mjs holds this list to
+ * the record fixture and to docs/records.md.
+ */
+export const RECORD_FIELDS = Object.freeze([
+  // `type` of every record: the events stream names each event after it (stream.js)
+  'start.type', 'step.type', 'epoch.type', 'alert.type', 'summary.type', 'report.type',
+
+  // start: RunData.setStart, edges, totalSteps, isExternal; the header shows the name
+  'start.name', 'start.source', 'start.total_steps',
+  'start.hist_edges', 'start.hist_edges.bins', 'start.hist_edges.min', 'start.hist_edges.max',
+  'start.hist_edges.scale', // ignored: log10 is the only scale
+  // ignored: the run's setup, which no chart draws
+  'start.seed', 'start.loss', 'start.parameters', 'start.steps_per_epoch', 'start.train_samples',
+  'start.validation_samples', 'start.input_width', 'start.output_width',
+  'start.baseline_loss', // ignored: the server's diagnosis judges learning by it; the loss chart does not draw it
+  'start.modules', // ignored: read from the job's spec instead (declaredActivations)
+  // ignored: layer names come from the step records, which list the layers with parameters in the same order
+  'start.layers', 'start.layers.name', 'start.layers.kind', 'start.layers.module', 'start.layers.has_parameters',
+  'start.layers.params', 'start.layers.params.name', 'start.layers.params.shape',
+
+  // step: RunData.addStep, makeSnapshot, timeProfiles
+  'step.step', 'step.loss', 'step.grad_norm', 'step.grad_norm_clipped', 'step.nonfinite_grads',
+  'step.epoch', // ignored: the epoch records mark epochs
+  'step.lr', 'step.clip_coef', 'step.skipped', // ignored: not charted (the clipped norm shows clipping)
+  'step.accuracy', 'step.batch_size', // ignored: not charted
+  'step.layers', 'step.layers.name', 'step.layers.grad_norm', 'step.layers.nan', 'step.layers.inf',
+  'step.layers.update_ratio', 'step.layers.hist',
+  'step.layers.kind', // ignored: the signals' kinds pick the dense layers
+  // ignored: the histogram shows the distribution, update_ratio the update's size
+  'step.layers.max_abs', 'step.layers.mean_abs', 'step.layers.zero_fraction', 'step.layers.weight_norm',
+  'step.layers.update_norm',
+  // ignored: the charts are per layer, not per tensor
+  'step.layers.params', 'step.layers.params.name', 'step.layers.params.grad_norm', 'step.layers.params.max_abs',
+  'step.layers.params.mean_abs', 'step.layers.params.zero_fraction', 'step.layers.params.nan', 'step.layers.params.inf',
+  'step.layers.params.weight_norm', 'step.layers.params.update_norm',
+  'step.layers.hist.counts', 'step.layers.hist.underflow', 'step.layers.hist.overflow', 'step.layers.hist.nonfinite',
+  'step.layers.hist.zero', // ignored: log10 of 0 has no place on the histogram's axis
+  'step.signals', 'step.signals.name', 'step.signals.kind', 'step.signals.delta_rms', 'step.signals.dead_fraction',
+  'step.signals.saturated_fraction',
+  // ignored: the forward side and these counts are not charted (the report says where a NaN/Inf began)
+  'step.signals.output_rms', 'step.signals.output_mean', 'step.signals.output_std', 'step.signals.output_nonfinite',
+  'step.signals.delta_nonfinite',
+  'step.recurrent', 'step.recurrent.layer', 'step.recurrent.sublayer', 'step.recurrent.hidden_grad_norms',
+  'step.recurrent.spectral_norm',
+
+  // epoch: RunData.addEpoch (the validation loss on the loss chart)
+  'epoch.step', 'epoch.val_loss',
+  'epoch.epoch', // ignored: the loss chart's x is the step
+  'epoch.train_loss', // ignored: the chart draws the training loss of every recorded step instead
+  'epoch.train_accuracy', 'epoch.val_accuracy', // ignored: not charted
+
+  // alert: the alert list (alerts.js)
+  'alert.step', 'alert.kind', 'alert.severity', 'alert.layer', 'alert.value', 'alert.message',
+  'alert.threshold', // ignored: the message says it
+  'alert.samples', // ignored: rows of the training data, which the dashboard does not have
+
+  // summary: the header says how many of an external run's steps never arrived
+  'summary.dropped_steps',
+  'summary.source', // ignored: the start record says it
+  // ignored: totals of what the charts show step by step, and the run's setup
+  'summary.steps', 'summary.epochs', 'summary.final_loss', 'summary.train_loss',
+  'summary.train_accuracy', 'summary.val_loss', 'summary.val_accuracy', 'summary.max_grad_norm',
+  'summary.nonfinite_steps', 'summary.skipped_steps', 'summary.parameters',
+
+  // report: report.js, and the heatmap outlines first_layer
+  'report.verdict', 'report.first_step', 'report.first_layer', 'report.pass',
+  'report.first_nonfinite', 'report.first_nonfinite.step', 'report.first_nonfinite.layer',
+  'report.first_nonfinite.quantity',
+  'report.first_nonfinite.pass', // ignored: the report's own `pass` says it when the NaN/Inf is why the run diverged
+  'report.evidence', 'report.evidence.rule', 'report.evidence.message',
+  // ignored: each message says its step, layer and values itself
+  'report.evidence.step', 'report.evidence.layer', 'report.evidence.value', 'report.evidence.threshold',
+  'report.remedies', 'report.remedies.name', 'report.remedies.change', 'report.remedies.reason',
+  'report.remedies.pytorch',
+  'report.alerts', // ignored: the alert list counts the alert records themselves
+]);
+
 /**
  * Keeps per-step snapshots (histograms and per-layer values), at most about `max`, evenly
  * spaced: every `stride`-th record is kept and the stride doubles when the list is full.
@@ -60,6 +355,7 @@ export class Snapshots {
 /** Everything the live view draws for one job, fed record by record. */
 export class RunData {
   constructor(maxSnapshots = 500) {
+    /** @type {StartRecord|null} */
     this.start = null;
     this.layerNames = [];        // layers with parameters, model order (from the step records)
     this.steps = new Series();
@@ -71,8 +367,11 @@ export class RunData {
     this.normRange = { min: Infinity, max: -Infinity }; // of finite, positive per-layer norms
     this.valSteps = new Series();
     this.valLoss = new Series();
+    /** @type {AlertRecord[]} */
     this.alerts = [];
+    /** @type {SummaryRecord|null} */
     this.summary = null;
+    /** @type {ReportRecord|null} */
     this.report = null;
     this.status = null;
     this.lastStep = 0;
@@ -88,6 +387,7 @@ export class RunData {
   /** True once a step record carried recurrent statistics. */
   get isRecurrent() { return this.firstProfiles !== null; }
 
+  /** @param {StartRecord} rec @returns {boolean} false for a repeat */
   setStart(rec) {
     if (this.start) return false; // sent again on every reconnect
     this.start = rec;
@@ -101,6 +401,7 @@ export class RunData {
 
   get totalSteps() { return this.start ? this.start.total_steps : 0; }
 
+  /** @param {StepRecord} rec @returns {boolean} false for a repeat or an older step */
   addStep(rec) {
     if (typeof rec.step !== 'number' || rec.step <= this.lastStep) return false; // no duplicates
     this.lastStep = rec.step;
@@ -149,6 +450,7 @@ export class RunData {
     return true;
   }
 
+  /** @param {EpochRecord} rec */
   addEpoch(rec) {
     if (typeof rec.step !== 'number') return;
     if (this.valSteps.length && rec.step <= this.valSteps.a[this.valSteps.length - 1]) return;
@@ -156,6 +458,7 @@ export class RunData {
     this.valLoss.push(num(rec.val_loss));
   }
 
+  /** @param {AlertRecord} rec */
   addAlert(rec) { this.alerts.push(rec); }
 }
 
@@ -163,6 +466,8 @@ export class RunData {
  * The per-step data kept for the step slider: histograms and per-layer values. An update
  * ratio or δ that the record does not carry (or carries as null: an external run's client
  * measures updates on histogram steps only, δ every few steps) is NaN: unknown.
+ * @param {StepRecord} rec
+ * @param {RunData} run
  */
 export function makeSnapshot(rec, run) {
   const e = run.edges;
@@ -198,6 +503,7 @@ export function makeSnapshot(rec, run) {
  * A step record's recurrent statistics as chartable profiles: one per layer of each
  * recurrent stack, `label` ("rnn", or "lstm · layer 1" when stacked), `norms` = ‖∂L/∂h_t‖
  * for t = 1…T (null entries, i.e. NaN/Inf, become NaN), `sigma` = σ₁ of weight_hh.
+ * @param {StepRecord} rec
  */
 export function timeProfiles(rec) {
   const list = Array.isArray(rec.recurrent) ? rec.recurrent : [];

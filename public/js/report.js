@@ -31,6 +31,7 @@ export class Report {
 
   stopPolling() { clearTimeout(this.poll); this.poll = null; this.cid = null; }
 
+  /** @param {import('./data.js').ReportRecord} r */
   show(r) {
     this.panel.dataset.state = 'done';
     this.verdictEl.textContent = r.verdict;

@@ -31,6 +31,38 @@ import torch
 
 EDGES_DEFAULT = (64, 1e-12, 1e4)  # bins, min, max: the server's default log10 edges (tests/test_watch.py checks)
 
+# The step-record fields (docs/records.md), as key paths inside a step record
+# without its "step." prefix: the client posts step records only, and these
+# are the keys of what it posts. Arrays of objects are transparent
+# ("layers.params.grad_norm" is each parameter's). tests/test_records.py holds
+# them to the record fixture and to what watch.py posts: a field the records
+# gain must be added to one of the two.
+STEP_FIELDS_WRITTEN = (
+    "step", "loss", "lr", "grad_norm", "nonfinite_grads",  # loss once log() gave it, lr with the optimizer
+    # every step: each layer's and parameter's gradient norm; on histogram
+    # steps and any with a NaN/Inf the rest, update_norm with the optimizer
+    "layers", "layers.name", "layers.grad_norm", "layers.max_abs", "layers.mean_abs", "layers.zero_fraction",
+    "layers.nan", "layers.inf", "layers.weight_norm", "layers.update_norm",
+    "layers.params", "layers.params.name", "layers.params.grad_norm", "layers.params.max_abs",
+    "layers.params.mean_abs", "layers.params.zero_fraction", "layers.params.nan", "layers.params.inf",
+    "layers.params.weight_norm", "layers.params.update_norm",
+    "layers.hist", "layers.hist.counts", "layers.hist.zero", "layers.hist.underflow", "layers.hist.overflow",
+    "layers.hist.nonfinite",
+    # the first and every signal_every-th recorded step: δ only
+    "signals", "signals.name", "signals.delta_rms",
+)
+STEP_FIELDS_NOT_WRITTEN = (
+    # the server's to fill in: the record's type, the epoch (the client knows
+    # none), the layers' kinds from the run's declaration (the signals' are
+    # "identity"), update_ratio from update_norm and weight_norm
+    "type", "epoch", "layers.kind", "layers.update_ratio", "signals.kind",
+    # measured by the engine only
+    "grad_norm_clipped", "clip_coef", "skipped", "accuracy", "batch_size",
+    "signals.output_rms", "signals.output_mean", "signals.output_std", "signals.output_nonfinite",
+    "signals.delta_nonfinite", "signals.dead_fraction", "signals.saturated_fraction",
+    "recurrent", "recurrent.layer", "recurrent.sublayer", "recurrent.hidden_grad_norms", "recurrent.spectral_norm",
+)
+
 
 def edges(bins: int, low: float, high: float) -> List[float]:
     """The server's edges: 10^(log10 low + i·Δ), rounded to float32."""

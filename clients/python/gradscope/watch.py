@@ -396,7 +396,8 @@ class Watch:
         """A step's record, and before it where the first NaN/Inf appeared,
         if it did in this step: a layer's output in the forward pass (seen
         by check_nan), else the loss, else the gradients (the backward pass
-        reaches the layer nearest the output first)."""
+        reaches the layer nearest the output first). The step record's
+        fields are `stats.STEP_FIELDS_WRITTEN`."""
         loss = self._losses.pop(step, None)
         loss = float(loss) if loss is not None else None
         origins = []
