@@ -93,18 +93,18 @@ public final class JobManager: Sendable {
         case storage(String)
     }
 
-    /// Validates `spec` by building the job (so every error is found now,
-    /// with its field), stores it and queues it.
+    /// Validates `spec` (every error is found now, with its field, by
+    /// arithmetic: `Job.validate`), stores it and queues it. The job is
+    /// built once, by its worker.
     public func submit(json: JSONValue, checkpoint: Checkpoint?) throws(SubmitError) -> JobMeta {
         let spec: JobSpec
-        let job: Job
+        let totalSteps: Int
         do {
             spec = try JobSpec(json: json)
-            job = try Job(spec: spec, checkpoint: checkpoint, limits: configuration.limits, datasets: datasetPath)
+            totalSteps = try Job.validate(spec, checkpoint: checkpoint, limits: configuration.limits, datasets: datasetPath)
         } catch {
             throw .invalid(error)
         }
-        let totalSteps = job.trainer.totalSteps
         let specData = Data(JSONWriter.encode(json).utf8)
         let meta: JobMeta? = state.withLock { s in
             guard s.pending.count < configuration.maxQueue else { return nil }

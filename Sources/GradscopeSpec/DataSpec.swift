@@ -121,6 +121,23 @@ struct DataSpec: Equatable, Sendable {
         return d
     }
 
+    /// A few rows of the data, with the shape of all of it (features,
+    /// sequence length, targets and classes), and the number of rows it
+    /// would have: what validation needs, without generating it all. File
+    /// sources are read whole, as their shape is in them.
+    func sample(seed: UInt64, baseDirectory: String?, datasets: (@Sendable (String) -> String?)? = nil) throws(SpecError)
+        -> (Dataset, rows: Int)
+    {
+        guard generatedValues != nil else {
+            let data = try load(seed: seed, baseDirectory: baseDirectory, datasets: datasets)
+            return (data, data.count)
+        }
+        var few = self
+        // Enough rows for every class; generators take their classes from the spec, not from the rows.
+        few.samples = min(samples ?? 1000, max(16, 4 * (classes ?? 2)))
+        return (try few.load(seed: seed, baseDirectory: baseDirectory, datasets: datasets), samples ?? 1000)
+    }
+
     /// Loads or generates the data. Relative CSV paths are resolved against
     /// `baseDirectory` (the spec file's folder).
     func load(seed: UInt64, baseDirectory: String?, datasets: (@Sendable (String) -> String?)? = nil) throws(SpecError) -> Dataset {

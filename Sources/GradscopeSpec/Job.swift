@@ -48,9 +48,34 @@ public struct Job {
         self.facts = facts
     }
 
-    private static func build(_ spec: JobSpec, baseDirectory: String?, checkpoint: Checkpoint?, limits: JobLimits,
-                              datasets: (@Sendable (String) -> String?)?) throws(SpecError) -> (Trainer, Loss)
+    /// Checks everything `init` would, by arithmetic: the data's shape comes
+    /// from a few rows of its generator (a file source is read, as its
+    /// shape is in it), the model is counted, not built, unless starting
+    /// weights must be checked against it. The server admits a job with
+    /// this in milliseconds and builds it once, on its worker. Returns the
+    /// job's number of steps.
+    public static func validate(_ spec: JobSpec, baseDirectory: String? = nil, checkpoint: Checkpoint? = nil,
+                                limits: JobLimits = .standard, datasets: (@Sendable (String) -> String?)? = nil)
+        throws(SpecError) -> Int
     {
+        let data = try checkedData(spec, limits: limits) { () throws(SpecError) in
+            try spec.data.sample(seed: spec.seed, baseDirectory: baseDirectory, datasets: datasets)
+        }
+        let plan = try Plan(spec, data: data.sample, rows: data.rows, limits: limits)
+        if checkpoint != nil || spec.initFrom != nil {
+            let model = try makeModel(plan.layers, input: plan.input, outputWidth: plan.width, seed: spec.seed)
+            try loadStart(checkpoint, spec: spec, baseDirectory: baseDirectory, into: model)
+        } else {
+            try LayerSpec.checkNames(plan.layers, path: "layers")
+        }
+        let (train, _) = Dataset.splitSizes(data.rows, validationFraction: spec.training.validationSplit)
+        return try plan.steps(trainRows: train, hasBatchNorm: LayerSpec.containBatchNorm(plan.layers), limits: limits)
+    }
+
+    /// The limits on the data, checked before and after it is read; `load`
+    /// gives the data (all of it, or a sample) and its number of rows.
+    private static func checkedData(_ spec: JobSpec, limits: JobLimits,
+                                    load: () throws(SpecError) -> (Dataset, Int)) throws(SpecError) -> (sample: Dataset, rows: Int) {
         if spec.training.batchSize > limits.maxBatchSize {
             throw SpecError("training.batch_size", "is \(spec.training.batchSize), more than the limit of \(limits.maxBatchSize)",
                             isLimit: true)
@@ -65,55 +90,91 @@ public struct Job {
             throw SpecError("data", "would generate \(values) input values (samples × values per row), more than the limit of "
                             + "\(limits.maxInputValues); use fewer samples or shorter sequences", isLimit: true)
         }
-        let data = try spec.data.load(seed: spec.seed, baseDirectory: baseDirectory, datasets: datasets)
-        if data.count > limits.maxRows {
-            throw SpecError("data", "has \(data.count) rows, more than the limit of \(limits.maxRows)", isLimit: true)
+        let (data, rows) = try load()
+        if rows > limits.maxRows {
+            throw SpecError("data", "has \(rows) rows, more than the limit of \(limits.maxRows)", isLimit: true)
         }
-        let loss = try Self.chooseLoss(spec.loss, for: data)
-        let outputUnits = Self.outputUnits(loss, data)
+        return (data, rows)
+    }
 
-        let layers = spec.isShorthand ? MLPSpec.settingOutput(spec.layers, units: outputUnits) : spec.layers
-        let input = FlowShape(width: data.features, steps: data.sequenceLength)
-        let (parameters, width, activations) = try countParameters(layers, input: input, path: spec.isShorthand ? "mlp" : "layers")
-        let rows = min(spec.training.batchSize, data.count)
-        if activations.multipliedReportingOverflow(by: rows).overflow || activations * rows > limits.maxActivationValues {
-            throw SpecError("training.batch_size", "of \(spec.training.batchSize) would keep about \(activations) values per row for "
-                            + "the backward pass, more than the limit of \(limits.maxActivationValues) per batch; use a smaller "
-                            + "batch, narrower layers or shorter sequences", isLimit: true)
-        }
-        if parameters > limits.maxParameters {
-            throw SpecError(spec.isShorthand ? "mlp" : "layers",
-                            "has \(parameters) parameters, more than the limit of \(limits.maxParameters)", isLimit: true)
-        }
-        if width != outputUnits {
-            let classes = data.classes.map { " (\($0) classes)" } ?? ""
-            throw SpecError("layers", "the last layer outputs \(width) values but \(loss.rawValue) on this data needs "
-                + "\(outputUnits)\(classes); set the last dense layer's units to \(outputUnits)")
-        }
-        let model = try makeModel(layers, input: input, outputWidth: width, seed: spec.seed)
+    /// What the data and the layers make of each other, checked without
+    /// building anything: the loss, the layers with the output width set,
+    /// their size against the limits.
+    private struct Plan {
+        let loss: Loss
+        let layers: [LayerSpec]
+        let input: FlowShape
+        let width: Int
+        let spec: JobSpec
+        let rows: Int
 
+        init(_ spec: JobSpec, data: Dataset, rows: Int, limits: JobLimits) throws(SpecError) {
+            self.spec = spec
+            self.rows = rows
+            loss = try chooseLoss(spec.loss, for: data)
+            let outputUnits = outputUnits(loss, data)
+            layers = spec.isShorthand ? MLPSpec.settingOutput(spec.layers, units: outputUnits) : spec.layers
+            input = FlowShape(width: data.features, steps: data.sequenceLength)
+            let (parameters, width, activations) = try countParameters(layers, input: input, path: spec.isShorthand ? "mlp" : "layers")
+            self.width = width
+            let batch = min(spec.training.batchSize, rows)
+            if activations.multipliedReportingOverflow(by: batch).overflow || activations * batch > limits.maxActivationValues {
+                throw SpecError("training.batch_size", "of \(spec.training.batchSize) would keep about \(activations) values per row for "
+                                + "the backward pass, more than the limit of \(limits.maxActivationValues) per batch; use a smaller "
+                                + "batch, narrower layers or shorter sequences", isLimit: true)
+            }
+            if parameters > limits.maxParameters {
+                throw SpecError(spec.isShorthand ? "mlp" : "layers",
+                                "has \(parameters) parameters, more than the limit of \(limits.maxParameters)", isLimit: true)
+            }
+            if width != outputUnits {
+                let classes = data.classes.map { " (\($0) classes)" } ?? ""
+                throw SpecError("layers", "the last layer outputs \(width) values but \(loss.rawValue) on this data needs "
+                    + "\(outputUnits)\(classes); set the last dense layer's units to \(outputUnits)")
+            }
+        }
+
+        /// The checks on the training split, and the job's number of steps.
+        func steps(trainRows: Int, hasBatchNorm: Bool, limits: JobLimits) throws(SpecError) -> Int {
+            if rows < 2 { throw SpecError("data", "has \(rows) rows; at least 2 are needed") }
+            let t = spec.training
+            if hasBatchNorm && min(t.batchSize, trainRows) < 2 {
+                throw SpecError("training.batch_size", "must be at least 2 with batchnorm, which normalises over the batch"
+                                + (trainRows < 2 ? " (the training split has \(trainRows) row)" : ""))
+            }
+            let total = t.steps ?? t.epochs! * Trainer.batchesPerEpoch(trainRows: trainRows, batchSize: min(t.batchSize, trainRows),
+                                                                         hasBatchNorm: hasBatchNorm)
+            if total > limits.maxSteps {
+                throw SpecError("training.epochs", "makes \(total) steps, more than the limit of \(limits.maxSteps)", isLimit: true)
+            }
+            return total
+        }
+    }
+
+    private static func build(_ spec: JobSpec, baseDirectory: String?, checkpoint: Checkpoint?, limits: JobLimits,
+                              datasets: (@Sendable (String) -> String?)?) throws(SpecError) -> (Trainer, Loss)
+    {
+        let (data, rows) = try checkedData(spec, limits: limits) { () throws(SpecError) in
+            let data = try spec.data.load(seed: spec.seed, baseDirectory: baseDirectory, datasets: datasets)
+            return (data, data.count)
+        }
+        let plan = try Plan(spec, data: data, rows: rows, limits: limits)
+        let model = try makeModel(plan.layers, input: plan.input, outputWidth: plan.width, seed: spec.seed)
         try loadStart(checkpoint, spec: spec, baseDirectory: baseDirectory, into: model)
 
         var splitRandom = Random(seed: spec.seed, stream: .split)
         if data.count < 2 { throw SpecError("data", "has \(data.count) rows; at least 2 are needed") }
         let (train, validation) = Self.prepare(data, spec: spec, random: &splitRandom)
-        let t = spec.training
         let hasBatchNorm = model.flattened.contains { $0.layer.kind == .batchnorm }
-        if hasBatchNorm && min(t.batchSize, train.count) < 2 {
-            throw SpecError("training.batch_size", "must be at least 2 with batchnorm, which normalises over the batch"
-                            + (train.count < 2 ? " (the training split has \(train.count) row)" : ""))
-        }
+        _ = try plan.steps(trainRows: train.count, hasBatchNorm: hasBatchNorm, limits: limits)
+        let t = spec.training
         let config = TrainingConfig(
             batchSize: min(t.batchSize, train.count), shuffle: t.shuffle, steps: t.steps, epochs: t.epochs,
             every: spec.diagnostics.every, edges: spec.diagnostics.edges, seed: spec.seed, clip: spec.clip,
             skipNonfinite: spec.skipNonfinite)
-        let trainer = Trainer(model: model, loss: loss, optimizer: spec.optimizer.config, schedule: spec.schedule,
+        let trainer = Trainer(model: model, loss: plan.loss, optimizer: spec.optimizer.config, schedule: spec.schedule,
                               train: train, validation: validation, config: config)
-        if trainer.totalSteps > limits.maxSteps {
-            throw SpecError("training.epochs", "makes \(trainer.totalSteps) steps, more than the limit of \(limits.maxSteps)",
-                            isLimit: true)
-        }
-        return (trainer, loss)
+        return (trainer, plan.loss)
     }
 
     /// Splits off the validation rows and standardises both splits with the

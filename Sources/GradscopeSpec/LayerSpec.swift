@@ -114,237 +114,31 @@ struct LayerSpec: Equatable, Sendable {
     }
 }
 
-/// A recurrent layer's settings (`rnn`, `lstm`, `gru`): `hidden` (required),
-/// `num_layers` (1), `nonlinearity` (rnn: tanh | relu), `return_sequences`
-/// (false), `tbptt` (steps per truncated chunk; full BPTT when absent),
-/// `bias` (true), `init` for `weight_ih` (any weight initialiser),
-/// `bias_init`, and for `weight_hh` `recurrent_init` (pytorch_default |
-/// orthogonal | identity | normal with `recurrent_std`, default 1/√hidden)
-/// times `recurrent_scale` (1); lstm: `forget_bias` sets the forget gate's
-/// `bias_ih` block to this value and its `bias_hh` block to 0 (Gers et al.
-/// 2000; Jozefowicz et al. 2015 recommend 1), so the cell starts by keeping
-/// its memory.
-struct RecurrentSpec: Equatable, Sendable {
-    var cell: Recurrent.Cell
-    var hidden: Int
-    var layers: Int
-    var bias: Bool
-    var returnSequences: Bool
-    var tbptt: Int?
-    var weightInit: InitSpec?
-    var biasInit: InitSpec?
-    var recurrentInit: String
-    var recurrentStd: Double?
-    var recurrentScale: Double
-    var forgetBias: Double?
+extension LayerSpec {
+    /// The layer's name in the model: its own, or its type and its position in its list.
+    func resolvedName(at i: Int) -> String { name ?? "\(kind.rawValue)\(i)" }
 
-    static let recurrentInits = ["pytorch_default", "orthogonal", "identity", "normal"]
-    static let fields = ["hidden", "num_layers", "return_sequences", "tbptt", "bias", "recurrent_init", "recurrent_std",
-                         "recurrent_scale"] + InitSpec.weightFields.filter { $0 != "nonlinearity" } + InitSpec.biasFields
-    static let maxLayers = 16
-
-    var kind: LayerKind { cell.kind }
-
-    static func read(_ kind: LayerKind, _ r: inout ObjectReader) throws(SpecError) -> RecurrentSpec {
-        guard let hidden = try r.integer("hidden") else {
-            throw SpecError(r.field("hidden"), "is required for \(LayerSpec.describe(kind.rawValue)) (the hidden state's size)")
-        }
-        try Check.range(hidden, 1, LayerSpec.maxUnits, r.field("hidden"))
-        let layers = try r.integer("num_layers") ?? 1
-        try Check.range(layers, 1, maxLayers, r.field("num_layers"))
-        var cell = Recurrent.Cell.lstm
-        switch kind {
-        case .rnn:
-            let nonlinearity = try r.string("nonlinearity") ?? "tanh"
-            try Check.oneOf(nonlinearity, ["tanh", "relu"], r.field("nonlinearity"))
-            cell = nonlinearity == "relu" ? .rnnRelu : .rnnTanh
-        case .gru: cell = .gru
-        default: break
-        }
-        let tbptt = try r.integer("tbptt")
-        try Check.range(tbptt, 1, JobSpec.maxSequenceLength, r.field("tbptt"))
-        let recurrentInit = try r.string("recurrent_init") ?? "pytorch_default"
-        try Check.oneOf(recurrentInit, recurrentInits, r.field("recurrent_init"))
-        let std = try r.number("recurrent_std")
-        if std != nil && recurrentInit != "normal" {
-            throw SpecError(r.field("recurrent_std"), "applies only to recurrent_init \"normal\"")
-        }
-        try Check.nonNegative(std, r.field("recurrent_std"))
-        let scale = try r.number("recurrent_scale") ?? 1
-        try Check.range(scale, 0, 100, r.field("recurrent_scale"))
-        let forgetBias = try r.number("forget_bias")
-        try Check.range(forgetBias, -100, 100, r.field("forget_bias"))
-        let bias = try r.bool("bias") ?? true
-        if forgetBias != nil && !bias { throw SpecError(r.field("forget_bias"), "needs bias true") }
-        return RecurrentSpec(
-            cell: cell, hidden: hidden, layers: layers, bias: bias,
-            returnSequences: try r.bool("return_sequences") ?? false, tbptt: tbptt,
-            weightInit: try InitSpec.read(&r, layerOwnsNonlinearity: true),
-            biasInit: try InitSpec.read(&r, prefix: "bias_"),
-            recurrentInit: recurrentInit, recurrentStd: std, recurrentScale: scale, forgetBias: forgetBias)
-    }
-
-    var engineRecurrentInit: RecurrentInit {
-        switch recurrentInit {
-        case "orthogonal": .orthogonal
-        case "identity": .identity
-        case "normal": .normal(std: recurrentStd ?? 1 / Double(hidden).squareRoot())
-        default: .pytorchDefault
-        }
-    }
-
-    func parameters(inputWidth: Int) -> Int {
-        let gh = cell.gates * hidden
-        return (0..<layers).reduce(0) { total, k in
-            total + gh * ((k == 0 ? inputWidth : hidden) + hidden) + (bias ? 2 * gh : 0)
-        }
-    }
-}
-
-/// The values between two layers: `width` per row, of which sequence data
-/// has `steps` time steps (time-major), flat data none.
-struct FlowShape: Equatable {
-    var width: Int
-    var steps: Int?
-
-    /// The shape after `spec`; throws where a layer cannot take this input.
-    /// A dense layer reads a sequence's row as one flat vector (as
-    /// `nn.Flatten` then `nn.Linear`); normalisation and residual blocks
-    /// need flat features.
-    func after(_ spec: LayerSpec, field: String) throws(SpecError) -> FlowShape {
-        switch spec.body {
-        case .recurrent(let r):
-            guard let steps else {
-                throw SpecError(field, "\(LayerSpec.describe(r.kind.rawValue)) needs sequence input: a sequence dataset (adding, "
-                    + "temporal_order, memory, digits_rows), csv with sequence_length, or a recurrent layer before it "
-                    + "with return_sequences true")
-            }
-            return r.returnSequences ? FlowShape(width: steps * r.hidden, steps: steps) : FlowShape(width: r.hidden)
-        case .dense(let units, _, _, _): return FlowShape(width: units)
-        case .batchnorm, .layernorm, .residual:
-            if steps != nil {
-                throw SpecError(field, "\(LayerSpec.describe(spec.kind.rawValue)) needs flat features, not a sequence; put it after the "
-                    + "last recurrent layer (return_sequences false) or after a dense layer")
-            }
-            return self
-        case .activation, .dropout: return self
-        }
-    }
-}
-
-/// Parameters that `specs` would have on `inputWidth` inputs, counted
-/// without allocating them, so an absurd model is refused before it takes
-/// the memory. Returns the output width too.
-/// `activations` estimates the values kept per batch row for the backward
-/// pass (each layer's output and gradient; for recurrent layers every
-/// step's gates and states), so that a batch too large to hold is refused
-/// before it is allocated too.
-func countParameters(_ specs: [LayerSpec], input: FlowShape, path: String) throws(SpecError)
-    -> (parameters: Int, width: Int, activations: Int)
-{
-    var total = 0, activations = 0, shape = input
-    for (i, spec) in specs.enumerated() {
-        let width = shape.width
-        var next = try shape.after(spec, field: "\(path)[\(i)]")
-        switch spec.body {
-        case .dense(let units, let bias, _, _): total += units * width + (bias ? units : 0)
-        case .batchnorm, .layernorm: total += 2 * width
-        case .residual(let inner):
-            let (p, out, inner) = try countParameters(inner, input: FlowShape(width: width), path: "\(path)[\(i)].layers")
-            total += p + (out != width ? out * width + out : 0)
-            activations += inner
-            next.width = out
-        case .recurrent(let r):
-            total += r.parameters(inputWidth: width / shape.steps!)
-            // Per stacked layer: gates and their gradients (2·G·H), states, cells and the rest (4·H) per step.
-            activations += r.layers * shape.steps! * (2 * r.cell.gates * r.hidden + 4 * r.hidden)
-        case .activation, .dropout: break
-        }
-        activations += 2 * next.width
-        shape = next
-    }
-    return (total, shape.width, activations)
-}
-
-/// Turns layer specs into engine layers, tracking the width through them.
-struct ModelBuilder {
-    var random: Random
-
-    /// Builds `specs` for `input`; returns the layers and the output width.
-    /// `path` prefixes error fields.
-    mutating func build(_ specs: [LayerSpec], input: FlowShape, path: String) throws(SpecError) -> ([Layer], Int) {
-        var layers: [Layer] = []
-        var shape = input
-        var usedNames: Set<String> = []
+    /// Refuses a name used twice in one list (a residual block's list is
+    /// its own): the model's names address its parameters and records.
+    static func checkNames(_ specs: [LayerSpec], path: String) throws(SpecError) {
+        var used: Set<String> = []
         for (i, spec) in specs.enumerated() {
-            let width = shape.width
-            var next = try shape.after(spec, field: "\(path)[\(i)]")
-            let name = spec.name ?? "\(spec.kind.rawValue)\(i)"
-            let field = "\(path)[\(i)]"
-            guard usedNames.insert(name).inserted else {
-                throw SpecError("\(field).name", "\"\(name)\" is used twice; layer names must be unique")
+            let name = spec.resolvedName(at: i)
+            guard used.insert(name).inserted else {
+                throw SpecError("\(path)[\(i)].name", "\"\(name)\" is used twice; layer names must be unique")
             }
-            let following = Self.followingActivation(specs, after: i)
-            let layer: Layer
-            switch spec.body {
-            case .dense(let units, let bias, let weightInit, let biasInit):
-                let dense = Dense(name: name, inputWidth: width, outputWidth: units, bias: bias)
-                (weightInit ?? InitSpec(name: "pytorch_default")).initializer(following: following)
-                    .fill(dense.weight.value, fanIn: width, fanOut: units, random: &random)
-                if let b = dense.bias {
-                    (biasInit ?? InitSpec(name: "pytorch_default")).initializer(following: nil)
-                        .fill(b.value, fanIn: width, fanOut: units, random: &random)
-                }
-                layer = dense
-            case .activation(let kind, let parameter, let threshold):
-                layer = Activation(name: name, kind: kind, parameter: parameter.map(Float.init),
-                                   threshold: Float(threshold ?? 20))
-            case .batchnorm(let eps, let momentum):
-                layer = BatchNorm(name: name, width: width, eps: Float(eps ?? 1e-5), momentum: Float(momentum ?? 0.1))
-            case .layernorm(let eps):
-                layer = LayerNorm(name: name, width: width, eps: Float(eps ?? 1e-5))
-            case .dropout(let p):
-                layer = Dropout(name: name, p: Float(p))
-            case .residual(let inner):
-                let (body, out) = try build(inner, input: FlowShape(width: width), path: "\(field).layers")
-                var projection: Dense?
-                if out != width {
-                    let proj = Dense(name: "proj", inputWidth: width, outputWidth: out)
-                    Initializer.pytorchDefault.fill(proj.weight.value, fanIn: width, fanOut: out, random: &random)
-                    Initializer.pytorchDefault.fill(proj.bias!.value, fanIn: width, fanOut: out, random: &random)
-                    projection = proj
-                }
-                next.width = out
-                layer = Residual(name: name, body: body, projection: projection)
-            case .recurrent(let r):
-                let recurrent = Recurrent(
-                    name: name, cell: r.cell, inputWidth: width / shape.steps!, hidden: r.hidden, layers: r.layers,
-                    bias: r.bias, returnSequences: r.returnSequences, tbptt: r.tbptt)
-                let cellActivation: (kind: LayerKind, slope: Double) = (r.cell == .rnnRelu ? .relu : .tanh, 0)
-                recurrent.initialize(
-                    input: r.weightInit?.initializer(following: cellActivation),
-                    bias: r.biasInit?.initializer(following: nil), recurrent: r.engineRecurrentInit,
-                    scale: r.recurrentScale, random: &random)
-                if let forget = r.forgetBias { recurrent.setForgetBias(Float(forget)) }
-                layer = recurrent
-            }
-            layers.append(layer)
-            shape = next
+            if case .residual(let inner) = spec.body { try checkNames(inner, path: "\(path)[\(i)].layers") }
         }
-        return (layers, shape.width)
     }
 
-    /// The first activation after layer `i`, skipping normalisation and
-    /// dropout, whose gain kaiming init uses by default; none (linear) when
-    /// another dense layer or the end comes first.
-    static func followingActivation(_ specs: [LayerSpec], after i: Int) -> (kind: LayerKind, slope: Double)? {
-        for spec in specs[(i + 1)...] {
+    /// Whether a batchnorm layer is anywhere in `specs`, residual blocks included.
+    static func containBatchNorm(_ specs: [LayerSpec]) -> Bool {
+        specs.contains { spec in
             switch spec.body {
-            case .activation(let kind, let parameter, _): return (kind, kind == .leakyRelu ? parameter ?? 0.01 : 0)
-            case .batchnorm, .layernorm, .dropout: continue
-            default: return nil
+            case .batchnorm: true
+            case .residual(let inner): containBatchNorm(inner)
+            default: false
             }
         }
-        return nil
     }
 }

@@ -66,8 +66,16 @@ public struct Dataset: Sendable {
         guard validationFraction > 0 else { return (self, nil) }
         var order = Array(0..<count)
         random.shuffle(&order)
+        let train = Self.splitSizes(count, validationFraction: validationFraction).train
+        return (subset(Array(order[..<train])), subset(Array(order[train...])))
+    }
+
+    /// The sizes of `split`'s training and validation sets for `count` rows:
+    /// at least one row on each side of a split.
+    public static func splitSizes(_ count: Int, validationFraction: Double) -> (train: Int, validation: Int) {
+        guard validationFraction > 0 else { return (count, 0) }
         let held = min(max(Int((validationFraction * Double(count)).rounded(.up)), 1), count - 1)
-        return (subset(Array(order[..<(count - held)])), subset(Array(order[(count - held)...])))
+        return (count - held, held)
     }
 
     /// Standardises every input column to mean 0 and standard deviation 1

@@ -76,10 +76,8 @@ public final class Trainer {
         self.train = train
         self.validation = validation
         self.config = config
-        // BatchNorm cannot train on a single row: a trailing batch of one is dropped.
-        let hasBatchNorm = model.flattened.contains { $0.layer.kind == .batchnorm }
-        let remainder = train.count % config.batchSize
-        batchesPerEpoch = train.count / config.batchSize + (remainder >= (hasBatchNorm ? 2 : 1) ? 1 : 0)
+        batchesPerEpoch = Self.batchesPerEpoch(trainRows: train.count, batchSize: config.batchSize,
+                                               hasBatchNorm: model.flattened.contains { $0.layer.kind == .batchnorm })
         totalSteps = config.steps ?? (config.epochs! * batchesPerEpoch)
         order = Array(0..<train.count)
         shuffleRandom = Random(seed: config.seed, stream: .shuffle)
@@ -87,6 +85,12 @@ public final class Trainer {
     }
 
     public var isFinished: Bool { stepsDone >= totalSteps }
+
+    /// Batches in an epoch of `trainRows` rows. BatchNorm cannot train on a
+    /// single row: a trailing batch of one is dropped.
+    public static func batchesPerEpoch(trainRows: Int, batchSize: Int, hasBatchNorm: Bool) -> Int {
+        trainRows / batchSize + (trainRows % batchSize >= (hasBatchNorm ? 2 : 1) ? 1 : 0)
+    }
 
     /// Runs one optimizer update and returns what it produced, in this
     /// order: the origin of the first non-finite value when this step has
