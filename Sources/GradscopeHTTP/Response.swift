@@ -28,6 +28,19 @@ public struct Response: Sendable {
                  body: .data(Data(text.utf8)))
     }
 
+    /// A value encoded with Codable: the API's cold answers (lists, links,
+    /// errors). Keys sorted, so that answers are stable.
+    public static func json(encoding value: some Encodable, status: Int = 200, headers: [(String, String)] = []) -> Response {
+        Response(status: status, headers: [("Content-Type", "application/json; charset=utf-8")] + headers,
+                 body: .data(encode(value)))
+    }
+
+    public static func encode(_ value: some Encodable) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)) ?? Data("null".utf8)
+    }
+
     public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8") -> Response {
         Response(status: status, headers: [("Content-Type", contentType)], body: .data(Data(text.utf8)))
     }
@@ -64,18 +77,22 @@ public struct HTTPError: Error, Sendable {
         self.headers = headers
     }
 
+    /// `{"error": {"code", "message", "field"}}`, `field` null when none.
     public var response: Response {
-        var body = #"{"error":{"code":"# + Self.quote(code) + #","message":"# + Self.quote(message) + #","field":"#
-        body += field.map(Self.quote) ?? "null"
-        body += "}}"
-        return .json(body, status: status, headers: headers)
+        .json(encoding: ["error": Body(code: code, message: message, field: field)], status: status, headers: headers)
     }
 
-    static func quote(_ s: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        let data = (try? encoder.encode(s)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self)
+    private struct Body: Encodable {
+        let code: String, message: String, field: String?
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(code, forKey: .code)
+            try c.encode(message, forKey: .message)
+            try c.encode(field, forKey: .field)  // null, not absent
+        }
+
+        enum CodingKeys: String, CodingKey { case code, message, field }
     }
 
     public static func notFound(_ what: String = "no such resource") -> HTTPError { HTTPError(404, "not_found", what) }

@@ -75,7 +75,9 @@ final class Comparisons: Sendable {
             w.field("job", e.job)
             w.field("status", e.status)
             w.field("error", e.error)
-            w.rawField("trials", "[" + e.trials.joined(separator: ",") + "]")
+            w.beginArray("trials")
+            for trial in e.trials { w.rawElement(trial) }  // trial records, written by RemedyExperiment.json
+            w.endArray()
             w.endObject()
             return w.text
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GradscopeDiagnosis
 import GradscopeEngine
+import GradscopeHTTP
 import GradscopeSpec
 import Synchronization
 
@@ -81,7 +82,7 @@ extension JobManager {
         }
         guard let meta = created else { throw .queueFull }
         do {
-            try store.create(meta, spec: Data(JSONWriter.encode(json).utf8))
+            try store.create(meta, spec: Response.encode(json))
             try channel.open(store.appender(meta.id))
             try channel.append([JobRun.Line(.start(StartRecord(run: spec)))])
             channel.publish([.status("running")])

@@ -44,7 +44,6 @@ public final class JobManager: Sendable {
         var stepsDone = 0
         /// Finished jobs' summary and report lines.
         var finals: [String: (summary: String?, report: String?)] = [:]
-        var specTexts: [String: String] = [:]
         /// External runs still taking records.
         var external: [String: ExternalRun] = [:]
         /// Jobs whose latest state could not be written (a full disk): saved
@@ -105,7 +104,7 @@ public final class JobManager: Sendable {
         } catch {
             throw .invalid(error)
         }
-        let specData = Data(JSONWriter.encode(json).utf8)
+        let specData = Response.encode(json)
         let meta: JobMeta? = state.withLock { s in
             guard s.pending.count < configuration.maxQueue else { return nil }
             let id = String(format: "j-%06d", s.nextNumber)
@@ -297,7 +296,6 @@ public final class JobManager: Sendable {
             s.order.removeAll { $0 == id }
             s.channels[id] = nil
             s.finals[id] = nil
-            s.specTexts[id] = nil
         }
         store.delete(id)
     }
@@ -340,15 +338,6 @@ public final class JobManager: Sendable {
 
     public func spec(_ id: String) -> Data? { store.spec(id) }
 
-    /// The spec as stored (compact JSON), read from disk once.
-    public func specText(_ id: String) -> String? {
-        if let text = state.withLock({ $0.specTexts[id] }) { return text }
-        guard let data = store.spec(id) else { return nil }
-        let text = String(decoding: data, as: UTF8.self)
-        state.withLock { $0.specTexts[id] = text }
-        return text
-    }
-
     /// Streams a job's records to `stream`: everything after step `from`
     /// (the start record always), read from disk as the client takes it;
     /// then, for a running job, the live records, handed over under the
@@ -364,7 +353,7 @@ public final class JobManager: Sendable {
                 channel.attach(stream) { reader.drain() }
             } else {
                 let status = meta(id)?.status.rawValue ?? "unknown"
-                stream.sendReplay(reader.drain() + JobChannel.event(type: "status", step: nil, json: #"{"status":""# + status + #""}"#))
+                stream.sendReplay(reader.drain() + JobChannel.event(type: "status", step: nil, json: JobChannel.statusJSON(status)))
                 stream.close()
             }
             return nil
@@ -397,12 +386,10 @@ public final class JobManager: Sendable {
     func storeDataset(csv: Data, name: String, rows: Int, columns: [String]) throws(StorageFailure) -> String {
         let id = "d-" + UUID().uuidString.prefix(8).lowercased()
         let description = store.datasetURL(id).deletingPathExtension().appendingPathExtension("json")
-        let meta = JSONWriter.encode(.object([
-            "id": .string(id), "name": .string(name), "rows": .number(Double(rows)), "columns": .array(columns.map { .string($0) }),
-        ]))
+        let meta = Response.encode(DatasetDescription(id: id, name: name, rows: rows, columns: columns))
         do {
             try csv.write(to: store.datasetURL(id), options: .atomic)
-            try Data(meta.utf8).write(to: description, options: .atomic)
+            try meta.write(to: description, options: .atomic)
         } catch {
             for url in [store.datasetURL(id), description] { try? FileManager.default.removeItem(at: url) }
             throw StorageFailure(message: "\(error)")
@@ -410,11 +397,13 @@ public final class JobManager: Sendable {
         return id
     }
 
-    /// The descriptions of every uploaded dataset, as JSON objects.
-    func datasetDescriptions() -> [String] {
+    /// The descriptions of every uploaded dataset.
+    func datasetDescriptions() -> [DatasetDescription] {
         let dir = store.root.appendingPathComponent("datasets")
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-        return files.compactMap { try? String(contentsOf: dir.appendingPathComponent($0), encoding: .utf8) }
+        return files.compactMap { file in
+            (try? Data(contentsOf: dir.appendingPathComponent(file))).flatMap { try? JSONDecoder().decode(DatasetDescription.self, from: $0) }
+        }
     }
 
     func datasetPath(_ id: String) -> String? {
@@ -467,7 +456,7 @@ final class JobChannel: Sendable {
     func publish(_ messages: [Message]) {
         state.withLock { s in
             for case .status(let status) in messages {
-                let event = Self.event(type: "status", step: nil, json: #"{"status":""# + status + #""}"#)
+                let event = Self.event(type: "status", step: nil, json: JobChannel.statusJSON(status))
                 s.subscribers.removeAll { !$0.send(event) }
             }
         }
@@ -479,7 +468,7 @@ final class JobChannel: Sendable {
         state.withLock { s in
             stream.sendReplay(rest())
             if s.finished {
-                stream.sendReplay(Self.event(type: "status", step: nil, json: #"{"status":""# + s.finalStatus + #""}"#))
+                stream.sendReplay(Self.event(type: "status", step: nil, json: JobChannel.statusJSON(s.finalStatus)))
                 stream.close()
             } else {
                 s.subscribers.append(stream)
@@ -493,7 +482,7 @@ final class JobChannel: Sendable {
             s.file = nil
             s.finished = true
             s.finalStatus = status
-            let event = Self.event(type: "status", step: nil, json: #"{"status":""# + status + #""}"#)
+            let event = Self.event(type: "status", step: nil, json: JobChannel.statusJSON(status))
             for stream in s.subscribers {
                 stream.send(event)
                 stream.close()
@@ -508,6 +497,11 @@ final class JobChannel: Sendable {
 
     /// One Server-Sent Event: the send time as a comment, the step as `id`
     /// (step records only), the record type as `event`.
+    /// A `status` event's data: `{"status": "running"}`.
+    static func statusJSON(_ status: String) -> Substring {
+        Substring(String(decoding: Response.encode(["status": status]), as: UTF8.self))
+    }
+
     static func event(type: String, step: Int?, json: Substring) -> Data {
         var event = Data()
         var json = json

@@ -1,5 +1,6 @@
 import Foundation
 import GradscopeDiagnosis
+import GradscopeHTTP
 import GradscopeSpec
 
 /// The OpenAPI 3.0 document of the API (docs/API.md), served at
@@ -214,7 +215,7 @@ enum OpenAPI {
             ])]),
         ])
         guard case .object(let components) = parsed(RequestSchemas.components) else { preconditionFailure("components is not an object") }
-        return JSONWriter.encode(.object([
+        return String(decoding: Response.encode(JSONValue.object([
             "openapi": .string("3.0.3"),
             "info": .object(["title": .string("gradscope"), "version": .string("1.0.0"),
                              "description": .string("Gradient-explosion diagnostics: jobs, live step streams, reports.")]),
@@ -226,6 +227,6 @@ enum OpenAPI {
                                        "runToken": .object(["type": .string("http"), "scheme": .string("bearer"),
                                                             "description": .string("The run's ingest token, returned by POST /api/runs")]),
                                    ])]),
-        ]))
+        ])), as: UTF8.self)
     }()
 }

@@ -49,36 +49,54 @@ public struct Checkpoint: Sendable {
     }
 
     public static func decode(_ data: Data) throws(ReadError) -> Checkpoint {
-        struct Wire: Decodable {
-            var format: String
-            var version: Int
-            var step: Int?
-            var tensors: [String: TensorWire]
+        let json: JSONValue
+        do { json = try JSONValue.parse(data) } catch { throw .invalid("not JSON: \(error)") }
+        return try decode(json: json)
+    }
+
+    /// Reads a checkpoint from parsed JSON (a spec's inline `init_from` arrives so).
+    public static func decode(json: JSONValue) throws(ReadError) -> Checkpoint {
+        let expected = "expected {\"format\": \"\(format)\", \"version\": 1, \"tensors\": {name: {\"shape\": [...], \"data\": [...]}}}"
+        guard case .object(let o) = json, case .string(let f)? = o["format"], case .number(let v)? = o["version"],
+              case .object(let wire)? = o["tensors"] else { throw .invalid(expected) }
+        guard f == format else { throw .invalid("format is \"\(f)\", expected \"\(format)\"") }
+        guard v == Double(version) else { throw .invalid("version \(Check.show(v)) is not supported (this gradscope reads version \(version))") }
+        var step: Int?
+        if case .number(let n)? = o["step"] {
+            guard n >= 0, n == n.rounded(), n < 9e15 else { throw .invalid("step must be a whole number ≥ 0") }
+            step = Int(n)
         }
-        struct TensorWire: Decodable {
-            var shape: [Int]
-            var data: [Double]
-        }
-        let wire: Wire
-        do { wire = try JSONDecoder().decode(Wire.self, from: data) } catch {
-            throw .invalid("expected {\"format\": \"\(format)\", \"version\": 1, \"tensors\": {name: {\"shape\": [...], \"data\": [...]}}} (\(JobSpec.describe(error)))")
-        }
-        guard wire.format == format else { throw .invalid("format is \"\(wire.format)\", expected \"\(format)\"") }
-        guard wire.version == version else { throw .invalid("version \(wire.version) is not supported (this gradscope reads version \(version))") }
         var tensors: [String: (shape: [Int], data: [Float])] = [:]
-        for (name, t) in wire.tensors {
+        for (name, t) in wire {
+            guard case .array(let dims)? = t["shape"], case .array(let values)? = t["data"] else {
+                throw .invalid("tensor \"\(name)\": \(expected)")
+            }
+            var shape: [Int] = []
+            for d in dims {
+                guard case .number(let n) = d, n >= 0, n == n.rounded(), n < 9e15 else {
+                    throw .invalid("tensor \"\(name)\" has a shape that is not a list of whole numbers ≥ 0")
+                }
+                shape.append(Int(n))
+            }
             // The product is taken with overflow checked: a shape such as [4e15, 4e15] must be an error, not a trap.
-            let count = t.shape.reduce(Optional(1)) { n, d in
-                n.flatMap { d < 0 ? nil : { $0.overflow ? nil : $0.partialValue }($0.multipliedReportingOverflow(by: d)) }
+            let count = shape.reduce(Optional(1)) { n, d in
+                n.flatMap { { $0.overflow ? nil : $0.partialValue }($0.multipliedReportingOverflow(by: d)) }
             }
-            guard count == t.data.count else {
-                throw .invalid("tensor \"\(name)\" has shape \(t.shape) but \(t.data.count) values")
+            guard count == values.count else {
+                throw .invalid("tensor \"\(name)\" has shape \(shape) but \(values.count) values")
             }
-            tensors[name] = (t.shape, t.data.map { Float($0) })
+            var data: [Float] = []
+            data.reserveCapacity(values.count)
+            for value in values {
+                switch value {
+                case .number(let x): data.append(Float(x))
+                case .null: data.append(.nan)  // how `encoded` writes a non-finite weight
+                default: throw .invalid("tensor \"\(name)\" has a value that is not a number")
+                }
+            }
+            tensors[name] = (shape, data)
         }
-        var c = Checkpoint(step: wire.step, tensors: tensors, order: tensors.keys.sorted())
-        c.step = wire.step
-        return c
+        return Checkpoint(step: step, tensors: tensors, order: tensors.keys.sorted())
     }
 
     init(step: Int?, tensors: [String: (shape: [Int], data: [Float])], order: [String]) {

@@ -84,6 +84,8 @@ public struct JSONWriter {
 
     /// Appends already-encoded JSON as a field.
     public mutating func rawField(_ k: JSONKey, _ json: String) { key(k); raw(json) }
+    /// An array element that is already JSON (a stored record).
+    public mutating func rawElement(_ json: String) { separate(); raw(json) }
 
     /// A parsed JSON value as compact text (object keys sorted).
     public static func encode(_ v: JSONValue) -> String {

@@ -1,0 +1,209 @@
+import Foundation
+import GradscopeDiagnosis
+import GradscopeEngine
+import GradscopeHTTP
+import GradscopeSpec
+
+/// The routes of `/api/jobs` and `/api/comparisons`: submit, list, show, cancel, delete, stream, page, report,
+/// checkpoint, export, remedy experiments.
+extension Service {
+    // MARK: Jobs
+
+    func submit(_ request: Request) throws -> Response {
+        try offThread { [self] in try admit(request) }
+    }
+
+    /// Validates a spec (`JobManager.submit`), stores and queues it.
+    private func admit(_ request: Request) throws -> Response {
+        guard var json = try? JSONValue.parse(request.body) else {
+            throw HTTPError(400, "invalid_json", "the body is not valid JSON: \(JobSpec.jsonSyntaxProblem(request.body) ?? "empty")")
+        }
+        var checkpoint: Checkpoint?
+        if case .object(var spec) = json {
+            // Over HTTP a spec may not name server files.
+            if case .object(let data)? = spec["data"], data["source"] == .string("csv") {
+                throw HTTPError(400, "invalid_spec", #"data.source "csv" reads a server file; upload the CSV to POST /api/datasets and use {"source": "dataset", "id": …}"#, field: "data.path")
+            }
+            switch spec["init_from"] {
+            case nil, .null?: break
+            case .object(let o)? where o["job"] != nil:
+                guard case .string(let other)? = o["job"], jobs.meta(other) != nil, let data = jobs.checkpoint(other),
+                      let c = try? Checkpoint.decode(data) else {
+                    throw HTTPError(400, "invalid_spec", "init_from.job must name a finished job", field: "init_from.job")
+                }
+                checkpoint = c
+            case .object?:
+                do { checkpoint = try Checkpoint.decode(json: spec["init_from"]!) } catch {
+                    throw HTTPError(400, "invalid_spec", "\(error)", field: "init_from")
+                }
+            default:
+                throw HTTPError(400, "invalid_spec", #"init_from must be a checkpoint object or {"job": "<id>"} over HTTP, not a path"#, field: "init_from")
+            }
+            spec["init_from"] = nil
+            json = .object(spec)
+        }
+        do {
+            let meta = try jobs.submit(json: json, checkpoint: checkpoint)
+            return .json(encoding: Self.created(meta), status: 201, headers: [("Location", "/api/jobs/\(meta.id)")])
+        } catch {
+            switch error {
+            case .invalid(let e):
+                throw HTTPError(400, e.isLimit ? "limit_exceeded" : "invalid_spec", e.description, field: e.field.isEmpty ? nil : e.field)
+            case .queueFull:
+                throw HTTPError(429, "queue_full", "the queue is full; try again shortly", headers: [("Retry-After", "5")])
+            case .storage(let message):
+                throw Self.storageError("the job", message)
+            }
+        }
+    }
+
+    func list(_ request: Request) throws -> Response {
+        let status = try request.query["status"].map { value throws(HTTPError) -> JobMeta.Status in
+            guard let s = JobMeta.Status(rawValue: value) else {
+                throw HTTPError(400, "invalid_parameter", "status must be one of \(JobMeta.Status.allCases.map(\.rawValue).joined(separator: ", "))", field: "status")
+            }
+            return s
+        }
+        let limit = try Self.integer(request, "limit", default: 50, range: 1...500)
+        let offset = try Self.integer(request, "offset", default: 0, range: 0...Self.maxWhole)
+        let (list, total) = jobs.list(status: status, limit: limit, offset: offset)
+        return .json(encoding: JSONValue.object([
+            "jobs": .array(list.map(Self.summary)), "total": .number(Double(total)), "limit": .number(Double(limit)),
+            "offset": .number(Double(offset)),
+        ]))
+    }
+
+    /// A job with its spec and summary, kept once the job has finished (it
+    /// can no longer change): this is the API's most frequent read.
+    func show(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        if let cached = rendered.withLock({ $0[meta.id] }) { return .json(cached) }
+        guard case .object(var job) = Self.summary(meta) else { throw HTTPError.notFound() }
+        job["spec"] = jobs.spec(meta.id).flatMap { try? JSONValue.parse($0) } ?? .null
+        job["summary"] = jobs.summary(meta.id).flatMap { try? JSONValue.parse(Data($0.utf8)) } ?? .null
+        job["links"] = Self.links(meta.id)
+        guard meta.status.isFinished else { return .json(encoding: JSONValue.object(job)) }
+        let body = SharedBody(Response.encode(JSONValue.object(job)))
+        rendered.withLock { $0[meta.id] = body }
+        return .json(body)
+    }
+
+    func cancel(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        do { return .json(encoding: Self.summary(try jobs.cancel(meta.id)), status: 202) } catch {
+            throw HTTPError(409, "conflict", "job \(meta.id) has already finished (\(meta.status.rawValue))")
+        }
+    }
+
+    func delete(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        try? jobs.delete(meta.id)
+        rendered.withLock { _ = $0.removeValue(forKey: meta.id) }
+        return .empty(204)
+    }
+
+    func events(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        var from = 0
+        if let last = request.header("last-event-id") {
+            guard let n = Int(last) else { throw HTTPError(400, "invalid_parameter", "Last-Event-ID must be a step number", field: "Last-Event-ID") }
+            from = n
+        } else {
+            from = try Self.integer(request, "from", default: 0, range: 0...Self.maxWhole)
+        }
+        let stream = EventStream()
+        jobs.subscribe(meta.id, from: from, stream: stream)
+        return .eventStream(stream)
+    }
+
+    func steps(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        let from = try Self.integer(request, "from", default: 0, range: 0...Self.maxWhole)
+        let limit = try Self.integer(request, "limit", default: 100, range: 1...1000)
+        let every = try Self.integer(request, "every", default: 1, range: 1...Self.maxWhole)
+        // Every `every`-th stored step record after `from` (counting records,
+        // not step numbers: records may be every few steps).
+        var selected: [String] = [], next: Int?, index = 0
+        jobs.store.forEachLine(meta.id, afterStep: from) { text in
+            let line = RecordLine(text)
+            guard line.type == "step", let step = line.step, step > from else { return true }
+            defer { index += 1 }
+            guard index % every == 0 else { return true }
+            if selected.count == limit { next = RecordLine(selected.last![...]).step; return false }
+            selected.append(String(line.json))
+            return true
+        }
+        // Stored records go out as they are, through the records' writer.
+        var w = JSONWriter(capacity: selected.reduce(64) { $0 + $1.utf8.count + 1 })
+        w.beginObject()
+        w.beginArray("steps")
+        for record in selected { w.rawElement(record) }
+        w.endArray()
+        w.field("next", next.map(Double.init))
+        w.endObject()
+        return .json(w.text)
+    }
+
+    func report(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        guard let report = jobs.report(meta.id) else { throw Self.notYet(meta, "report") }
+        return .json(String(report))
+    }
+
+    func checkpoint(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        guard let data = jobs.checkpoint(meta.id) else { throw Self.notYet(meta, "checkpoint") }
+        return Response(status: 200, headers: [("Content-Type", "application/json; charset=utf-8")], body: .data(data))
+    }
+
+    /// Reads and re-encodes the whole history: off the I/O threads.
+    func export(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        return try offThread { [jobs] in .text(CSVExport.csv(jobs.records(meta.id)), contentType: "text/csv; charset=utf-8") }
+    }
+
+    func remedies(_ request: Request) throws -> Response {
+        let meta = try meta(request)
+        if meta.isExternal {
+            throw HTTPError(409, "conflict", "remedy experiments re-run an engine job's spec; \(meta.id) is an external run (its report still suggests remedies)")
+        }
+        var selection = RemedyExperiment.Selection.auto
+        if !request.body.isEmpty {
+            guard case .object(let o)? = try? JSONValue.parse(request.body) else {
+                throw HTTPError(400, "invalid_json", "the body must be {\"remedies\": \"auto\" | [names]}")
+            }
+            if let unknown = o.keys.first(where: { $0 != "remedies" }) {
+                throw HTTPError(400, "invalid_parameter", "\(unknown) is not a field (fields: remedies)", field: unknown)
+            }
+            switch o["remedies"] {
+            case nil, .string("auto")?: break
+            case .array(let names)?:
+                var kinds: [Remedy.Kind] = []
+                for name in names {
+                    guard case .string(let s) = name, let kind = Remedy.Kind(rawValue: s) else {
+                        throw HTTPError(400, "invalid_parameter", "remedies must be \"auto\" or names among \(Remedy.Kind.allCases.map(\.rawValue).joined(separator: ", "))", field: "remedies")
+                    }
+                    kinds.append(kind)
+                }
+                selection = .list(kinds)
+            default:
+                throw HTTPError(400, "invalid_parameter", "remedies must be \"auto\" or a list of names", field: "remedies")
+            }
+        }
+        guard let specData = jobs.spec(meta.id), let json = try? JSONValue.parse(specData) else {
+            throw HTTPError.notFound()
+        }
+        guard let id = comparisons.start(job: meta.id, spec: json, selection: selection, limits: jobs.configuration.limits,
+                                         datasets: { [jobs] in jobs.datasetPath($0) }) else {
+            throw HTTPError(429, "queue_full", "\(comparisons.maxPending) remedy experiments are waiting or running; try again later",
+                            headers: [("Retry-After", "30")])
+        }
+        return .json(encoding: ["id": JSONValue.string(id), "links": .object(["self": .string("/api/comparisons/\(id)")])], status: 202,
+                     headers: [("Location", "/api/comparisons/\(id)")])
+    }
+
+    func comparison(_ request: Request) throws -> Response {
+        guard let id = request.parameters["id"], let json = comparisons.json(id) else { throw HTTPError.notFound() }
+        return .json(json)
+    }
+}
