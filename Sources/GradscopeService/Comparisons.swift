@@ -3,7 +3,8 @@ import GradscopeSpec
 import Synchronization
 
 /// Remedy experiments started over HTTP (`POST /api/jobs/{id}/remedies`),
-/// run one at a time on their own queue; their trials are kept in memory.
+/// run in the job manager's slots (so `--max-jobs` bounds them with the
+/// jobs) and stopped with the server; their trials are kept in memory.
 /// At most `maxPending` wait or run at once (more are refused, so the queue
 /// cannot grow without bound), and the `maxFinished` newest finished ones
 /// are kept.
@@ -18,9 +19,10 @@ final class Comparisons: Sendable {
     let maxPending: Int
     let maxFinished: Int
     private let state = Mutex<(entries: [String: Entry], next: Int, pending: Int)>(([:], 1, 0))
-    private let queue = DispatchQueue(label: "gradscope.comparisons")
+    private let jobs: JobManager
 
-    init(maxPending: Int = 8, maxFinished: Int = 100) {
+    init(jobs: JobManager, maxPending: Int = 8, maxFinished: Int = 100) {
+        self.jobs = jobs
         self.maxPending = maxPending
         self.maxFinished = maxFinished
     }
@@ -37,22 +39,29 @@ final class Comparisons: Sendable {
             return id
         }
         guard let id else { return nil }
-        queue.async { [self] in
+        let queued = jobs.enqueue(id) { [self] stopping in
             state.withLock { $0.entries[id]?.status = "running" }
             defer { finished(id) }
             do {
                 _ = try RemedyExperiment.run(spec: spec, baseDirectory: nil, selection: selection, limits: limits,
-                                             datasets: datasets, progress: { trial in
+                                             datasets: datasets, stop: stopping, progress: { trial in
                     let line = RemedyExperiment.json(trial)
                     state.withLock { $0.entries[id]?.trials.append(line) }
                 })
-                state.withLock { $0.entries[id]?.status = "completed" }
+                state.withLock { $0.entries[id]?.status = stopping() ? "cancelled" : "completed" }
             } catch {
                 state.withLock { s in
                     s.entries[id]?.status = "failed"
                     s.entries[id]?.error = "\(error)"
                 }
             }
+        }
+        guard queued else {
+            state.withLock { s in
+                s.entries[id] = nil
+                s.pending -= 1
+            }
+            return nil
         }
         return id
     }

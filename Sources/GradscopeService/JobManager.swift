@@ -49,10 +49,16 @@ public final class JobManager: Sendable {
         /// Jobs whose latest state could not be written (a full disk): saved
         /// again at every heartbeat until it is.
         var unsaved: Set<String> = []
+        /// Deleted while running: their worker removes their files when it stops.
+        var deleted: Set<String> = []
+        /// Queued work that is not a job (a remedy experiment's trials): it
+        /// takes a slot as a job does, so `maxJobs` bounds all training.
+        var tasks: [String: @Sendable (_ stopping: @Sendable () -> Bool) -> Void] = [:]
+        var stopping = false
     }
 
     let state = Mutex(State())
-    /// One place creates the queues jobs run on.
+    /// The one queue all training runs on, jobs and remedy trials alike.
     private let workers = DispatchQueue(label: "gradscope.jobs", qos: .userInitiated, attributes: .concurrent)
 
     public init(store: JobStore, configuration: Configuration) {
@@ -162,8 +168,16 @@ public final class JobManager: Sendable {
 
     private func run(_ id: String) {
         defer {
-            state.withLock { _ = $0.running.remove(id) }
+            let deleted = state.withLock { s in
+                s.running.remove(id)
+                return s.deleted.remove(id) != nil
+            }
+            if deleted { store.delete(id) }
             schedule()
+        }
+        if let task = state.withLock({ $0.tasks.removeValue(forKey: id) }) {
+            task { [self] in state.withLock { $0.stopping } }
+            return
         }
         guard let channel = state.withLock({ $0.channels[id] }), let specData = store.spec(id) else { return }
         if state.withLock({ $0.cancelling.contains(id) }) {
@@ -286,18 +300,33 @@ public final class JobManager: Sendable {
         return self.meta(id)!
     }
 
+    /// Forgets a job at once; a running one is cancelled, and its worker
+    /// removes its files when it stops (within one step), so no I/O thread waits.
     public func delete(_ id: String) throws(CommandError) {
         guard meta(id) != nil else { throw .notFound }
         _ = try? cancel(id)
-        // Wait (bounded) for a running job to stop before removing its files.
-        for _ in 0..<500 where state.withLock({ $0.running.contains(id) }) { usleep(2_000) }
-        state.withLock { s in
+        let running = state.withLock { s in
             s.metas[id] = nil
             s.order.removeAll { $0 == id }
             s.channels[id] = nil
             s.finals[id] = nil
+            if s.running.contains(id) { s.deleted.insert(id) }
+            return s.running.contains(id)
         }
-        store.delete(id)
+        if !running { store.delete(id) }
+    }
+
+    /// Queues `work` to run in a job slot; false when the queue is full. It
+    /// is handed a function that says when the server is stopping.
+    func enqueue(_ id: String, _ work: @escaping @Sendable (_ stopping: @Sendable () -> Bool) -> Void) -> Bool {
+        let queued = state.withLock { s in
+            guard s.pending.count < configuration.maxQueue, !s.stopping else { return false }
+            s.tasks[id] = work
+            s.pending.append(id)
+            return true
+        }
+        if queued { schedule() }
+        return queued
     }
 
     public var counts: [JobMeta.Status: Int] {
@@ -372,152 +401,13 @@ public final class JobManager: Sendable {
     /// so that a restart finds them `cancelled`, not half-written.
     public func shutdown(grace: Double = 3) {
         state.withLock { s in
+            s.stopping = true
             s.cancelling.formUnion(s.running)
             s.cancelling.formUnion(s.pending)
             s.pending.removeAll()
+            s.tasks.removeAll()
         }
         let deadline = Date().addingTimeInterval(grace)
         while Date() < deadline && !state.withLock({ $0.running.isEmpty }) { usleep(10_000) }
-    }
-
-    // MARK: Datasets
-
-    /// Stores an upload and its description; on failure (a full disk) neither is kept.
-    func storeDataset(csv: Data, name: String, rows: Int, columns: [String]) throws(StorageFailure) -> String {
-        let id = "d-" + UUID().uuidString.prefix(8).lowercased()
-        let description = store.datasetURL(id).deletingPathExtension().appendingPathExtension("json")
-        let meta = Response.encode(DatasetDescription(id: id, name: name, rows: rows, columns: columns))
-        do {
-            try csv.write(to: store.datasetURL(id), options: .atomic)
-            try meta.write(to: description, options: .atomic)
-        } catch {
-            for url in [store.datasetURL(id), description] { try? FileManager.default.removeItem(at: url) }
-            throw StorageFailure(message: "\(error)")
-        }
-        return id
-    }
-
-    /// The descriptions of every uploaded dataset.
-    func datasetDescriptions() -> [DatasetDescription] {
-        let dir = store.root.appendingPathComponent("datasets")
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-        return files.compactMap { file in
-            (try? Data(contentsOf: dir.appendingPathComponent(file))).flatMap { try? JSONDecoder().decode(DatasetDescription.self, from: $0) }
-        }
-    }
-
-    func datasetPath(_ id: String) -> String? {
-        guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return nil }
-        let path = store.datasetURL(id).path
-        return FileManager.default.fileExists(atPath: path) ? path : nil
-    }
-}
-
-/// One running job's output: the record file and the streams that follow
-/// it. Appending and subscribing take the same lock, so a new subscriber's
-/// replay and the live records meet without a gap or a duplicate.
-final class JobChannel: Sendable {
-    struct State {
-        var file: FileHandle?
-        var subscribers: [EventStream] = []
-        var finished = false
-        var finalStatus = ""
-    }
-
-    enum Message {
-        case status(String)
-    }
-
-    private let state = Mutex(State())
-
-    func open(_ file: FileHandle) { state.withLock { $0.file = file } }
-
-    /// Writes `lines` to the record file (one write) and sends them to every
-    /// subscriber, each event encoded once.
-    func append(_ lines: [JobRun.Line]) throws {
-        // Both byte buffers are built outside the lock, each line's bytes
-        // copied once (appending a String's UTF8View goes byte by byte).
-        var text = Data(), events = Data()
-        text.reserveCapacity(lines.reduce(0) { $0 + $1.json.utf8.count + 1 })
-        for line in lines {
-            var json = line.json
-            json.withUTF8 { bytes in
-                text.append(bytes)
-                Self.appendEvent(to: &events, type: line.type, step: line.step, json: UnsafeRawBufferPointer(bytes))
-            }
-            text.append(10)
-        }
-        try state.withLock { s in
-            try s.file?.write(contentsOf: text)
-            s.subscribers.removeAll { !$0.send(events) }
-        }
-    }
-
-    func publish(_ messages: [Message]) {
-        state.withLock { s in
-            for case .status(let status) in messages {
-                let event = Self.event(type: "status", step: nil, json: JobChannel.statusJSON(status))
-                s.subscribers.removeAll { !$0.send(event) }
-            }
-        }
-    }
-
-    /// Hands `stream` over from its replay to the live records: what the
-    /// replay has not read yet is sent first, under the lock appends take.
-    func attach(_ stream: EventStream, rest: () -> Data) {
-        state.withLock { s in
-            stream.sendReplay(rest())
-            if s.finished {
-                stream.sendReplay(Self.event(type: "status", step: nil, json: JobChannel.statusJSON(s.finalStatus)))
-                stream.close()
-            } else {
-                s.subscribers.append(stream)
-            }
-        }
-    }
-
-    func finish(status: String) {
-        state.withLock { s in
-            try? s.file?.close()
-            s.file = nil
-            s.finished = true
-            s.finalStatus = status
-            let event = Self.event(type: "status", step: nil, json: JobChannel.statusJSON(status))
-            for stream in s.subscribers {
-                stream.send(event)
-                stream.close()
-            }
-            s.subscribers.removeAll()
-        }
-    }
-
-    func ping() {
-        state.withLock { s in s.subscribers.removeAll { !$0.send(Data(": ping\n\n".utf8)) } }
-    }
-
-    /// One Server-Sent Event: the send time as a comment, the step as `id`
-    /// (step records only), the record type as `event`.
-    /// A `status` event's data: `{"status": "running"}`.
-    static func statusJSON(_ status: String) -> Substring {
-        Substring(String(decoding: Response.encode(["status": status]), as: UTF8.self))
-    }
-
-    static func event(type: String, step: Int?, json: Substring) -> Data {
-        var event = Data()
-        var json = json
-        json.withUTF8 { appendEvent(to: &event, type: type, step: step, json: UnsafeRawBufferPointer($0)) }
-        return event
-    }
-
-    /// Appends one event in the wire form: a `: t=<unix ms>` comment (the
-    /// send time, for lag measurement), `id:` for steps, `event:`, `data:`.
-    static func appendEvent(to out: inout Data, type: String, step: Int?, json: UnsafeRawBufferPointer) {
-        let now = UInt64(Date().timeIntervalSince1970 * 1000)
-        var head = ": t=\(now)\n"
-        if type == "step", let step { head += "id: \(step)\n" }
-        head += "event: \(type)\ndata: "
-        out.append(contentsOf: head.utf8)
-        out.append(contentsOf: json)
-        out.append(contentsOf: [10, 10])
     }
 }

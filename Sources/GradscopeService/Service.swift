@@ -32,7 +32,7 @@ public final class Service: Sendable {
     public let configuration: Configuration
     public let jobs: JobManager
     let metrics = Metrics()
-    let comparisons = Comparisons()
+    let comparisons: Comparisons
     /// Finished jobs' `GET /api/jobs/{id}` bodies.
     let rendered = Mutex<[String: SharedBody]>([:])
     /// One per server: a prebuilt response keeps the headers (CORS) of the server that first sent it.
@@ -49,6 +49,7 @@ public final class Service: Sendable {
     public init(configuration: Configuration) throws {
         self.configuration = configuration
         jobs = JobManager(store: try JobStore(root: configuration.dataDirectory), configuration: configuration.jobs)
+        comparisons = Comparisons(jobs: jobs)
     }
 
     /// Starts listening; returns the port (useful with port 0).

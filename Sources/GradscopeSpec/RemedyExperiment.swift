@@ -40,11 +40,11 @@ public enum RemedyExperiment {
 
     public static func run(
         spec json: JSONValue, baseDirectory: String?, selection: Selection, limits: JobLimits = .standard,
-        datasets: (@Sendable (String) -> String?)? = nil, progress: (Trial) -> Void = { _ in }
+        datasets: (@Sendable (String) -> String?)? = nil, stop: () -> Bool = { false }, progress: (Trial) -> Void = { _ in }
     ) throws(SpecError) -> [Trial] {
         func trial(_ json: JSONValue, name: String, change: JSONValue?, originalLoss: Double?) throws(SpecError) -> (trial: Trial, job: Job) {
             try Self.trial(json, name: name, change: change, baseDirectory: baseDirectory, originalLoss: originalLoss,
-                           limits: limits, datasets: datasets)
+                           limits: limits, datasets: datasets, stop: stop)
         }
         let original = try trial(json, name: "original", change: nil, originalLoss: nil)
         progress(original.trial)
@@ -57,6 +57,7 @@ public enum RemedyExperiment {
         // Auto: when no single remedy works, stack the ranked ones: the first two, the first three, …
         if selection == .auto && ranked.count > 1 { candidates += (2...ranked.count).map { Array(ranked.prefix($0)) } }
         for (index, kinds) in candidates.enumerated() {
+            if stop() { break }
             if selection == .auto && index >= ranked.count && trials.contains(where: { $0.works == true }) { break }
             var variant = json
             var changes: [JSONValue] = []
@@ -77,13 +78,14 @@ public enum RemedyExperiment {
     }
 
     private static func trial(_ json: JSONValue, name: String, change: JSONValue?, baseDirectory: String?,
-                              originalLoss: Double?, limits: JobLimits, datasets: (@Sendable (String) -> String?)?)
+                              originalLoss: Double?, limits: JobLimits, datasets: (@Sendable (String) -> String?)?, stop: () -> Bool)
         throws(SpecError) -> (trial: Trial, job: Job)
     {
         let job = try Job(spec: JobSpec(json: json), baseDirectory: baseDirectory, limits: limits, datasets: datasets)
         let run = JobRun(job: job)
         var lossCurve: [Double] = []
-        while !run.isFinished {
+        // `stop`: the server is stopping; the trial ends where it is.
+        while !run.isFinished && !stop() {
             _ = run.advanceLines()
             if let e = run.trainer.lastEpoch, e.epoch > lossCurve.count { lossCurve.append(e.trainLoss) }
         }

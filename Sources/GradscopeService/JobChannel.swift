@@ -1,0 +1,115 @@
+import Foundation
+import GradscopeDiagnosis
+import GradscopeEngine
+import GradscopeHTTP
+import GradscopeSpec
+import Synchronization
+
+/// One running job's output: the record file and the streams that follow
+/// it. Appending and subscribing take the same lock, so a new subscriber's
+/// replay and the live records meet without a gap or a duplicate.
+final class JobChannel: Sendable {
+    struct State {
+        var file: FileHandle?
+        var subscribers: [EventStream] = []
+        var finished = false
+        var finalStatus = ""
+    }
+
+    enum Message {
+        case status(String)
+    }
+
+    private let state = Mutex(State())
+
+    func open(_ file: FileHandle) { state.withLock { $0.file = file } }
+
+    /// Writes `lines` to the record file (one write) and sends them to every
+    /// subscriber, each event encoded once.
+    func append(_ lines: [JobRun.Line]) throws {
+        // Both byte buffers are built outside the lock, each line's bytes
+        // copied once (appending a String's UTF8View goes byte by byte).
+        var text = Data(), events = Data()
+        text.reserveCapacity(lines.reduce(0) { $0 + $1.json.utf8.count + 1 })
+        for line in lines {
+            var json = line.json
+            json.withUTF8 { bytes in
+                text.append(bytes)
+                Self.appendEvent(to: &events, type: line.type, step: line.step, json: UnsafeRawBufferPointer(bytes))
+            }
+            text.append(10)
+        }
+        try state.withLock { s in
+            try s.file?.write(contentsOf: text)
+            s.subscribers.removeAll { !$0.send(events) }
+        }
+    }
+
+    func publish(_ messages: [Message]) {
+        state.withLock { s in
+            for case .status(let status) in messages {
+                let event = Self.event(type: "status", step: nil, json: JobChannel.statusJSON(status))
+                s.subscribers.removeAll { !$0.send(event) }
+            }
+        }
+    }
+
+    /// Hands `stream` over from its replay to the live records: what the
+    /// replay has not read yet is sent first, under the lock appends take.
+    func attach(_ stream: EventStream, rest: () -> Data) {
+        state.withLock { s in
+            stream.sendReplay(rest())
+            if s.finished {
+                stream.sendReplay(Self.event(type: "status", step: nil, json: JobChannel.statusJSON(s.finalStatus)))
+                stream.close()
+            } else {
+                s.subscribers.append(stream)
+            }
+        }
+    }
+
+    func finish(status: String) {
+        state.withLock { s in
+            try? s.file?.close()
+            s.file = nil
+            s.finished = true
+            s.finalStatus = status
+            let event = Self.event(type: "status", step: nil, json: JobChannel.statusJSON(status))
+            for stream in s.subscribers {
+                stream.send(event)
+                stream.close()
+            }
+            s.subscribers.removeAll()
+        }
+    }
+
+    func ping() {
+        state.withLock { s in s.subscribers.removeAll { !$0.send(Data(": ping\n\n".utf8)) } }
+    }
+
+    /// One Server-Sent Event: the send time as a comment, the step as `id`
+    /// (step records only), the record type as `event`.
+    /// A `status` event's data: `{"status": "running"}`.
+    static func statusJSON(_ status: String) -> Substring {
+        Substring(String(decoding: Response.encode(["status": status]), as: UTF8.self))
+    }
+
+    static func event(type: String, step: Int?, json: Substring) -> Data {
+        var event = Data()
+        var json = json
+        json.withUTF8 { appendEvent(to: &event, type: type, step: step, json: UnsafeRawBufferPointer($0)) }
+        return event
+    }
+
+    /// Appends one event in the wire form: a `: t=<unix ms>` comment (the
+    /// send time, for lag measurement), `id:` for steps, `event:`, `data:`.
+    static func appendEvent(to out: inout Data, type: String, step: Int?, json: UnsafeRawBufferPointer) {
+        let now = UInt64(Date().timeIntervalSince1970 * 1000)
+        var head = ": t=\(now)\n"
+        if type == "step", let step { head += "id: \(step)\n" }
+        head += "event: \(type)\ndata: "
+        out.append(contentsOf: head.utf8)
+        out.append(contentsOf: json)
+        out.append(contentsOf: [10, 10])
+    }
+}
