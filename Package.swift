@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "GradscopeEngine", targets: ["GradscopeEngine"]),
         .library(name: "GradscopeDiagnosis", targets: ["GradscopeDiagnosis"]),
         .library(name: "GradscopeSpec", targets: ["GradscopeSpec"]),
+        .library(name: "GradscopeRun", targets: ["GradscopeRun"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,26 +45,31 @@ let package = Package(
         // Online detectors, the verdict and remedies; consumes the engine's records.
         .target(name: "GradscopeDiagnosis", dependencies: ["GradscopeEngine"]),
 
-        // The JSON job spec, the wire form of records and reports, remedy experiments.
+        // Wire types: the JSON job spec, records (one type each, with its
+        // encoder and checked reader), external runs' declarations.
         .target(name: "GradscopeSpec", dependencies: ["GradscopeEngine", "GradscopeDiagnosis"]),
+
+        // One job driven to its end with its diagnosis: built from its spec,
+        // trained, recorded; remedy trials.
+        .target(name: "GradscopeRun", dependencies: ["GradscopeSpec", "GradscopeEngine", "GradscopeDiagnosis"]),
 
         // Jobs, persistence, live streams and the API, on the HTTP layer.
         .target(name: "GradscopeService",
-                dependencies: ["GradscopeHTTP", "GradscopeSpec", "GradscopeDiagnosis", "GradscopeEngine"]),
+                dependencies: ["GradscopeHTTP", "GradscopeRun", "GradscopeSpec", "GradscopeDiagnosis", "GradscopeEngine"]),
 
         // The thin command-line front end.
         .executableTarget(
             name: "gradscope",
             dependencies: [
-                "GradscopeEngine", "GradscopeDiagnosis", "GradscopeSpec", "GradscopeService",
+                "GradscopeEngine", "GradscopeDiagnosis", "GradscopeSpec", "GradscopeRun", "GradscopeService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "GradscopeEngineTests", dependencies: ["GradscopeEngine"]),
         .testTarget(name: "GradscopeDiagnosisTests", dependencies: ["GradscopeDiagnosis", "GradscopeEngine"]),
-        .testTarget(name: "GradscopeSpecTests", dependencies: ["GradscopeSpec", "GradscopeDiagnosis", "GradscopeEngine"]),
+        .testTarget(name: "GradscopeSpecTests", dependencies: ["GradscopeSpec", "GradscopeRun", "GradscopeDiagnosis", "GradscopeEngine"]),
         // End-to-end: a real server on loopback, talked to over HTTP.
-        .testTarget(name: "GradscopeServiceTests", dependencies: ["GradscopeService", "GradscopeHTTP", "GradscopeSpec"]),
+        .testTarget(name: "GradscopeServiceTests", dependencies: ["GradscopeService", "GradscopeHTTP", "GradscopeSpec", "GradscopeRun"]),
         // End-to-end: runs the built `gradscope` executable as a user would.
         .testTarget(name: "GradscopeCLITests", dependencies: ["gradscope"]),
     ],

@@ -1,4 +1,5 @@
 import Foundation
+import GradscopeRun
 import GradscopeSpec
 import Synchronization
 

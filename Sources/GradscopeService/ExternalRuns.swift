@@ -2,6 +2,7 @@ import Foundation
 import GradscopeDiagnosis
 import GradscopeEngine
 import GradscopeHTTP
+import GradscopeRun
 import GradscopeSpec
 import Synchronization
 

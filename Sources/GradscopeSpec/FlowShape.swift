@@ -2,15 +2,20 @@ import GradscopeEngine
 
 /// The values between two layers: `width` per row, of which sequence data
 /// has `steps` time steps (time-major), flat data none.
-struct FlowShape: Equatable {
-    var width: Int
-    var steps: Int?
+package struct FlowShape: Equatable {
+    package var width: Int
+    package var steps: Int?
+
+    package init(width: Int, steps: Int? = nil) {
+        self.width = width
+        self.steps = steps
+    }
 
     /// The shape after `spec`; throws where a layer cannot take this input.
     /// A dense layer reads a sequence's row as one flat vector (as
     /// `nn.Flatten` then `nn.Linear`); normalisation and residual blocks
     /// need flat features.
-    func after(_ spec: LayerSpec, field: String) throws(SpecError) -> FlowShape {
+    package func after(_ spec: LayerSpec, field: String) throws(SpecError) -> FlowShape {
         switch spec.body {
         case .recurrent(let r):
             guard let steps else {
@@ -38,7 +43,7 @@ struct FlowShape: Equatable {
 /// pass (each layer's output and gradient; for recurrent layers every
 /// step's gates and states), so that a batch too large to hold is refused
 /// before it is allocated too.
-func countParameters(_ specs: [LayerSpec], input: FlowShape, path: String) throws(SpecError)
+package func countParameters(_ specs: [LayerSpec], input: FlowShape, path: String) throws(SpecError)
     -> (parameters: Int, width: Int, activations: Int)
 {
     var total = 0, activations = 0, shape = input

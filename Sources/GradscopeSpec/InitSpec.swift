@@ -11,10 +11,13 @@ import GradscopeEngine
 /// Biases (`bias_init`, parameters prefixed `bias_`): pytorch_default
 /// (U(±1/√fan_in)), zeros, constant (bias_value), normal (bias_mean,
 /// bias_std), uniform (bias_a).
-struct InitSpec: Equatable, Sendable {
+package struct InitSpec: Equatable, Sendable {
     var name: String
     var mean: Double?, std: Double?, a: Double?, gain: Double?, value: Double?
     var mode: String?, nonlinearity: String?
+
+    /// An initialiser by name, with its defaults (`pytorch_default` when a layer names none).
+    package init(name: String) { self.name = name }
 
     static let weightNames = [
         "pytorch_default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
@@ -76,7 +79,7 @@ struct InitSpec: Equatable, Sendable {
 
     /// The engine initialiser; `following` is the activation after the layer
     /// (for kaiming's default gain).
-    func initializer(following: (kind: LayerKind, slope: Double)?) -> Initializer {
+    package func initializer(following: (kind: LayerKind, slope: Double)?) -> Initializer {
         switch name {
         case "xavier_uniform": return .xavierUniform(gain: gain ?? 1)
         case "xavier_normal": return .xavierNormal(gain: gain ?? 1)

@@ -13,18 +13,18 @@ import GradscopeEngine
 public struct JobSpec: Decodable, Sendable {
     public var name: String?
     public var seed: UInt64
-    var data: DataSpec
+    package var data: DataSpec
     /// Explicit layers, or the expansion of the `mlp` shorthand (whose
     /// output width is set from the data at build time).
-    var layers: [LayerSpec]
-    var isShorthand: Bool
-    var loss: Loss?
-    var optimizer: OptimizerSpec
-    var schedule: Schedule
+    package var layers: [LayerSpec]
+    package var isShorthand: Bool
+    package var loss: Loss?
+    package var optimizer: OptimizerSpec
+    package var schedule: Schedule
     public var training: TrainingSpec
     public var diagnostics: DiagnosticsSpec
-    var clip: ClipConfig
-    var skipNonfinite: Bool
+    package var clip: ClipConfig
+    package var skipNonfinite: Bool
     /// A checkpoint to start from (path, relative to the spec's folder).
     public var initFrom: String?
     /// The document as given, for echoing back.
@@ -144,7 +144,7 @@ public struct JobSpec: Decodable, Sendable {
 
     /// "orthogonal" when every recurrent layer starts orthogonal at scale 1,
     /// else the shared `recurrent_init`, else nil.
-    var recurrentInitializer: String? {
+    package var recurrentInitializer: String? {
         let all = Set(layers.compactMap { spec -> String? in
             guard case .recurrent(let r) = spec.body else { return nil }
             return r.recurrentInit == "orthogonal" && r.recurrentScale != 1 ? "orthogonal_scaled" : r.recurrentInit
@@ -153,7 +153,7 @@ public struct JobSpec: Decodable, Sendable {
     }
 
     /// The weight initialiser when every dense layer uses the same one.
-    var weightInitializer: String? {
+    package var weightInitializer: String? {
         func names(_ list: [LayerSpec]) -> [String] {
             list.flatMap { spec -> [String] in
                 switch spec.body {

@@ -3,8 +3,8 @@ import GradscopeEngine
 /// One entry of the spec's `layers` list: `{"type": …, "name": …, …}`.
 /// Unnamed layers are named by type and position (`dense0`, `relu1`); inside
 /// a residual block the position counts within the block.
-struct LayerSpec: Equatable, Sendable {
-    enum Body: Equatable, Sendable {
+package struct LayerSpec: Equatable, Sendable {
+    package enum Body: Equatable, Sendable {
         case dense(units: Int, bias: Bool, weightInit: InitSpec?, biasInit: InitSpec?)
         case activation(LayerKind, parameter: Double?, threshold: Double?)
         case batchnorm(eps: Double?, momentum: Double?)
@@ -15,7 +15,7 @@ struct LayerSpec: Equatable, Sendable {
     }
 
     var name: String?
-    var body: Body
+    package var body: Body
 
     static let types = LayerKind.allCases.map(\.rawValue)
 
@@ -116,11 +116,11 @@ struct LayerSpec: Equatable, Sendable {
 
 extension LayerSpec {
     /// The layer's name in the model: its own, or its type and its position in its list.
-    func resolvedName(at i: Int) -> String { name ?? "\(kind.rawValue)\(i)" }
+    package func resolvedName(at i: Int) -> String { name ?? "\(kind.rawValue)\(i)" }
 
     /// Refuses a name used twice in one list (a residual block's list is
     /// its own): the model's names address its parameters and records.
-    static func checkNames(_ specs: [LayerSpec], path: String) throws(SpecError) {
+    package static func checkNames(_ specs: [LayerSpec], path: String) throws(SpecError) {
         var used: Set<String> = []
         for (i, spec) in specs.enumerated() {
             let name = spec.resolvedName(at: i)
@@ -132,7 +132,7 @@ extension LayerSpec {
     }
 
     /// Whether a batchnorm layer is anywhere in `specs`, residual blocks included.
-    static func containBatchNorm(_ specs: [LayerSpec]) -> Bool {
+    package static func containBatchNorm(_ specs: [LayerSpec]) -> Bool {
         specs.contains { spec in
             switch spec.body {
             case .batchnorm: true

@@ -9,7 +9,7 @@ import GradscopeEngine
 ///
 /// Defaults: activation "relu", init "pytorch_default", batchnorm false,
 /// layernorm false, dropout 0, residual false.
-enum MLPSpec {
+package enum MLPSpec {
     static let fields = ["depth", "width", "activation", "slope", "batchnorm", "layernorm", "dropout", "residual"]
         + InitSpec.weightFields + InitSpec.biasFields
     static let activations = ["identity", "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softplus"]
@@ -52,7 +52,7 @@ enum MLPSpec {
     }
 
     /// The expansion with its output layer sized for the data.
-    static func settingOutput(_ layers: [LayerSpec], units: Int) -> [LayerSpec] {
+    package static func settingOutput(_ layers: [LayerSpec], units: Int) -> [LayerSpec] {
         var layers = layers
         if case .dense(_, let bias, let w, let b) = layers[layers.count - 1].body {
             layers[layers.count - 1].body = .dense(units: units, bias: bias, weightInit: w, biasInit: b)

@@ -2,7 +2,7 @@
 /// fields were read so that `finish` can reject the rest by name. JSON null
 /// counts as an absent field.
 struct ObjectReader {
-    let path: String
+    package let path: String
     let object: [String: JSONValue]
     var seen: Set<String> = []
     /// Whether to remember the fields read, for `finish`; readers that check

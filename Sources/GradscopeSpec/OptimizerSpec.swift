@@ -5,9 +5,9 @@ import GradscopeEngine
 /// adam (lr 1e-3, betas [0.9, 0.999], eps 1e-8, weight_decay 0, amsgrad false),
 /// adamw (as adam with weight_decay 1e-2),
 /// rmsprop (lr 1e-2, alpha 0.99, eps 1e-8, weight_decay 0, momentum 0, centered false).
-struct OptimizerSpec: Equatable, Sendable {
-    var lr: Double
-    var config: OptimizerConfig
+package struct OptimizerSpec: Equatable, Sendable {
+    package var lr: Double
+    package var config: OptimizerConfig
 
     static let types = ["sgd", "adam", "adamw", "rmsprop"]
 

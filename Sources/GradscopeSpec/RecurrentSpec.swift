@@ -10,19 +10,19 @@ import GradscopeEngine
 /// `bias_ih` block to this value and its `bias_hh` block to 0 (Gers et al.
 /// 2000; Jozefowicz et al. 2015 recommend 1), so the cell starts by keeping
 /// its memory.
-struct RecurrentSpec: Equatable, Sendable {
-    var cell: Recurrent.Cell
-    var hidden: Int
-    var layers: Int
-    var bias: Bool
-    var returnSequences: Bool
-    var tbptt: Int?
-    var weightInit: InitSpec?
-    var biasInit: InitSpec?
+package struct RecurrentSpec: Equatable, Sendable {
+    package var cell: Recurrent.Cell
+    package var hidden: Int
+    package var layers: Int
+    package var bias: Bool
+    package var returnSequences: Bool
+    package var tbptt: Int?
+    package var weightInit: InitSpec?
+    package var biasInit: InitSpec?
     var recurrentInit: String
     var recurrentStd: Double?
-    var recurrentScale: Double
-    var forgetBias: Double?
+    package var recurrentScale: Double
+    package var forgetBias: Double?
 
     static let recurrentInits = ["pytorch_default", "orthogonal", "identity", "normal"]
     static let fields = ["hidden", "num_layers", "return_sequences", "tbptt", "bias", "recurrent_init", "recurrent_std",
@@ -70,7 +70,7 @@ struct RecurrentSpec: Equatable, Sendable {
             recurrentInit: recurrentInit, recurrentStd: std, recurrentScale: scale, forgetBias: forgetBias)
     }
 
-    var engineRecurrentInit: RecurrentInit {
+    package var engineRecurrentInit: RecurrentInit {
         switch recurrentInit {
         case "orthogonal": .orthogonal
         case "identity": .identity

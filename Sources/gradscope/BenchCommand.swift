@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GradscopeDiagnosis
 import GradscopeEngine
+import GradscopeRun
 import GradscopeSpec
 
 /// `gradscope bench`: step times of reference MLPs and recurrent nets, with

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GradscopeDiagnosis
+import GradscopeRun
 import GradscopeSpec
 
 /// `gradscope compare SPEC.json`: the job and its remedy variants, side by side.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GradscopeEngine
+import GradscopeRun
 import GradscopeSpec
 
 /// `gradscope run SPEC.json`: trains and prints one JSON object per line.

@@ -516,6 +516,7 @@ struct ServiceTests {
     }
 }
 
+import GradscopeRun
 import GradscopeSpec
 
 enum JobSpecCheck {

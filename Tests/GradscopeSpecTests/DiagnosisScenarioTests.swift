@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import GradscopeDiagnosis
 @testable import GradscopeEngine
+@testable import GradscopeRun
 @testable import GradscopeSpec
 
 /// The scenario table: runs across depths, activations, inits, learning

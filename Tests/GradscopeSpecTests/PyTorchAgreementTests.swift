@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GradscopeEngine
+@testable import GradscopeRun
 @testable import GradscopeSpec
 
 /// Replays the fixtures written by Tests/Fixtures/pytorch/make_fixtures.py:

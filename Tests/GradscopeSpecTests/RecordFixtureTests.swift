@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import GradscopeEngine
+@testable import GradscopeRun
 @testable import GradscopeSpec
 
 /// The golden record fixture, `Tests/Fixtures/records/run.ndjson`

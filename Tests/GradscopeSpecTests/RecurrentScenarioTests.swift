@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import GradscopeDiagnosis
 @testable import GradscopeEngine
+@testable import GradscopeRun
 @testable import GradscopeSpec
 
 /// Recurrent nets on the adding problem: exploding through time and its cure

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GradscopeDiagnosis
+@testable import GradscopeRun
 @testable import GradscopeSpec
 
 /// Remedies as spec changes: each patched spec must still be valid and say

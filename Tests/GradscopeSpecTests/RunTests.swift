@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GradscopeEngine
+@testable import GradscopeRun
 @testable import GradscopeSpec
 
 /// Whole runs: what `gradscope run` prints, checkpoints, the examples.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import GradscopeRun
 @testable import GradscopeSpec
 import GradscopeEngine
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GradscopeEngine
+@testable import GradscopeRun
 @testable import GradscopeSpec
 
 /// `Job.validate` (arithmetic, what the server admits jobs with) finds what

@@ -2,6 +2,7 @@ import Foundation
 import GradscopeDiagnosis
 import GradscopeEngine
 import GradscopeHTTP
+import GradscopeRun
 import GradscopeSpec
 
 /// The routes of `/api/jobs` and `/api/comparisons`: submit, list, show, cancel, delete, stream, page, report,

@@ -1,4 +1,5 @@
 import GradscopeEngine
+import GradscopeSpec
 
 /// Turns layer specs into engine layers, tracking the width through them.
 struct ModelBuilder {

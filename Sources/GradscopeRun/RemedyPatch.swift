@@ -1,6 +1,7 @@
 import Foundation
 import GradscopeDiagnosis
 import GradscopeEngine
+import GradscopeSpec
 
 /// Turns a `Remedy` into a change of the job spec and applies it.
 ///

@@ -1,5 +1,6 @@
 import GradscopeDiagnosis
 import GradscopeEngine
+import GradscopeSpec
 
 /// A job driven to completion with its diagnosis: each update's records and
 /// alerts as JSON lines, then the summary and the report. `gradscope run`

@@ -1,6 +1,7 @@
 import Foundation
 import GradscopeDiagnosis
 import GradscopeEngine
+import GradscopeSpec
 
 /// What one job may take, checked before anything large is allocated. The
 /// CLI uses the defaults; `gradscope serve` sets its own.

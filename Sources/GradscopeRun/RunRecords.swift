@@ -1,5 +1,6 @@
 import GradscopeDiagnosis
 import GradscopeEngine
+import GradscopeSpec
 
 // The records of a run, built from what produced them: an engine `Job` or an
 // external run's declaration.

@@ -1,5 +1,6 @@
 import GradscopeDiagnosis
 import GradscopeEngine
+import GradscopeSpec
 
 /// Runs a job and variants of it with remedies applied, on the same seed
 /// and data, so the evidence that a remedy works is a side-by-side result.
