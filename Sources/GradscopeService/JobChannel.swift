@@ -49,7 +49,7 @@ final class JobChannel: Sendable {
     func publish(_ messages: [Message]) {
         state.withLock { s in
             for case .status(let status) in messages {
-                let event = Self.event(type: "status", step: nil, json: JobChannel.statusJSON(status))
+                let event = Self.statusEvent(status)
                 s.subscribers.removeAll { !$0.send(event) }
             }
         }
@@ -61,7 +61,7 @@ final class JobChannel: Sendable {
         state.withLock { s in
             stream.sendReplay(rest())
             if s.finished {
-                stream.sendReplay(Self.event(type: "status", step: nil, json: JobChannel.statusJSON(s.finalStatus)))
+                stream.sendReplay(Self.statusEvent(s.finalStatus))
                 stream.close()
             } else {
                 s.subscribers.append(stream)
@@ -75,7 +75,7 @@ final class JobChannel: Sendable {
             s.file = nil
             s.finished = true
             s.finalStatus = status
-            let event = Self.event(type: "status", step: nil, json: JobChannel.statusJSON(status))
+            let event = Self.statusEvent(status)
             for stream in s.subscribers {
                 stream.send(event)
                 stream.close()
@@ -85,32 +85,16 @@ final class JobChannel: Sendable {
     }
 
     func ping() {
-        state.withLock { s in s.subscribers.removeAll { !$0.send(Data(": ping\n\n".utf8)) } }
+        state.withLock { s in s.subscribers.removeAll { !$0.send(ServerSentEvent.ping) } }
     }
 
-    /// One Server-Sent Event: the send time as a comment, the step as `id`
-    /// (step records only), the record type as `event`.
-    /// A `status` event's data: `{"status": "running"}`.
-    static func statusJSON(_ status: String) -> Substring {
-        Substring(String(decoding: Response.encode(["status": status]), as: UTF8.self))
+    /// A `status` event: `{"status": "running"}`.
+    static func statusEvent(_ status: String) -> Data {
+        ServerSentEvent.frame(event: "status", data: String(decoding: Response.encode(["status": status]), as: UTF8.self))
     }
 
-    static func event(type: String, step: Int?, json: Substring) -> Data {
-        var event = Data()
-        var json = json
-        json.withUTF8 { appendEvent(to: &event, type: type, step: step, json: UnsafeRawBufferPointer($0)) }
-        return event
-    }
-
-    /// Appends one event in the wire form: a `: t=<unix ms>` comment (the
-    /// send time, for lag measurement), `id:` for steps, `event:`, `data:`.
+    /// One record's event; step records carry their step as the event id.
     static func appendEvent(to out: inout Data, type: String, step: Int?, json: UnsafeRawBufferPointer) {
-        let now = UInt64(Date().timeIntervalSince1970 * 1000)
-        var head = ": t=\(now)\n"
-        if type == "step", let step { head += "id: \(step)\n" }
-        head += "event: \(type)\ndata: "
-        out.append(contentsOf: head.utf8)
-        out.append(contentsOf: json)
-        out.append(contentsOf: [10, 10])
+        ServerSentEvent.append(to: &out, event: type, id: type == "step" ? step : nil, data: json)
     }
 }

@@ -59,8 +59,6 @@ public final class JobManager: Sendable {
     }
 
     let state = Mutex(State())
-    /// The one queue all training runs on, jobs and remedy trials alike.
-    private let workers = DispatchQueue(label: "gradscope.jobs", qos: .userInitiated, attributes: .concurrent)
 
     public init(store: JobStore, configuration: Configuration) {
         self.store = store
@@ -162,7 +160,7 @@ public final class JobManager: Sendable {
             }
             return ids
         }
-        for id in starting { workers.async { self.run(id) } }
+        for id in starting { Queues.training.async { self.run(id) } }
     }
 
     // MARK: Running
@@ -383,7 +381,7 @@ public final class JobManager: Sendable {
                 channel.attach(stream) { reader.drain() }
             } else {
                 let status = meta(id)?.status.rawValue ?? "unknown"
-                stream.sendReplay(reader.drain() + JobChannel.event(type: "status", step: nil, json: JobChannel.statusJSON(status)))
+                stream.sendReplay(reader.drain() + JobChannel.statusEvent(status))
                 stream.close()
             }
             return nil

@@ -42,8 +42,6 @@ public final class Service: Sendable {
     /// thread-safe but not marked Sendable; the lock guards the handle).
     private struct Timer: @unchecked Sendable { let source: DispatchSourceTimer }
     private let heartbeat: Mutex<Timer?> = Mutex(nil)
-    /// Where requests' slow work runs (`Response.later`), off the I/O threads.
-    private let work = DispatchQueue(label: "gradscope.requests", qos: .userInitiated, attributes: .concurrent)
     private let slowRequests = Mutex(0)
 
     public init(configuration: Configuration) throws {
@@ -67,7 +65,7 @@ public final class Service: Sendable {
             })
         try http.start()
         server.withLock { $0 = http }
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "gradscope.heartbeat"))
+        let timer = DispatchSource.makeTimerSource(queue: Queues.timers)
         timer.schedule(deadline: .now() + 15, repeating: 15)
         timer.setEventHandler { [jobs] in jobs.heartbeat() }
         timer.resume()
@@ -145,7 +143,7 @@ public final class Service: Sendable {
 
     /// Work too slow for an I/O thread (parsing 16 MiB of CSV, building a
     /// large job's data and model, exporting a long history take seconds),
-    /// run on `work` while the connection waits, at most `maxSlowRequests`
+    /// run on `Queues.requests` while the connection waits, at most `maxSlowRequests`
     /// at once; more get 429.
     func offThread(_ task: @escaping @Sendable () throws -> Response) throws(HTTPError) -> Response {
         let limit = configuration.maxSlowRequests
@@ -157,7 +155,7 @@ public final class Service: Sendable {
         guard admitted else {
             throw HTTPError(429, "busy", "\(limit) slow requests (uploads, submissions, exports) are being worked on; try again shortly", headers: [("Retry-After", "2")])
         }
-        return .later(on: work) { [self] in
+        return .later(on: Queues.requests) { [self] in
             defer { slowRequests.withLock { $0 -= 1 } }
             return try task()
         }

@@ -25,31 +25,31 @@ struct ServeCommand: ParsableCommand {
     var maxJobs: Int?
 
     @Option(help: "Queued jobs before new ones get 429.")
-    var maxQueue = 64
+    var maxQueue = JobManager.Configuration().maxQueue
 
     @Option(help: "Bearer token required on POST and DELETE (default $GRADSCOPE_TOKEN).")
     var token: String?
 
     @Option(help: "Largest model a job may build, in parameters.")
-    var maxParameters = 20_000_000
+    var maxParameters = JobManager.Configuration().limits.maxParameters
 
     @Option(help: "Most optimizer steps a job may run.")
-    var maxSteps = 1_000_000
+    var maxSteps = JobManager.Configuration().limits.maxSteps
 
     @Option(help: "Largest batch size.")
-    var maxBatch = 4096
+    var maxBatch = JobManager.Configuration().limits.maxBatchSize
 
     @Option(help: "Most rows of training data (generated or uploaded).")
-    var maxRows = 1_000_000
+    var maxRows = JobManager.Configuration().limits.maxRows
 
     @Option(help: "Connection limit.")
-    var connections = 1000
+    var connections = Service.Configuration().http.connectionLimit
 
     @Option(help: "Seconds a request has to send its headers, from its connection's start or its previous request's end.")
-    var headerTimeout = 10.0
+    var headerTimeout = Service.Configuration().http.headerSeconds
 
     @Option(help: "Seconds a request has to send its body, after its headers.")
-    var bodyTimeout = 60.0
+    var bodyTimeout = Service.Configuration().http.bodySeconds
 
     @Option(help: "Allow browser pages from this origin to call the API (CORS); none by default.")
     var corsOrigin: String?
@@ -133,7 +133,7 @@ final class RequestLog: Sendable {
 
     /// Starts the periodic flush; the timer must be kept alive by the caller.
     func startFlushing() -> DispatchSourceTimer {
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "gradscope.log"))
+        let timer = DispatchSource.makeTimerSource(queue: Queues.timers)
         timer.schedule(deadline: .now() + 0.2, repeating: 0.2)
         timer.setEventHandler { self.flush() }
         timer.resume()

@@ -105,13 +105,7 @@ extension Service {
 
     func events(_ request: Request) throws -> Response {
         let meta = try meta(request)
-        var from = 0
-        if let last = request.header("last-event-id") {
-            guard let n = Int(last) else { throw HTTPError(400, "invalid_parameter", "Last-Event-ID must be a step number", field: "Last-Event-ID") }
-            from = n
-        } else {
-            from = try Self.integer(request, "from", default: 0, range: 0...Self.maxWhole)
-        }
+        let from = try request.lastEventID() ?? Self.integer(request, "from", default: 0, range: 0...Self.maxWhole)
         let stream = EventStream()
         jobs.subscribe(meta.id, from: from, stream: stream)
         return .eventStream(stream)
