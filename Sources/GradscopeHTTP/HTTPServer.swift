@@ -1,4 +1,4 @@
-import CMicroHTTPD
+internal import CMicroHTTPD
 import Foundation
 import Synchronization
 
@@ -386,7 +386,12 @@ public final class HTTPServer: Sendable {
         // glibc keeps freed memory for reuse once a large block has been
         // freed (its mmap threshold rises to 32 MiB), so a few 16 MiB bodies
         // would leave the process tens of MB larger for good: give it back.
-        if exchange.received >= 1 << 20 { gradscope_trim_heap() }
+        // The body is let go first: trimming while it is still held would
+        // leave the last of several large uploads in the heap.
+        if exchange.received >= 1 << 20 {
+            exchange.body = Data()
+            gradscope_trim_heap()
+        }
     }
 }
 

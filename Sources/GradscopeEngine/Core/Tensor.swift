@@ -1,4 +1,4 @@
-import CBLAS
+internal import CBLAS
 
 /// A float32 buffer with a shape, owned by reference so that layers can hand
 /// their output to the next layer without copying. Storage is allocated once

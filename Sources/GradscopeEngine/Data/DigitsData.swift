@@ -1,4 +1,4 @@
-import CZlib
+internal import CZlib
 import Foundation
 
 /// The UCI optical-recognition handwritten digits (test set), 1,797 images of
