@@ -10,7 +10,7 @@ import GradscopeEngine
 /// works; it reads the document as a `JSONValue` and then field by field,
 /// because per-type field sets (an sgd optimizer takes `momentum`, adam does
 /// not) and field-naming messages are beyond synthesized `Codable`.
-public struct JobSpec: Decodable, Sendable {
+public struct JobSpec: Sendable {
     public var name: String?
     public var seed: UInt64
     package var data: DataSpec
@@ -50,15 +50,11 @@ public struct JobSpec: Decodable, Sendable {
     public static let maxSequenceLength = 10_000
     public static let maxParameters = 50_000_000
 
-    public init(from decoder: Decoder) throws {
-        try self.init(json: JSONValue(from: decoder))
-    }
-
     /// Parses a spec from JSON bytes; invalid JSON is a `SpecError` too.
     public static func parse(_ data: Data) throws(SpecError) -> JobSpec {
         let json: JSONValue
         do { json = try JSONValue.parse(data) } catch {
-            throw SpecError("", "the spec is not valid JSON: \(jsonSyntaxProblem(data) ?? describe(error))")
+            throw SpecError("", "the spec is not valid JSON: \(error)")
         }
         return try JobSpec(json: json)
     }
@@ -135,13 +131,6 @@ public struct JobSpec: Decodable, Sendable {
         try r.finish("the spec", accepted: Self.fields)
     }
 
-    /// JSONDecoder does not say where the syntax broke; JSONSerialization
-    /// does ("Invalid value around character 8."). Only used on the error path.
-    public static func jsonSyntaxProblem(_ data: Data) -> String? {
-        do { _ = try JSONValue.parse(data) } catch { return error.description }
-        return nil
-    }
-
     /// "orthogonal" when every recurrent layer starts orthogonal at scale 1,
     /// else the shared `recurrent_init`, else nil.
     package var recurrentInitializer: String? {
@@ -167,11 +156,4 @@ public struct JobSpec: Decodable, Sendable {
         return all.count == 1 ? all.first : nil
     }
 
-    static func describe(_ error: Error) -> String {
-        if case DecodingError.dataCorrupted(let c) = error {
-            let underlying = (c.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? c.debugDescription
-        }
-        return "\(error)"
-    }
 }

@@ -175,9 +175,15 @@ struct SpecValidationTests {
         }
     }
 
-    @Test func decodesThroughJSONDecoderToo() throws {
-        let spec = try JSONDecoder().decode(JobSpec.self, from: Data(Self.spec(Self.data, Self.mlp, Self.sgd).utf8))
+    /// Bytes that are not JSON are a `SpecError` that says where the syntax broke.
+    @Test func invalidJSONIsASpecError() throws {
+        let spec = try JobSpec.parse(Data(Self.spec(Self.data, Self.mlp, Self.sgd).utf8))
         #expect(spec.training.epochs == 10 && spec.training.batchSize == 32 && spec.diagnostics.every == 1)
-        #expect(throws: SpecError.self) { try JSONDecoder().decode(JobSpec.self, from: Data(#"{"x": 1}"#.utf8)) }
+        do {
+            _ = try JobSpec.parse(Data(#"{"x": 1,"#.utf8))
+            Issue.record("parsed")
+        } catch {
+            #expect(error.description.hasPrefix("the spec is not valid JSON: "), "\(error)")
+        }
     }
 }

@@ -6,6 +6,13 @@ import GradscopeSpec
 
 /// The API's error mapping and query parsing, shared by its routes.
 extension Service {
+    /// A request's JSON body; 400 `invalid_json` saying where its syntax broke.
+    static func parseBody(_ request: Request) throws(HTTPError) -> JSONValue {
+        do { return try JSONValue.parse(request.body) } catch {
+            throw HTTPError(400, "invalid_json", "the body is not valid JSON: \(request.body.isEmpty ? "empty" : error.description)")
+        }
+    }
+
     /// What a refused post to an external run answers.
     static func ingestError(_ error: JobManager.IngestError, id: String) -> HTTPError {
         switch error {

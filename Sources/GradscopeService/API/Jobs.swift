@@ -16,9 +16,7 @@ extension Service {
 
     /// Validates a spec (`JobManager.submit`), stores and queues it.
     private func admit(_ request: Request) throws -> Response {
-        guard var json = try? JSONValue.parse(request.body) else {
-            throw HTTPError(400, "invalid_json", "the body is not valid JSON: \(JobSpec.jsonSyntaxProblem(request.body) ?? "empty")")
-        }
+        var json = try Self.parseBody(request)
         var checkpoint: Checkpoint?
         if case .object(var spec) = json {
             // Over HTTP a spec may not name server files.

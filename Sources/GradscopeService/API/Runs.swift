@@ -9,9 +9,7 @@ extension Service {
     // MARK: External runs
 
     func createRun(_ request: Request) throws -> Response {
-        guard let json = try? JSONValue.parse(request.body) else {
-            throw HTTPError(400, "invalid_json", "the body is not valid JSON: \(JobSpec.jsonSyntaxProblem(request.body) ?? "empty")")
-        }
+        let json = try Self.parseBody(request)
         let created: (meta: JobMeta, token: String)
         do { created = try jobs.createRun(json: json) } catch {
             switch error {
