@@ -64,7 +64,7 @@ public struct Job {
         }
         let plan = try Plan(spec, data: data.sample, rows: data.rows, limits: limits)
         if checkpoint != nil || spec.initFrom != nil {
-            let model = try makeModel(plan.layers, input: plan.input, outputWidth: plan.width, seed: spec.seed)
+            let model = try makeModel(plan.plans, input: plan.input, outputWidth: plan.width, seed: spec.seed)
             try loadStart(checkpoint, spec: spec, baseDirectory: baseDirectory, into: model)
         } else {
             try LayerSpec.checkNames(plan.layers, path: "layers")
@@ -104,6 +104,7 @@ public struct Job {
     private struct Plan {
         let loss: Loss
         let layers: [LayerSpec]
+        let plans: [LayerPlan]
         let input: FlowShape
         let width: Int
         let spec: JobSpec
@@ -116,7 +117,9 @@ public struct Job {
             let outputUnits = outputUnits(loss, data)
             layers = spec.isShorthand ? MLPSpec.settingOutput(spec.layers, units: outputUnits) : spec.layers
             input = FlowShape(width: data.features, steps: data.sequenceLength)
-            let (parameters, width, activations) = try countParameters(layers, input: input, path: spec.isShorthand ? "mlp" : "layers")
+            plans = try LayerPlan.walk(layers, input: input, path: spec.isShorthand ? "mlp" : "layers")
+            let parameters = plans.reduce(0) { $0 + $1.parameters }, activations = plans.reduce(0) { $0 + $1.activations }
+            let width = plans.last?.output.width ?? input.width
             self.width = width
             let batch = min(spec.training.batchSize, rows)
             if activations.multipliedReportingOverflow(by: batch).overflow || activations * batch > limits.maxActivationValues {
@@ -160,7 +163,7 @@ public struct Job {
             return (data, data.count)
         }
         let plan = try Plan(spec, data: data, rows: rows, limits: limits)
-        let model = try makeModel(plan.layers, input: plan.input, outputWidth: plan.width, seed: spec.seed)
+        let model = try makeModel(plan.plans, input: plan.input, outputWidth: plan.width, seed: spec.seed)
         try loadStart(checkpoint, spec: spec, baseDirectory: baseDirectory, into: model)
 
         var splitRandom = Random(seed: spec.seed, stream: .split)
@@ -209,10 +212,9 @@ public struct Job {
         return data.targetWidth
     }
 
-    static func makeModel(_ layers: [LayerSpec], input: FlowShape, outputWidth: Int, seed: UInt64) throws(SpecError) -> Model {
+    static func makeModel(_ plans: [LayerPlan], input: FlowShape, outputWidth: Int, seed: UInt64) throws(SpecError) -> Model {
         var builder = ModelBuilder(random: Random(seed: seed, stream: .initialization))
-        let built = try builder.build(layers, input: input, path: "layers").0
-        return Model(layers: built, inputWidth: input.width, outputWidth: outputWidth)
+        return Model(layers: try builder.build(plans, path: "layers"), inputWidth: input.width, outputWidth: outputWidth)
     }
 
     /// Loads the starting weights: the given checkpoint, else the spec's

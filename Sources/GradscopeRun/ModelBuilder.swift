@@ -1,28 +1,28 @@
 import GradscopeEngine
 import GradscopeSpec
 
-/// Turns layer specs into engine layers, tracking the width through them.
+/// Turns planned layers into engine layers, initialised.
 struct ModelBuilder {
     var random: Random
 
     /// Builds `specs` for `input`; returns the layers and the output width.
     /// `path` prefixes error fields.
     mutating func build(_ specs: [LayerSpec], input: FlowShape, path: String) throws(SpecError) -> ([Layer], Int) {
-        try LayerSpec.checkNames(specs, path: path)
-        return try list(specs, input: input, path: path)
+        let plans = try LayerPlan.walk(specs, input: input, path: path)
+        return (try build(plans, path: path), plans.last?.output.width ?? input.width)
     }
 
-    private mutating func list(_ specs: [LayerSpec], input: FlowShape, path: String) throws(SpecError) -> ([Layer], Int) {
-        var layers: [Layer] = []
-        var shape = input
-        for (i, spec) in specs.enumerated() {
-            let width = shape.width
-            var next = try shape.after(spec, field: "\(path)[\(i)]")
-            let name = spec.resolvedName(at: i)
-            let field = "\(path)[\(i)]"
-            let following = Self.followingActivation(specs, after: i)
-            let layer: Layer
-            switch spec.body {
+    mutating func build(_ plans: [LayerPlan], path: String) throws(SpecError) -> [Layer] {
+        try LayerSpec.checkNames(plans.map(\.spec), path: path)
+        return list(plans)
+    }
+
+    private mutating func list(_ plans: [LayerPlan]) -> [Layer] {
+        let specs = plans.map(\.spec)
+        return plans.map { plan in
+            let name = plan.name, width = plan.input.width
+            let following = Self.followingActivation(specs, after: plan.index)
+            switch plan.spec.body {
             case .dense(let units, let bias, let weightInit, let biasInit):
                 let dense = Dense(name: name, inputWidth: width, outputWidth: units, bias: bias)
                 (weightInit ?? InitSpec(name: "pytorch_default")).initializer(following: following)
@@ -31,18 +31,17 @@ struct ModelBuilder {
                     (biasInit ?? InitSpec(name: "pytorch_default")).initializer(following: nil)
                         .fill(b.value, fanIn: width, fanOut: units, random: &random)
                 }
-                layer = dense
+                return dense
             case .activation(let kind, let parameter, let threshold):
-                layer = Activation(name: name, kind: kind, parameter: parameter.map(Float.init),
-                                   threshold: Float(threshold ?? 20))
+                return Activation(name: name, kind: kind, parameter: parameter.map(Float.init), threshold: Float(threshold ?? 20))
             case .batchnorm(let eps, let momentum):
-                layer = BatchNorm(name: name, width: width, eps: Float(eps ?? 1e-5), momentum: Float(momentum ?? 0.1))
+                return BatchNorm(name: name, width: width, eps: Float(eps ?? 1e-5), momentum: Float(momentum ?? 0.1))
             case .layernorm(let eps):
-                layer = LayerNorm(name: name, width: width, eps: Float(eps ?? 1e-5))
+                return LayerNorm(name: name, width: width, eps: Float(eps ?? 1e-5))
             case .dropout(let p):
-                layer = Dropout(name: name, p: Float(p))
-            case .residual(let inner):
-                let (body, out) = try list(inner, input: FlowShape(width: width), path: "\(field).layers")
+                return Dropout(name: name, p: Float(p))
+            case .residual:
+                let body = list(plan.inner), out = plan.output.width
                 var projection: Dense?
                 if out != width {
                     let proj = Dense(name: "proj", inputWidth: width, outputWidth: out)
@@ -50,11 +49,10 @@ struct ModelBuilder {
                     Initializer.pytorchDefault.fill(proj.bias!.value, fanIn: width, fanOut: out, random: &random)
                     projection = proj
                 }
-                next.width = out
-                layer = Residual(name: name, body: body, projection: projection)
+                return Residual(name: name, body: body, projection: projection)
             case .recurrent(let r):
                 let recurrent = Recurrent(
-                    name: name, cell: r.cell, inputWidth: width / shape.steps!, hidden: r.hidden, layers: r.layers,
+                    name: name, cell: r.cell, inputWidth: width / plan.input.steps!, hidden: r.hidden, layers: r.layers,
                     bias: r.bias, returnSequences: r.returnSequences, tbptt: r.tbptt)
                 let cellActivation: (kind: LayerKind, slope: Double) = (r.cell == .rnnRelu ? .relu : .tanh, 0)
                 recurrent.initialize(
@@ -62,12 +60,9 @@ struct ModelBuilder {
                     bias: r.biasInit?.initializer(following: nil), recurrent: r.engineRecurrentInit,
                     scale: r.recurrentScale, random: &random)
                 if let forget = r.forgetBias { recurrent.setForgetBias(Float(forget)) }
-                layer = recurrent
+                return recurrent
             }
-            layers.append(layer)
-            shape = next
         }
-        return (layers, shape.width)
     }
 
     /// The first activation after layer `i`, skipping normalisation and

@@ -35,37 +35,3 @@ package struct FlowShape: Equatable {
         }
     }
 }
-
-/// Parameters that `specs` would have on `inputWidth` inputs, counted
-/// without allocating them, so an absurd model is refused before it takes
-/// the memory. Returns the output width too.
-/// `activations` estimates the values kept per batch row for the backward
-/// pass (each layer's output and gradient; for recurrent layers every
-/// step's gates and states), so that a batch too large to hold is refused
-/// before it is allocated too.
-package func countParameters(_ specs: [LayerSpec], input: FlowShape, path: String) throws(SpecError)
-    -> (parameters: Int, width: Int, activations: Int)
-{
-    var total = 0, activations = 0, shape = input
-    for (i, spec) in specs.enumerated() {
-        let width = shape.width
-        var next = try shape.after(spec, field: "\(path)[\(i)]")
-        switch spec.body {
-        case .dense(let units, let bias, _, _): total += units * width + (bias ? units : 0)
-        case .batchnorm, .layernorm: total += 2 * width
-        case .residual(let inner):
-            let (p, out, inner) = try countParameters(inner, input: FlowShape(width: width), path: "\(path)[\(i)].layers")
-            total += p + (out != width ? out * width + out : 0)
-            activations += inner
-            next.width = out
-        case .recurrent(let r):
-            total += r.parameters(inputWidth: width / shape.steps!)
-            // Per stacked layer: gates and their gradients (2·G·H), states, cells and the rest (4·H) per step.
-            activations += r.layers * shape.steps! * (2 * r.cell.gates * r.hidden + 4 * r.hidden)
-        case .activation, .dropout: break
-        }
-        activations += 2 * next.width
-        shape = next
-    }
-    return (total, shape.width, activations)
-}

@@ -130,11 +130,11 @@ struct Fixture {
         if case .number(let t) = json["sequence_length"] { sequenceLength = Int(t) }
         let (layers, width) = try builder.build(specs, input: FlowShape(width: Int(inputDim), steps: sequenceLength), path: "layers")
         let model = Model(layers: layers, inputWidth: Int(inputDim), outputWidth: width)
-        let checkpoint = try Checkpoint.decode(JSONEncoder().encode(json["checkpoint"]!))
+        let checkpoint = try Checkpoint.decode(json: json["checkpoint"]!)
         try model.load(checkpoint.tensors)
-        final = try Checkpoint.decode(JSONEncoder().encode(JSONValue.object([
+        final = try Checkpoint.decode(json: JSONValue.object([
             "format": .string("gradscope-checkpoint"), "version": .number(1), "tensors": json["final"]!,
-        ]))).tensors
+        ])).tensors
 
         var o = try ObjectReader(json["optimizer"]!, path: "optimizer")
         let optimizer = try OptimizerSpec.read(&o)
