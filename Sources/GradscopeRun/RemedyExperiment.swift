@@ -43,6 +43,7 @@ public enum RemedyExperiment {
         spec json: JSONValue, baseDirectory: String?, selection: Selection, limits: JobLimits = .standard,
         datasets: (@Sendable (String) -> String?)? = nil, stop: () -> Bool = { false }, progress: (Trial) -> Void = { _ in }
     ) throws(SpecError) -> [Trial] {
+        if stop() { return [] }
         func trial(_ json: JSONValue, name: String, change: JSONValue?, originalLoss: Double?) throws(SpecError) -> (trial: Trial, job: Job) {
             try Self.trial(json, name: name, change: change, baseDirectory: baseDirectory, originalLoss: originalLoss,
                            limits: limits, datasets: datasets, stop: stop)

@@ -28,9 +28,16 @@ final class Comparisons: Sendable {
         self.maxFinished = maxFinished
     }
 
-    /// The new experiment's id, or nil when `maxPending` are waiting or running.
+    enum Refusal: Error {
+        /// `maxPending` experiments are waiting or running.
+        case tooMany
+        /// The job queue is full, or the server is stopping.
+        case queueFull
+    }
+
+    /// The new experiment's id.
     func start(job: String, spec: JSONValue, selection: RemedyExperiment.Selection, limits: JobLimits,
-               datasets: @escaping @Sendable (String) -> String?) -> String? {
+               datasets: @escaping @Sendable (String) -> String?) throws(Refusal) -> String {
         let id: String? = state.withLock { s in
             guard s.pending < maxPending else { return nil }
             let id = String(format: "c-%06d", s.next)
@@ -39,7 +46,7 @@ final class Comparisons: Sendable {
             s.entries[id] = Entry(job: job)
             return id
         }
-        guard let id else { return nil }
+        guard let id else { throw .tooMany }
         let queued = jobs.enqueue(id) { [self] stopping in
             state.withLock { $0.entries[id]?.status = "running" }
             defer { finished(id) }
@@ -62,7 +69,7 @@ final class Comparisons: Sendable {
                 s.entries[id] = nil
                 s.pending -= 1
             }
-            return nil
+            throw .queueFull
         }
         return id
     }

@@ -93,6 +93,8 @@ public final class JobManager: Sendable {
     public enum SubmitError: Error {
         case invalid(SpecError)
         case queueFull
+        /// The server is stopping: nothing more is started.
+        case stopping
         /// The data directory could not be written (a full disk): nothing was kept.
         case storage(String)
     }
@@ -110,6 +112,7 @@ public final class JobManager: Sendable {
             throw .invalid(error)
         }
         let specData = Response.encode(json)
+        if state.withLock({ $0.stopping }) { throw .stopping }
         let meta: JobMeta? = state.withLock { s in
             guard s.pending.count < configuration.maxQueue else { return nil }
             let id = String(format: "j-%06d", s.nextNumber)
@@ -169,6 +172,7 @@ public final class JobManager: Sendable {
         defer {
             let deleted = state.withLock { s in
                 s.running.remove(id)
+                s.cancelling.remove(id)
                 return s.deleted.remove(id) != nil
             }
             if deleted { store.delete(id) }
@@ -399,13 +403,16 @@ public final class JobManager: Sendable {
     /// Marks running jobs for cancellation and waits (bounded) for them to stop,
     /// so that a restart finds them `cancelled`, not half-written.
     public func shutdown(grace: Double = 3) {
-        state.withLock { s in
+        let dropped = state.withLock { s in
             s.stopping = true
             s.cancelling.formUnion(s.running)
             s.cancelling.formUnion(s.pending)
             s.pending.removeAll()
-            s.tasks.removeAll()
+            defer { s.tasks.removeAll() }
+            return Array(s.tasks.values)
         }
+        // Work that never started is told at once that the server is stopping, so that it ends as cancelled.
+        for task in dropped { task { true } }
         let deadline = Date().addingTimeInterval(grace)
         while Date() < deadline && !state.withLock({ $0.running.isEmpty }) { usleep(10_000) }
     }

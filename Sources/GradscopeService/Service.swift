@@ -23,8 +23,8 @@ public final class Service: Sendable {
         public var maxSpecBytes = 1 << 20
         public var maxDatasetBytes = 16 << 20
         /// Requests whose work runs off the I/O threads at once (reading a
-        /// CSV upload, building a submitted job to validate it); each holds
-        /// its body and what it builds. More get 429.
+        /// CSV upload, validating a submitted job against an uploaded
+        /// dataset, an export); each holds its body and what it reads. More get 429.
         public var maxSlowRequests = 4
         public init() {}
     }
@@ -141,8 +141,9 @@ public final class Service: Sendable {
         return meta
     }
 
-    /// Work too slow for an I/O thread (parsing 16 MiB of CSV, building a
-    /// large job's data and model, exporting a long history take seconds),
+    /// Work too slow for an I/O thread (parsing 16 MiB of CSV, reading an
+    /// uploaded dataset to validate a job against it, exporting a long
+    /// history take seconds),
     /// run on `Queues.requests` while the connection waits, at most `maxSlowRequests`
     /// at once; more get 429.
     func offThread(_ task: @escaping @Sendable () throws -> Response) throws(HTTPError) -> Response {

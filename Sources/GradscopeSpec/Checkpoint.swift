@@ -62,9 +62,10 @@ public struct Checkpoint: Sendable {
         guard f == format else { throw .invalid("format is \"\(f)\", expected \"\(format)\"") }
         guard v == Double(version) else { throw .invalid("version \(Check.show(v)) is not supported (this gradscope reads version \(version))") }
         var step: Int?
-        if case .number(let n)? = o["step"] {
-            guard n >= 0, n == n.rounded(), n < 9e15 else { throw .invalid("step must be a whole number ≥ 0") }
-            step = Int(n)
+        switch o["step"] {
+        case nil, .null?: break
+        case .number(let n)? where n >= 0 && n == n.rounded() && n < 9e15: step = Int(n)
+        default: throw .invalid("step must be a whole number ≥ 0")
         }
         var tensors: [String: (shape: [Int], data: [Float])] = [:]
         for (name, t) in wire {
@@ -88,11 +89,9 @@ public struct Checkpoint: Sendable {
             var data: [Float] = []
             data.reserveCapacity(values.count)
             for value in values {
-                switch value {
-                case .number(let x): data.append(Float(x))
-                case .null: data.append(.nan)  // how `encoded` writes a non-finite weight
-                default: throw .invalid("tensor \"\(name)\" has a value that is not a number")
-                }
+                // A non-finite weight (written as null) is refused: a job must not start from one.
+                guard case .number(let x) = value else { throw .invalid("tensor \"\(name)\" has a value that is not a finite number") }
+                data.append(Float(x))
             }
             tensors[name] = (shape, data)
         }

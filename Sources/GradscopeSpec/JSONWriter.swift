@@ -152,7 +152,14 @@ public struct JSONWriter {
         if v == v.rounded() && abs(v) <= 9_007_199_254_740_992 { return String(Int64(v)) }
         let f = Float(v)
         guard f.isFinite && f != 0 else { return v.description }
-        guard f == f.rounded() else { return f.description }
+        guard f == f.rounded() else {
+            // A float32's shortest form can read back as a double exactly
+            // halfway between two floats, which rounds to the other one
+            // (±7.038531e-26 is the one such float32): then the float's
+            // exact value, as a double, is written.
+            let short = f.description
+            return Double(short).map(Float.init) == f ? short : Double(f).description
+        }
         if abs(f) < 16_777_216 { return String(Int64(f)) }
         let short = f.description
         if let d = Double(short), abs(d) <= 9_007_199_254_740_992 { return String(Int64(d)) }

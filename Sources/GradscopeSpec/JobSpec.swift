@@ -6,10 +6,10 @@ import GradscopeEngine
 /// that names the field. Every field is documented in the README's
 /// "Job spec" section.
 ///
-/// `JobSpec` is `Decodable`, so `JSONDecoder().decode(JobSpec.self, from:)`
-/// works; it reads the document as a `JSONValue` and then field by field,
-/// because per-type field sets (an sgd optimizer takes `momentum`, adam does
-/// not) and field-naming messages are beyond synthesized `Codable`.
+/// It is read from a `JSONValue` field by field (`JobSpec.parse` for
+/// bytes), because per-type field sets (an sgd optimizer takes `momentum`,
+/// adam does not) and field-naming messages are beyond synthesized
+/// `Codable`.
 public struct JobSpec: Sendable {
     public var name: String?
     public var seed: UInt64

@@ -105,10 +105,9 @@ test('the fixture fed through RunData the way the app feeds it', () => {
   assert.deepEqual(run.firstProfiles.map((p) => p.label), steps[0].recurrent.map((r) => r.layer));
   assert.equal(run.firstProfiles[0].norms.length, steps[0].recurrent[0].hidden_grad_norms.length);
 
-  // validation losses per epoch, alerts as they came, the summary and the report
+  // validation losses per epoch, alerts as they came, the report
   assert.deepEqual([...run.valSteps.values], ofType('epoch').map((e) => e.step));
   assert.deepEqual(run.alerts.map((a) => a.kind), ofType('alert').map((a) => a.kind));
-  assert.equal(run.summary, ofType('summary')[0]);
   assert.equal(run.report.verdict, report.verdict);
   assert.ok(VERDICTS.includes(run.report.verdict));
   assert.ok(layerIndex(run.layerNames, report.first_layer) >= 0, 'the heatmap can outline the report\'s first layer');

@@ -13,6 +13,26 @@ struct JSONWriterTests {
         #expect(JSONWriter.encode(.number(-1e15)) == "-1000000000000000")
     }
 
+    /// Writing a number that was read back gives the same text: records
+    /// survive their reader and encoder. ±7.038531e-26 is the one float32
+    /// whose shortest form reads back as a double halfway between two
+    /// floats (and so as the other float).
+    @Test func numbersReadBackAndWrittenAgainAreTheSame() {
+        let samples: [Double] = [7.038530691851209e-26, -7.038530691851209e-26, 99_547_008.3, 1.9951865e15, 2.9999999,
+                                 0.1, 1e-40, 3.4e38, 1e39, -1e15, 8_999_999_999_999_999, 16_777_217, 0.2 + 0.1]
+        for v in samples {
+            let once = JSONWriter.numberText(v)!
+            #expect(JSONWriter.numberText(Double(once)!) == once, "\(v) → \(once)")
+        }
+        // Random floats of every magnitude, as statistics are.
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let f = Float(bitPattern: UInt32.random(in: 0...0x7F7F_FFFF, using: &random))
+            let once = JSONWriter.numberText(Double(f))!
+            #expect(JSONWriter.numberText(Double(once)!) == once, "\(f) → \(once)")
+        }
+    }
+
     @Test func numbersStringsAndNestingReadBack() throws {
         var w = JSONWriter()
         w.beginObject()

@@ -50,6 +50,8 @@ extension Service {
                 throw HTTPError(400, e.isLimit ? "limit_exceeded" : "invalid_spec", e.description, field: e.field.isEmpty ? nil : e.field)
             case .queueFull:
                 throw HTTPError(429, "queue_full", "the queue is full; try again shortly", headers: [("Retry-After", "5")])
+            case .stopping:
+                throw HTTPError(503, "stopping", "the server is stopping; try again shortly", headers: [("Retry-After", "5")])
             case .storage(let message):
                 throw Self.storageError("the job", message)
             }
@@ -186,10 +188,18 @@ extension Service {
         guard let specData = jobs.spec(meta.id), let json = try? JSONValue.parse(specData) else {
             throw HTTPError.notFound()
         }
-        guard let id = comparisons.start(job: meta.id, spec: json, selection: selection, limits: jobs.configuration.limits,
-                                         datasets: { [jobs] in jobs.datasetPath($0) }) else {
-            throw HTTPError(429, "queue_full", "\(comparisons.maxPending) remedy experiments are waiting or running; try again later",
-                            headers: [("Retry-After", "30")])
+        let id: String
+        do {
+            id = try comparisons.start(job: meta.id, spec: json, selection: selection, limits: jobs.configuration.limits,
+                                       datasets: { [jobs] in jobs.datasetPath($0) })
+        } catch {
+            switch error {
+            case .tooMany:
+                throw HTTPError(429, "queue_full", "\(comparisons.maxPending) remedy experiments are waiting or running; try again later",
+                                headers: [("Retry-After", "30")])
+            case .queueFull:
+                throw HTTPError(429, "queue_full", "the job queue is full; try again shortly", headers: [("Retry-After", "5")])
+            }
         }
         return .json(encoding: ["id": JSONValue.string(id), "links": .object(["self": .string("/api/comparisons/\(id)")])], status: 202,
                      headers: [("Location", "/api/comparisons/\(id)")])

@@ -17,6 +17,8 @@ extension Service {
             case .queueFull:
                 throw HTTPError(429, "queue_full", "\(JobManager.maxOpenRuns) runs are taking records; finish one or try again shortly",
                                 headers: [("Retry-After", "5")])
+            case .stopping:
+                throw HTTPError(503, "stopping", "the server is stopping; try again shortly", headers: [("Retry-After", "5")])
             case .storage(let message):
                 throw Self.storageError("the run", message)
             }

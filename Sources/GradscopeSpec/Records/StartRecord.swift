@@ -80,8 +80,6 @@ public struct StartRecord: Sendable, Equatable {
         self.edges = edges
     }
 
-    public var isExternal: Bool { training == nil }
-
     public var json: String {
         var w = JSONWriter()
         w.beginObject()
