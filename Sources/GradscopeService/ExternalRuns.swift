@@ -93,6 +93,12 @@ extension JobManager {
             forget(meta.id)
             throw .storage("\(error)")
         }
+        // Deleted while its files were written: they go too (see `submit`).
+        if state.withLock({ $0.metas[meta.id] == nil }) {
+            run.state.withLock { $0.closed = true }
+            channel.finish(status: JobMeta.Status.cancelled.rawValue)
+            store.delete(meta.id)
+        }
         return (meta, token)
     }
 

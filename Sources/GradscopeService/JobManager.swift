@@ -134,8 +134,14 @@ public final class JobManager: Sendable {
             throw .storage("\(error)")
         }
         // Queued only once its files exist, so no worker can start it before.
-        state.withLock { $0.pending.append(meta.id) }
-        schedule()
+        // A DELETE may have come while they were written (ids are
+        // sequential): then they go too, or the job would be back after a restart.
+        let kept = state.withLock { s in
+            guard s.metas[meta.id] != nil else { return false }
+            s.pending.append(meta.id)
+            return true
+        }
+        if kept { schedule() } else { store.delete(meta.id) }
         return meta
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import GradscopeHTTP
 @testable import GradscopeService
@@ -227,6 +228,38 @@ struct ServiceTests {
         waits = 0
         while waits < 500, FileManager.default.fileExists(atPath: folder.path) { usleep(10_000); waits += 1 }
         #expect(!FileManager.default.fileExists(atPath: folder.path), "the worker left \(folder.path)")
+    }
+
+    /// A job deleted while its files are still being written (ids are
+    /// sequential, so a client can race its own submission) stays deleted
+    /// after a restart.
+    @Test func aJobDeletedWhileItIsStoredStaysDeleted() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradscope-race-\(UUID().uuidString)")
+        let h = try Harness(directory: dir)
+        let deleted = Mutex<[String]>([])
+        let submitted = Mutex(false)
+        let deleter = Thread { [client = h.client] in
+            var next = 1
+            while next <= 30 {
+                let id = String(format: "j-%06d", next)
+                if (try? client.request("DELETE", "/api/jobs/\(id)").status) == 204 {
+                    deleted.withLock { $0.append(id) }
+                    next += 1
+                } else if submitted.withLock({ $0 }) {
+                    break
+                }
+            }
+        }
+        deleter.start()
+        for _ in 0..<30 { _ = try h.client.request("POST", "/api/jobs", body: Self.small) }
+        submitted.withLock { $0 = true }
+        while !deleter.isFinished { usleep(10_000) }
+        h.close(keepData: true)
+        let again = try Harness(directory: dir)
+        defer { again.close() }
+        let ids = deleted.withLock { $0 }
+        #expect(!ids.isEmpty)
+        for id in ids { #expect(try again.client.request("GET", "/api/jobs/\(id)").status == 404, "\(id) came back") }
     }
 
     /// A remedy experiment takes a job slot: with one slot and a job
