@@ -90,6 +90,10 @@ public final class EventStream: Sendable {
 
     public var isClosed: Bool { state.withLock { $0.closed } }
 
+    /// Bytes queued and not yet written to the client: a producer that
+    /// pushes a long replay waits for this to fall before pushing more.
+    public var pendingBytes: Int { state.withLock { $0.pending.count } }
+
     /// Registers what to do when the server lets go of the stream (the
     /// client left, or the stream ended).
     public func onFinish(_ action: @escaping @Sendable () -> Void) {

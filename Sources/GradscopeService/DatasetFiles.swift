@@ -8,7 +8,7 @@ import Synchronization
 /// Uploaded datasets: CSV files with their descriptions in the data directory.
 extension JobManager {
     /// Stores an upload and its description; on failure (a full disk) neither is kept.
-    func storeDataset(csv: Data, name: String, rows: Int, columns: [String]) throws(StorageFailure) -> String {
+    public func storeDataset(csv: Data, name: String, rows: Int, columns: [String]) throws(StorageFailure) -> String {
         let id = "d-" + UUID().uuidString.prefix(8).lowercased()
         let description = store.datasetURL(id).deletingPathExtension().appendingPathExtension("json")
         let meta = Response.encode(DatasetDescription(id: id, name: name, rows: rows, columns: columns))
@@ -23,13 +23,15 @@ extension JobManager {
     }
 
     /// The descriptions of every uploaded dataset.
-    func datasetDescriptions() -> [DatasetDescription] {
+    public func datasetDescriptions() -> [DatasetDescription] {
         let dir = store.root.appendingPathComponent("datasets")
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
         return files.compactMap { file in
             (try? Data(contentsOf: dir.appendingPathComponent(file))).flatMap { try? JSONDecoder().decode(DatasetDescription.self, from: $0) }
         }
     }
+
+    public func datasetFile(_ id: String) -> String? { datasetPath(id) }
 
     func datasetPath(_ id: String) -> String? {
         guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return nil }

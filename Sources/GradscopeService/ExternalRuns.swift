@@ -18,13 +18,7 @@ final class ExternalRun: Sendable {
     let channel: JobChannel
 
     struct State {
-        var diagnosis: Diagnosis
-        var lastStep = 0
-        var steps = 0
-        var firstNonfinite: NonfiniteOrigin?
-        var lastLoss: Double?
-        var maxGradNorm = 0.0
-        var nonfiniteSteps = 0
+        var run: ExternalRunState
         /// When the run was created or last took a batch.
         var lastActive = SuspendingClock.now  // not counting time the machine slept
         /// When the meta (its step) was last saved.
@@ -40,21 +34,13 @@ final class ExternalRun: Sendable {
         self.spec = spec
         self.token = token
         self.channel = channel
-        state = Mutex(State(diagnosis: Diagnosis(facts: spec.facts)))
+        state = Mutex(State(run: ExternalRunState(spec: spec)))
     }
 }
 
 extension JobManager {
     /// Limits of one ingest batch.
     public static let maxRecordsPerBatch = 10_000
-
-    public enum IngestError: Error {
-        case notFound, unauthorized, finished(JobMeta.Status)
-        case invalid(SpecError)
-        /// Record `record` of NDJSON (nil: the JSON array) is not JSON.
-        case syntax(record: Int?, JSONSyntaxError)
-        case storage(String)
-    }
 
     /// Runs taking records at once; more get 429 until some finish. Each
     /// holds an open record file and a diagnosis.
@@ -123,9 +109,7 @@ extension JobManager {
     /// the new ones to the diagnosis and appends them with the alerts they
     /// raise in one write. A step number at or below the last accepted one
     /// is a retry and is skipped, as is any NaN origin after the first.
-    public func ingest(_ id: String, token: String?, body: Data) throws(IngestError)
-        -> (accepted: Int, duplicates: Int, lastStep: Int)
-    {
+    public func ingest(_ id: String, token: String?, body: Data) throws(IngestError) -> IngestResult {
         let run = try externalRun(id, token: token)
         var parsed: [ExternalRecord]
         do { parsed = try ExternalRecord.batch(body, run: run.spec, limit: Self.maxRecordsPerBatch) } catch {
@@ -134,38 +118,11 @@ extension JobManager {
             case .invalid(let e): throw .invalid(e)
             }
         }
-        // A step's NaN origin goes to the diagnosis before the step itself.
-        parsed = parsed.enumerated().sorted { a, b in
-            let ka = (a.element.step, Self.isStep(a.element) ? 1 : 0, a.offset)
-            let kb = (b.element.step, Self.isStep(b.element) ? 1 : 0, b.offset)
-            return ka < kb
-        }.map(\.element)
+        parsed = ExternalRunState.ordered(parsed)
         let outcome: Result<(Int, Int, Int), IngestError> = run.state.withLock { s in
             guard !s.closed else { return .failure(.finished(.completed)) }
             s.lastActive = .now
-            var lines: [JobRun.Line] = []
-            var accepted = 0, duplicates = 0
-            for record in parsed {
-                switch record {
-                case .nonfinite(let origin):
-                    guard s.firstNonfinite == nil, origin.step > s.lastStep else { duplicates += 1; continue }
-                    s.firstNonfinite = origin
-                    _ = s.diagnosis.observe(.nonfinite(origin))
-                    accepted += 1
-                case .step(let r, let lossKnown):
-                    guard r.step > s.lastStep else { duplicates += 1; continue }
-                    s.lastStep = r.step
-                    s.steps += 1
-                    accepted += 1
-                    if lossKnown { s.lastLoss = r.loss }
-                    if r.gradNorm.isFinite { s.maxGradNorm = max(s.maxGradNorm, r.gradNorm) }
-                    if r.nonfiniteGradients > 0 || (lossKnown && !r.loss.isFinite) { s.nonfiniteSteps += 1 }
-                    lines.append(JobRun.Line(.step(r, lossKnown: lossKnown)))
-                    for alert in s.diagnosis.observe(.pulse(r.pulse)) + s.diagnosis.observe(.step(r)) {
-                        lines.append(JobRun.Line(.alert(alert)))
-                    }
-                }
-            }
+            let (lines, accepted, duplicates) = s.run.apply(parsed)
             do {
                 if !lines.isEmpty { try run.channel.append(lines) }
             } catch {
@@ -174,7 +131,7 @@ extension JobManager {
                 s.closed = true
                 return .failure(.storage("\(error)"))
             }
-            return .success((accepted, duplicates, s.lastStep))
+            return .success((accepted, duplicates, s.run.lastStep))
         }
         if case .failure(.storage(let message)) = outcome {
             state.withLock { _ = $0.external.removeValue(forKey: id) }
@@ -194,19 +151,14 @@ extension JobManager {
             return true
         }
         if due, let meta { save(meta) }
-        return (accepted, duplicates, lastStep)
-    }
-
-    private static func isStep(_ r: ExternalRecord) -> Bool {
-        if case .step = r { return true }
-        return false
+        return IngestResult(accepted: accepted, duplicates: duplicates, lastStep: lastStep)
     }
 
     /// Ends an external run: its summary and report (the verdict, with
     /// remedies suggested but no spec to patch) are appended and it is
     /// `completed` (or `failed` / `cancelled` as the client says). `dropped`:
     /// the steps the client measured but could not send, for the summary.
-    public func finishRun(_ id: String, token: String?, status: JobMeta.Status = .completed, dropped: Int = 0) throws(IngestError) -> JobMeta {
+    public func finishRun(_ id: String, token: String?, status: JobMeta.Status, dropped: Int) throws(IngestError) -> JobMeta {
         let run = try externalRun(id, token: token)
         finishExternal(id, run: run, status: status, dropped: dropped)
         guard let meta = meta(id) else { throw .notFound }  // deleted meanwhile
@@ -233,16 +185,9 @@ extension JobManager {
         let verdict: String? = run.state.withLock { s in
             guard !s.closed, condition(s) else { return nil }
             s.closed = true
-            var report = s.diagnosis.report()
-            report.firstLayer = run.spec.label(report.firstLayer)
-            let lines = [
-                JobRun.Line(.summary(SummaryRecord(steps: s.steps, finalLoss: s.lastLoss, maxGradNorm: s.maxGradNorm,
-                                                   nonfiniteSteps: s.nonfiniteSteps, training: nil, droppedSteps: dropped)),
-                            step: s.lastStep),
-                JobRun.Line(.report(ReportRecord(report, firstNonfinite: s.firstNonfinite, patch: nil)), step: s.lastStep),
-            ]
+            let (lines, verdict) = s.run.finalLines(spec: run.spec, dropped: dropped)
             try? run.channel.append(lines)
-            return report.verdict.rawValue
+            return verdict
         }
         guard let verdict else { return }
         state.withLock { _ = $0.external.removeValue(forKey: id) }

@@ -36,7 +36,7 @@ final class JobChannel: Sendable {
             var json = line.json
             json.withUTF8 { bytes in
                 text.append(bytes)
-                Self.appendEvent(to: &events, type: line.type, step: line.step, json: UnsafeRawBufferPointer(bytes))
+                RecordEvent.append(to: &events, type: line.type, step: line.step, json: UnsafeRawBufferPointer(bytes))
             }
             text.append(10)
         }
@@ -49,7 +49,7 @@ final class JobChannel: Sendable {
     func publish(_ messages: [Message]) {
         state.withLock { s in
             for case .status(let status) in messages {
-                let event = Self.statusEvent(status)
+                let event = RecordEvent.status(status)
                 s.subscribers.removeAll { !$0.send(event) }
             }
         }
@@ -61,7 +61,7 @@ final class JobChannel: Sendable {
         state.withLock { s in
             stream.sendReplay(rest())
             if s.finished {
-                stream.sendReplay(Self.statusEvent(s.finalStatus))
+                stream.sendReplay(RecordEvent.status(s.finalStatus))
                 stream.close()
             } else {
                 s.subscribers.append(stream)
@@ -75,7 +75,7 @@ final class JobChannel: Sendable {
             s.file = nil
             s.finished = true
             s.finalStatus = status
-            let event = Self.statusEvent(status)
+            let event = RecordEvent.status(status)
             for stream in s.subscribers {
                 stream.send(event)
                 stream.close()
@@ -86,15 +86,5 @@ final class JobChannel: Sendable {
 
     func ping() {
         state.withLock { s in s.subscribers.removeAll { !$0.send(ServerSentEvent.ping) } }
-    }
-
-    /// A `status` event: `{"status": "running"}`.
-    static func statusEvent(_ status: String) -> Data {
-        ServerSentEvent.frame(event: "status", data: String(decoding: Response.encode(["status": status]), as: UTF8.self))
-    }
-
-    /// One record's event; step records carry their step as the event id.
-    static func appendEvent(to out: inout Data, type: String, step: Int?, json: UnsafeRawBufferPointer) {
-        ServerSentEvent.append(to: &out, event: type, id: type == "step" ? step : nil, data: json)
     }
 }

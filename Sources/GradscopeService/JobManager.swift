@@ -8,7 +8,7 @@ import Synchronization
 
 /// Owns jobs and their lifecycle: admission, the queue, running on Dispatch
 /// queues, cancellation, persistence and the live streams.
-public final class JobManager: Sendable {
+public final class JobManager: JobBackend {
     public struct Configuration: Sendable {
         /// Jobs running at once; the rest wait in the queue.
         public var maxJobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -86,18 +86,6 @@ public final class JobManager: Sendable {
     }
 
     // MARK: Admission
-
-    /// The data directory could not be written (a full disk).
-    public struct StorageFailure: Error { public let message: String }
-
-    public enum SubmitError: Error {
-        case invalid(SpecError)
-        case queueFull
-        /// The server is stopping: nothing more is started.
-        case stopping
-        /// The data directory could not be written (a full disk): nothing was kept.
-        case storage(String)
-    }
 
     /// Validates `spec` (every error is found now, with its field, by
     /// arithmetic: `Job.validate`), stores it and queues it. The job is
@@ -288,8 +276,6 @@ public final class JobManager: Sendable {
         }
     }
 
-    public enum CommandError: Error { case notFound, finished }
-
     /// A queued job is cancelled at once; a running one within one step.
     public func cancel(_ id: String) throws(CommandError) -> JobMeta {
         let result: (JobMeta?, Bool, JobChannel?) = state.withLock { s in
@@ -338,7 +324,9 @@ public final class JobManager: Sendable {
         return queued
     }
 
-    public var counts: [JobMeta.Status: Int] {
+    public var limits: JobLimits { configuration.limits }
+
+    public func counts() -> [JobMeta.Status: Int] {
         state.withLock { s in
             var c: [JobMeta.Status: Int] = [:]
             for m in s.metas.values { c[m.status, default: 0] += 1 }
@@ -350,6 +338,22 @@ public final class JobManager: Sendable {
 
     /// The stored records of a job (complete lines).
     public func records(_ id: String) -> [Substring] { store.records(id) }
+
+    public func steps(_ id: String, from: Int, limit: Int, every: Int) -> (records: [String], next: Int?) {
+        // Every `every`-th stored step record after `from` (counting records,
+        // not step numbers: records may be every few steps).
+        var selected: [String] = [], next: Int?, index = 0
+        store.forEachLine(id, afterStep: from) { text in
+            let line = RecordLine(text)
+            guard line.type == "step", let step = line.step, step > from else { return true }
+            defer { index += 1 }
+            guard index % every == 0 else { return true }
+            if selected.count == limit { next = RecordLine(selected.last![...]).step; return false }
+            selected.append(String(line.json))
+            return true
+        }
+        return (selected, next)
+    }
 
     /// The report record, once the job has one.
     public func report(_ id: String) -> String? { finals(id)?.report }
@@ -391,7 +395,7 @@ public final class JobManager: Sendable {
                 channel.attach(stream) { reader.drain() }
             } else {
                 let status = meta(id)?.status.rawValue ?? "unknown"
-                stream.sendReplay(reader.drain() + JobChannel.statusEvent(status))
+                stream.sendReplay(reader.drain() + RecordEvent.status(status))
                 stream.close()
             }
             return nil
@@ -408,7 +412,9 @@ public final class JobManager: Sendable {
 
     /// Marks running jobs for cancellation and waits (bounded) for them to stop,
     /// so that a restart finds them `cancelled`, not half-written.
-    public func shutdown(grace: Double = 3) {
+    public func shutdown() { shutdown(grace: 3) }
+
+    public func shutdown(grace: Double) {
         let dropped = state.withLock { s in
             s.stopping = true
             s.cancelling.formUnion(s.running)

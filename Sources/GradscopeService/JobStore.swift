@@ -24,6 +24,21 @@ public struct JobMeta: Codable, Sendable, Equatable {
 
     public static let external = "external"
     public var isExternal: Bool { source == Self.external }
+
+    public init(id: String, name: String? = nil, status: Status, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil,
+                step: Int, totalSteps: Int, verdict: String? = nil, error: String? = nil, source: String? = nil) {
+        self.id = id
+        self.name = name
+        self.status = status
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.step = step
+        self.totalSteps = totalSteps
+        self.verdict = verdict
+        self.error = error
+        self.source = source
+    }
 }
 
 /// Everything the service keeps on disk, under one data directory:

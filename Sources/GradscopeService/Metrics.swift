@@ -30,9 +30,7 @@ final class Metrics: Sendable {
         }
     }
 
-    func exposition(jobs: JobManager, streams: Int, connections: Int) -> String {
-        let counts = jobs.counts
-        let steps = jobs.stepsDone
+    func exposition(counts: [JobMeta.Status: Int], steps: Int, streams: Int, connections: Int) -> String {
         return state.withLock { s in
             let now = Date()
             let dt = now.timeIntervalSince(s.lastTime)

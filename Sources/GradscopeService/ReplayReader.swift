@@ -38,7 +38,7 @@ final class ReplayReader: @unchecked Sendable {
                 guard line.count > 0 else { continue }
                 let (type, step) = RecordLine.scan(line)
                 guard type == "start" || (step.map { $0 > from } ?? true) else { continue }
-                JobChannel.appendEvent(to: &events, type: type, step: step, json: line)
+                RecordEvent.append(to: &events, type: type, step: step, json: line)
             }
             return start
         }

@@ -6,8 +6,9 @@ import GradscopeSpec
 import Synchronization
 
 /// The gradscope service: the API of docs/API.md on an `HTTPServer`, over a
-/// `JobManager`. Handlers answer on the server's I/O threads and never wait
-/// for training: jobs run on the manager's Dispatch queues.
+/// `JobBackend`: a local `JobManager` (the default) or a database. Handlers
+/// never wait for training, and never hold an I/O thread while they wait for
+/// the database (`Response.answer`).
 public final class Service: Sendable {
     public struct Configuration: Sendable {
         public var http = HTTPServer.Configuration()
@@ -30,9 +31,13 @@ public final class Service: Sendable {
     }
 
     public let configuration: Configuration
-    public let jobs: JobManager
+    public let jobs: any JobBackend
+    /// The local backend, when that is the one in use.
+    public var manager: JobManager? { jobs as? JobManager }
     let metrics = Metrics()
-    let comparisons: Comparisons
+    /// Remedy experiments run in the local backend's job slots; with a
+    /// database there are none (docs/deployment.md).
+    let comparisons: Comparisons?
     /// Finished jobs' `GET /api/jobs/{id}` bodies.
     let rendered = Mutex<[String: SharedBody]>([:])
     /// One per server: a prebuilt response keeps the headers (CORS) of the server that first sent it.
@@ -44,10 +49,16 @@ public final class Service: Sendable {
     private let heartbeat: Mutex<Timer?> = Mutex(nil)
     private let slowRequests = Mutex(0)
 
-    public init(configuration: Configuration) throws {
+    /// A service over the local backend, in `configuration.dataDirectory`.
+    public convenience init(configuration: Configuration) throws {
+        let manager = JobManager(store: try JobStore(root: configuration.dataDirectory), configuration: configuration.jobs)
+        self.init(configuration: configuration, backend: manager)
+    }
+
+    public init(configuration: Configuration, backend: any JobBackend) {
         self.configuration = configuration
-        jobs = JobManager(store: try JobStore(root: configuration.dataDirectory), configuration: configuration.jobs)
-        comparisons = Comparisons(jobs: jobs)
+        jobs = backend
+        comparisons = (backend as? JobManager).map { Comparisons(jobs: $0) }
     }
 
     /// Starts listening; returns the port (useful with port 0).
@@ -90,25 +101,29 @@ public final class Service: Sendable {
         let serverToken: Router.Check = { [self] in try authorize($0) }
         let runToken: Router.Check = { [self] in try authorizeRun($0) }
         r.add("POST", "/api/jobs", before: serverToken) { [self] in try submit($0) }
-        r.add("GET", "/api/jobs") { [self] in try list($0) }
-        r.add("GET", "/api/jobs/{id}") { [self] in try show($0) }
-        r.add("DELETE", "/api/jobs/{id}", before: serverToken) { [self] in try delete($0) }
-        r.add("POST", "/api/jobs/{id}/cancel", before: serverToken) { [self] in try cancel($0) }
-        r.add("GET", "/api/jobs/{id}/events") { [self] in try events($0) }
-        r.add("GET", "/api/jobs/{id}/steps") { [self] in try steps($0) }
-        r.add("GET", "/api/jobs/{id}/report") { [self] in try report($0) }
-        r.add("GET", "/api/jobs/{id}/checkpoint") { [self] in try checkpoint($0) }
-        r.add("GET", "/api/jobs/{id}/export.csv") { [self] in try export($0) }
-        r.add("POST", "/api/jobs/{id}/remedies", before: serverToken) { [self] in try remedies($0) }
+        r.add("GET", "/api/jobs", answer { [self] in try await list($0) })
+        r.add("GET", "/api/jobs/{id}", answer { [self] in try await show($0) })
+        r.add("DELETE", "/api/jobs/{id}", before: serverToken, answer { [self] in try await delete($0) })
+        r.add("POST", "/api/jobs/{id}/cancel", before: serverToken, answer { [self] in try await cancel($0) })
+        r.add("GET", "/api/jobs/{id}/events", answer { [self] in try await events($0) })
+        r.add("GET", "/api/jobs/{id}/steps", answer { [self] in try await steps($0) })
+        r.add("GET", "/api/jobs/{id}/report", answer { [self] in try await report($0) })
+        r.add("GET", "/api/jobs/{id}/checkpoint", answer { [self] in try await checkpoint($0) })
+        r.add("GET", "/api/jobs/{id}/export.csv", answer { [self] in try await export($0) })
+        r.add("POST", "/api/jobs/{id}/remedies", before: serverToken, answer { [self] in try await remedies($0) })
         r.add("GET", "/api/comparisons/{id}") { [self] in try comparison($0) }
-        r.add("POST", "/api/runs", before: serverToken) { [self] in try createRun($0) }
-        r.add("POST", "/api/runs/{id}/steps", before: runToken) { [self] in try ingest($0) }
-        r.add("POST", "/api/runs/{id}/finish", before: runToken) { [self] in try finishRun($0) }
+        r.add("POST", "/api/runs", before: serverToken, answer { [self] in try await createRun($0) })
+        r.add("POST", "/api/runs/{id}/steps", before: runToken, answer { [self] in try await ingest($0) })
+        r.add("POST", "/api/runs/{id}/finish", before: runToken, answer { [self] in try await finishRun($0) })
         r.add("POST", "/api/datasets", before: serverToken) { [self] in try upload($0) }
-        r.add("GET", "/api/datasets") { [self] _ in datasets() }
+        r.add("GET", "/api/datasets", answer { [self] _ in try await datasets() })
         r.add("GET", "/api/presets") { [presets] _ in .json(presets) }
-        r.add("GET", "/healthz") { [self] _ in health() }
-        r.add("GET", "/metrics") { [self] _ in .text(metrics.exposition(jobs: jobs, streams: openStreams, connections: openConnections), contentType: "text/plain; version=0.0.4") }
+        r.add("GET", "/healthz", answer { [self] _ in try await health() })
+        r.add("GET", "/metrics", answer { [self] _ in
+            .text(metrics.exposition(counts: try await jobs.counts(), steps: jobs.stepsDone, streams: openStreams,
+                                     connections: openConnections),
+                  contentType: "text/plain; version=0.0.4")
+        })
         r.add("GET", "/api/openapi.json") { _ in .json(OpenAPI.document) }
         if let root = configuration.publicDirectory {
             let files = StaticFiles(root: root)
@@ -134,11 +149,22 @@ public final class Service: Sendable {
         do { try jobs.authorizeIngest(id, token: Self.bearer(request)) } catch { throw Self.ingestError(error, id: id) }
     }
 
-    func meta(_ request: Request) throws(HTTPError) -> JobMeta {
-        guard let id = request.parameters["id"], let meta = jobs.meta(id) else {
+    func meta(_ request: Request) async throws -> JobMeta {
+        guard let id = request.parameters["id"], let meta = try await jobs.meta(id) else {
             throw HTTPError.notFound("no job \(request.parameters["id"] ?? "")")
         }
         return meta
+    }
+
+    /// A handler answered from the backend (`Response.answer`): at once from
+    /// the local one, without holding an I/O thread from a database. A store
+    /// that cannot be reached answers 503.
+    func answer(_ handler: @escaping @Sendable (Request) async throws -> Response) -> Router.Handler {
+        { request in
+            .answer {
+                do { return try await handler(request) } catch let failure as StorageFailure { throw Self.unavailable(failure) }
+            }
+        }
     }
 
     /// Work too slow for an I/O thread (parsing 16 MiB of CSV, reading an
@@ -146,7 +172,7 @@ public final class Service: Sendable {
     /// history take seconds),
     /// run on `Queues.requests` while the connection waits, at most `maxSlowRequests`
     /// at once; more get 429.
-    func offThread(_ task: @escaping @Sendable () throws -> Response) throws(HTTPError) -> Response {
+    func offThread(_ task: @escaping @Sendable () async throws -> Response) throws(HTTPError) -> Response {
         let limit = configuration.maxSlowRequests
         let admitted = slowRequests.withLock { n in
             guard n < limit else { return false }
@@ -156,10 +182,10 @@ public final class Service: Sendable {
         guard admitted else {
             throw HTTPError(429, "busy", "\(limit) slow requests (uploads, submissions, exports) are being worked on; try again shortly", headers: [("Retry-After", "2")])
         }
-        return .later(on: Queues.requests) { [self] in
+        return .later(on: Queues.requests, async: { [self] in
             defer { slowRequests.withLock { $0 -= 1 } }
-            return try task()
-        }
+            do { return try await task() } catch let failure as StorageFailure { throw Self.unavailable(failure) }
+        })
     }
 
     /// The token of an `Authorization: Bearer <token>` header; the scheme's

@@ -7,7 +7,8 @@ struct Gradscope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gradscope",
         abstract: "Reproduce, watch and diagnose exploding and vanishing gradients.",
-        subcommands: [RunCommand.self, CompareCommand.self, ServeCommand.self, BenchCommand.self])
+        subcommands: [RunCommand.self, CompareCommand.self, ServeCommand.self, WorkerCommand.self, MigrateCommand.self,
+                      BenchCommand.self])
 
     static func main() {
         useBestMatrixKernels()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GradscopePostgres
 import GradscopeService
 import Synchronization
 
@@ -57,10 +58,21 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Minutes after which an external run that posts nothing is ended as interrupted (0: never).")
     var runIdleMinutes = 60
 
+    @OptionGroup(title: "Many servers on one database (docs/deployment.md)")
+    var database: DatabaseOption
+
+    @Option(help: "With a database: engine jobs this server runs itself besides serving (0: only `gradscope worker`s run them).")
+    var workers = 0
+
+    @Option(help: "With a database: connections this server may open to it.")
+    var databaseConnections = 10
+
     func validate() throws {
         if let maxJobs, maxJobs < 1 { throw ValidationError("--max-jobs must be at least 1") }
         if maxQueue < 0 { throw ValidationError("--max-queue must be 0 or more") }
         if !(0...1_000_000).contains(runIdleMinutes) { throw ValidationError("--run-idle-minutes must be from 0 to 1000000") }
+        if workers < 0 { throw ValidationError("--workers must be 0 or more") }
+        if !(2...1000).contains(databaseConnections) { throw ValidationError("--database-connections must be from 2 to 1000") }
     }
 
     func run() throws {
@@ -100,14 +112,34 @@ struct ServeCommand: ParsableCommand {
 
         let service: Service
         let boundPort: UInt16
+        var storage = "data: \(config.dataDirectory.path)"
         do {
-            service = try Service(configuration: config)
+            if database.url != nil {
+                let db = database.open(maxConnections: databaseConnections)
+                var backendConfig = PostgresBackend.Configuration()
+                backendConfig.limits = config.jobs.limits
+                backendConfig.maxQueue = max(maxQueue, 1)
+                backendConfig.runIdleTimeout = config.jobs.runIdleTimeout
+                backendConfig.cacheDirectory = config.dataDirectory.appendingPathComponent("cache")
+                let backend = PostgresBackend(db: db, configuration: backendConfig)
+                service = Service(configuration: config, backend: backend)
+                storage = "database: \(db.location.host):\(db.location.port)/\(db.location.database)"
+                if workers > 0 {
+                    var workerConfig = Worker.Configuration()
+                    workerConfig.slots = workers
+                    let worker = Worker(backend: backend, configuration: workerConfig)
+                    inProcessWorker = Task { await worker.run() }
+                    storage += ", \(workers) job slot\(workers == 1 ? "" : "s")"
+                }
+            } else {
+                service = try Service(configuration: config)
+            }
             boundPort = try service.start()
         } catch {
             fail("cannot start the server: \(error)")
         }
         let shownHost = host == "0.0.0.0" ? "127.0.0.1" : host
-        print("gradscope serving on http://\(shownHost):\(boundPort)/  (data: \(config.dataDirectory.path)"
+        print("gradscope serving on http://\(shownHost):\(boundPort)/  (\(storage)"
               + (config.token == nil ? ", no token: POST and DELETE are open" : ", token required") + ")")
         fflush(nil)
         for sig in [SIGINT, SIGTERM] {
@@ -165,3 +197,4 @@ final class RequestLog: Sendable {
 /// Kept alive for the life of the process.
 nonisolated(unsafe) private var signalSources: [DispatchSourceSignal] = []
 nonisolated(unsafe) private var logTimer: DispatchSourceTimer?
+nonisolated(unsafe) private var inProcessWorker: Task<Void, Never>?

@@ -87,7 +87,7 @@ extension ServiceTests {
         #expect(failed["status"] as? String == "failed", "\(failed)")
         #expect((failed["error"] as? String ?? "").isEmpty == false)
         disk.free()
-        h.service.jobs.heartbeat()
+        h.service.manager!.heartbeat()
         h.close(keepData: true)
         h = try Harness(directory: disk.data)
         defer { h.close() }

@@ -102,9 +102,9 @@ extension ServiceTests {
         let (id, token) = try createRun(h)
         let auth = ["Authorization": "Bearer \(token)"]
         #expect(try h.client.request("POST", "/api/runs/\(id)/steps", body: Self.stepLines(1...30, growFrom: 20), headers: auth).status == 200)
-        h.service.jobs.endIdleRuns(now: .now + .seconds(3500))
+        h.service.manager!.endIdleRuns(now: .now + .seconds(3500))
         #expect(try h.client.request("GET", "/api/jobs/\(id)").json["status"] as? String == "running")
-        h.service.jobs.endIdleRuns(now: .now + .seconds(3601))
+        h.service.manager!.endIdleRuns(now: .now + .seconds(3601))
         let job = try h.client.request("GET", "/api/jobs/\(id)").json
         #expect(job["status"] as? String == "interrupted" && job["verdict"] as? String == "exploding", "\(job)")
         #expect((job["error"] as? String)?.contains("no records for 60 min") == true)
@@ -115,7 +115,7 @@ extension ServiceTests {
         #expect(try h.client.request("POST", "/api/runs/\(done)/finish", headers: ["Authorization": "Bearer \(doneToken)"]).status == 200)
         let (quiet, quietToken) = try createRun(h)
         #expect(try h.client.request("POST", "/api/runs/\(quiet)/steps", body: "", headers: ["Authorization": "Bearer \(quietToken)"]).status == 200)
-        h.service.jobs.endIdleRuns(now: .now + .seconds(3599))
+        h.service.manager!.endIdleRuns(now: .now + .seconds(3599))
         let finished = try h.client.request("GET", "/api/jobs/\(done)").json
         #expect(finished["status"] as? String == "completed" && finished["error"] is NSNull, "\(finished)")
         #expect(try h.client.request("GET", "/api/jobs/\(quiet)").json["status"] as? String == "running")

@@ -2,16 +2,21 @@ import Foundation
 import Synchronization
 import Testing
 @testable import GradscopeHTTP
+@testable import GradscopePostgres
 @testable import GradscopeService
 
 /// End to end: a real server on a free loopback port, talked to over HTTP.
 @Suite(.serialized)
 struct ServiceTests {
-    /// A service on a fresh data directory (or a given one), stopped by `close`.
+    /// A service on a fresh data directory (or a given one), stopped by
+    /// `close`. With `GRADSCOPE_TEST_DATABASE_URL` set, the same suite runs
+    /// on the database backend: each directory gets its own database, and
+    /// the service its own worker with `maxJobs` slots.
     final class Harness {
         let service: Service
         let client: TestClient
         let directory: URL
+        private var worker: Task<Void, Never>?
 
         init(directory: URL? = nil, token: String? = nil, maxJobs: Int = 2, maxQueue: Int = 64,
              configure: (inout Service.Configuration) -> Void = { _ in }) throws {
@@ -24,11 +29,31 @@ struct ServiceTests {
             config.jobs.maxQueue = maxQueue
             config.publicDirectory = ServiceTests.root.appendingPathComponent("public")
             configure(&config)
-            service = try Service(configuration: config)
+            if TestDatabase.url != nil {
+                var backendConfig = PostgresBackend.Configuration()
+                backendConfig.limits = config.jobs.limits
+                backendConfig.maxQueue = maxQueue
+                backendConfig.runIdleTimeout = config.jobs.runIdleTimeout
+                backendConfig.cacheDirectory = self.directory.appendingPathComponent("cache")
+                let backend = PostgresBackend(db: try TestDatabase.database(for: self.directory), configuration: backendConfig)
+                var workerConfig = Worker.Configuration()
+                workerConfig.slots = maxJobs
+                workerConfig.lease = .seconds(3)
+                workerConfig.heartbeat = .seconds(1)
+                let worker = Worker(backend: backend, configuration: workerConfig)
+                self.worker = Task { await worker.run() }
+                service = Service(configuration: config, backend: backend)
+            } else {
+                service = try Service(configuration: config)
+            }
             client = TestClient(port: try service.start())
         }
 
         func close(keepData: Bool = false) {
+            if let worker {
+                worker.cancel()
+                _ = try? TestDatabase.wait { await worker.value }
+            }
             service.stop()
             if !keepData { try? FileManager.default.removeItem(at: directory) }
         }
@@ -220,7 +245,7 @@ struct ServiceTests {
         let id = try h.submit(Self.long)
         let folder = h.directory.appendingPathComponent("jobs/\(id)")
         var waits = 0
-        while waits < 200, h.service.jobs.meta(id)?.status != .running { usleep(10_000); waits += 1 }
+        while waits < 200, h.service.manager!.meta(id)?.status != .running { usleep(10_000); waits += 1 }
         let started = DispatchTime.now().uptimeNanoseconds
         #expect(try h.client.request("DELETE", "/api/jobs/\(id)").status == 204)
         #expect(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 < 0.5, "DELETE waited for the job")
@@ -278,7 +303,7 @@ struct ServiceTests {
         var waits = 0
         while waits < 500, try h.client.request("GET", path).json["status"] as? String == "queued" { usleep(10_000); waits += 1 }
         h.service.stop()
-        let status = (try? JSONValue.parse(Data((h.service.comparisons.json(posted.json["id"] as? String ?? "") ?? "").utf8)))?["status"]
+        let status = (try? JSONValue.parse(Data((h.service.comparisons!.json(posted.json["id"] as? String ?? "") ?? "").utf8)))?["status"]
         #expect(status == .string("cancelled") || status == .string("completed"), "\(String(describing: status))")
         try? FileManager.default.removeItem(at: h.directory)
     }

@@ -1,7 +1,14 @@
 /// An uploaded dataset as `GET /api/datasets` lists it, stored beside its CSV.
-struct DatasetDescription: Codable, Sendable {
-    var id: String
-    var name: String
-    var rows: Int
-    var columns: [String]
+public struct DatasetDescription: Codable, Sendable {
+    public var id: String
+    public var name: String
+    public var rows: Int
+    public var columns: [String]
+
+    public init(id: String, name: String, rows: Int, columns: [String]) {
+        self.id = id
+        self.name = name
+        self.rows = rows
+        self.columns = columns
+    }
 }

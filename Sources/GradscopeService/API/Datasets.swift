@@ -9,12 +9,12 @@ extension Service {
     // MARK: Datasets, presets, health
 
     func upload(_ request: Request) throws -> Response {
-        try offThread { [self] in try readUpload(request) }
+        try offThread { [self] in try await readUpload(request) }
     }
 
-    private func readUpload(_ request: Request) throws -> Response {
+    private func readUpload(_ request: Request) async throws -> Response {
         // Rows are counted before anything is parsed, so an oversized file is refused at once.
-        let maxRows = jobs.configuration.limits.maxRows
+        let maxRows = jobs.limits.maxRows
         let lines = request.body.withUnsafeBytes { $0.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } }
         if lines > maxRows + 1 {
             throw HTTPError(400, "limit_exceeded", "the CSV has more than \(maxRows) rows, the limit", field: "body")
@@ -28,18 +28,18 @@ extension Service {
         do { parsed = try CSVData.parse(text, target: first, source: "the upload") } catch {
             throw HTTPError(400, "invalid_parameter", "\(error)", field: "body")
         }
-        if parsed.count > jobs.configuration.limits.maxRows {
-            throw HTTPError(400, "limit_exceeded", "the CSV has \(parsed.count) rows, more than the limit of \(jobs.configuration.limits.maxRows)", field: "body")
+        if parsed.count > jobs.limits.maxRows {
+            throw HTTPError(400, "limit_exceeded", "the CSV has \(parsed.count) rows, more than the limit of \(jobs.limits.maxRows)", field: "body")
         }
         let name = request.query["name"] ?? "dataset"
         let id: String
-        do { id = try jobs.storeDataset(csv: request.body, name: name, rows: parsed.count, columns: header) } catch {
+        do { id = try await jobs.storeDataset(csv: request.body, name: name, rows: parsed.count, columns: header) } catch {
             throw Self.storageError("the dataset", error.message)
         }
         return .json(encoding: DatasetDescription(id: id, name: name, rows: parsed.count, columns: header), status: 201)
     }
 
-    func datasets() -> Response {
-        .json(encoding: ["datasets": jobs.datasetDescriptions()])
+    func datasets() async throws -> Response {
+        .json(encoding: ["datasets": try await jobs.datasetDescriptions()])
     }
 }

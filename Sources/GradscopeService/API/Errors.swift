@@ -14,7 +14,7 @@ extension Service {
     }
 
     /// What a refused post to an external run answers.
-    static func ingestError(_ error: JobManager.IngestError, id: String) -> HTTPError {
+    static func ingestError(_ error: IngestError, id: String) -> HTTPError {
         switch error {
         case .notFound: HTTPError.notFound("no run \(id)")
         case .unauthorized:
@@ -26,7 +26,14 @@ extension Service {
             HTTPError(400, "invalid_json", "record \(record) is not valid JSON: \(e)", field: "records[\(record)]")
         case .syntax(nil, let e): HTTPError(400, "invalid_json", "the body is not a valid JSON array: \(e)", field: "records")
         case .storage(let message): HTTPError(500, "storage", "the records could not be stored: \(message)")
+        case .busy(let seconds):
+            HTTPError(429, "busy", "the store is behind on records; send this batch again in \(seconds) s", headers: [("Retry-After", "\(seconds)")])
         }
+    }
+
+    /// 503: the store (the database) cannot be reached; nothing was changed.
+    static func unavailable(_ failure: StorageFailure) -> HTTPError {
+        HTTPError(503, "storage_unavailable", "the store cannot be reached; try again shortly: \(failure.message)", headers: [("Retry-After", "2")])
     }
 
     /// The largest whole number a query takes, 10^15: far beyond any step

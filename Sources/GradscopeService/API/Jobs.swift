@@ -11,11 +11,11 @@ extension Service {
     // MARK: Jobs
 
     func submit(_ request: Request) throws -> Response {
-        try offThread { [self] in try admit(request) }
+        try offThread { [self] in try await admit(request) }
     }
 
     /// Validates a spec (`JobManager.submit`), stores and queues it.
-    private func admit(_ request: Request) throws -> Response {
+    private func admit(_ request: Request) async throws -> Response {
         var json = try Self.parseBody(request)
         var checkpoint: Checkpoint?
         if case .object(var spec) = json {
@@ -26,7 +26,7 @@ extension Service {
             switch spec["init_from"] {
             case nil, .null?: break
             case .object(let o)? where o["job"] != nil:
-                guard case .string(let other)? = o["job"], jobs.meta(other) != nil, let data = jobs.checkpoint(other),
+                guard case .string(let other)? = o["job"], try await jobs.meta(other) != nil, let data = try await jobs.checkpoint(other),
                       let c = try? Checkpoint.decode(data) else {
                     throw HTTPError(400, "invalid_spec", "init_from.job must name a finished job", field: "init_from.job")
                 }
@@ -42,7 +42,7 @@ extension Service {
             json = .object(spec)
         }
         do {
-            let meta = try jobs.submit(json: json, checkpoint: checkpoint)
+            let meta = try await jobs.submit(json: json, checkpoint: checkpoint)
             return .json(encoding: Self.created(meta), status: 201, headers: [("Location", "/api/jobs/\(meta.id)")])
         } catch {
             switch error {
@@ -58,7 +58,7 @@ extension Service {
         }
     }
 
-    func list(_ request: Request) throws -> Response {
+    func list(_ request: Request) async throws -> Response {
         let status = try request.query["status"].map { value throws(HTTPError) -> JobMeta.Status in
             guard let s = JobMeta.Status(rawValue: value) else {
                 throw HTTPError(400, "invalid_parameter", "status must be one of \(JobMeta.Status.allCases.map(\.rawValue).joined(separator: ", "))", field: "status")
@@ -67,7 +67,7 @@ extension Service {
         }
         let limit = try Self.integer(request, "limit", default: 50, range: 1...500)
         let offset = try Self.integer(request, "offset", default: 0, range: 0...Self.maxWhole)
-        let (list, total) = jobs.list(status: status, limit: limit, offset: offset)
+        let (list, total) = try await jobs.list(status: status, limit: limit, offset: offset)
         return .json(encoding: JSONValue.object([
             "jobs": .array(list.map(Self.summary)), "total": .number(Double(total)), "limit": .number(Double(limit)),
             "offset": .number(Double(offset)),
@@ -76,12 +76,12 @@ extension Service {
 
     /// A job with its spec and summary, kept once the job has finished (it
     /// can no longer change): this is the API's most frequent read.
-    func show(_ request: Request) throws -> Response {
-        let meta = try meta(request)
+    func show(_ request: Request) async throws -> Response {
+        let meta = try await meta(request)
         if let cached = rendered.withLock({ $0[meta.id] }) { return .json(cached) }
         guard case .object(var job) = Self.summary(meta) else { throw HTTPError.notFound() }
-        job["spec"] = jobs.spec(meta.id).flatMap { try? JSONValue.parse($0) } ?? .null
-        job["summary"] = jobs.summary(meta.id).flatMap { try? JSONValue.parse(Data($0.utf8)) } ?? .null
+        job["spec"] = try await jobs.spec(meta.id).flatMap { try? JSONValue.parse($0) } ?? .null
+        job["summary"] = try await jobs.summary(meta.id).flatMap { try? JSONValue.parse(Data($0.utf8)) } ?? .null
         job["links"] = Self.links(meta.id)
         guard meta.status.isFinished else { return .json(encoding: JSONValue.object(job)) }
         let body = SharedBody(Response.encode(JSONValue.object(job)))
@@ -89,45 +89,40 @@ extension Service {
         return .json(body)
     }
 
-    func cancel(_ request: Request) throws -> Response {
-        let meta = try meta(request)
-        do { return .json(encoding: Self.summary(try jobs.cancel(meta.id)), status: 202) } catch {
-            throw HTTPError(409, "conflict", "job \(meta.id) has already finished (\(meta.status.rawValue))")
+    func cancel(_ request: Request) async throws -> Response {
+        let meta = try await meta(request)
+        do { return .json(encoding: Self.summary(try await jobs.cancel(meta.id)), status: 202) } catch {
+            switch error {
+            case .storage(let message): throw Self.unavailable(StorageFailure(message: message))
+            case .notFound: throw HTTPError.notFound("no job \(meta.id)")
+            case .finished: throw HTTPError(409, "conflict", "job \(meta.id) has already finished (\(meta.status.rawValue))")
+            }
         }
     }
 
-    func delete(_ request: Request) throws -> Response {
-        let meta = try meta(request)
-        try? jobs.delete(meta.id)
+    func delete(_ request: Request) async throws -> Response {
+        let meta = try await meta(request)
+        do { try await jobs.delete(meta.id) } catch {
+            if case .storage(let message) = error { throw Self.unavailable(StorageFailure(message: message)) }
+        }
         rendered.withLock { _ = $0.removeValue(forKey: meta.id) }
         return .empty(204)
     }
 
-    func events(_ request: Request) throws -> Response {
-        let meta = try meta(request)
+    func events(_ request: Request) async throws -> Response {
+        let meta = try await meta(request)
         let from = try request.lastEventID() ?? Self.integer(request, "from", default: 0, range: 0...Self.maxWhole)
         let stream = EventStream()
         jobs.subscribe(meta.id, from: from, stream: stream)
         return .eventStream(stream)
     }
 
-    func steps(_ request: Request) throws -> Response {
-        let meta = try meta(request)
+    func steps(_ request: Request) async throws -> Response {
+        let meta = try await meta(request)
         let from = try Self.integer(request, "from", default: 0, range: 0...Self.maxWhole)
         let limit = try Self.integer(request, "limit", default: 100, range: 1...1000)
         let every = try Self.integer(request, "every", default: 1, range: 1...Self.maxWhole)
-        // Every `every`-th stored step record after `from` (counting records,
-        // not step numbers: records may be every few steps).
-        var selected: [String] = [], next: Int?, index = 0
-        jobs.store.forEachLine(meta.id, afterStep: from) { text in
-            let line = RecordLine(text)
-            guard line.type == "step", let step = line.step, step > from else { return true }
-            defer { index += 1 }
-            guard index % every == 0 else { return true }
-            if selected.count == limit { next = RecordLine(selected.last![...]).step; return false }
-            selected.append(String(line.json))
-            return true
-        }
+        let (selected, next) = try await jobs.steps(meta.id, from: from, limit: limit, every: every)
         // Stored records go out as they are, through the records' writer.
         var w = JSONWriter(capacity: selected.reduce(64) { $0 + $1.utf8.count + 1 })
         w.beginObject()
@@ -139,26 +134,29 @@ extension Service {
         return .json(w.text)
     }
 
-    func report(_ request: Request) throws -> Response {
-        let meta = try meta(request)
-        guard let report = jobs.report(meta.id) else { throw Self.notYet(meta, "report") }
+    func report(_ request: Request) async throws -> Response {
+        let meta = try await meta(request)
+        guard let report = try await jobs.report(meta.id) else { throw Self.notYet(meta, "report") }
         return .json(String(report))
     }
 
-    func checkpoint(_ request: Request) throws -> Response {
-        let meta = try meta(request)
-        guard let data = jobs.checkpoint(meta.id) else { throw Self.notYet(meta, "checkpoint") }
+    func checkpoint(_ request: Request) async throws -> Response {
+        let meta = try await meta(request)
+        guard let data = try await jobs.checkpoint(meta.id) else { throw Self.notYet(meta, "checkpoint") }
         return Response(status: 200, headers: [("Content-Type", "application/json; charset=utf-8")], body: .data(data))
     }
 
     /// Reads and re-encodes the whole history: off the I/O threads.
-    func export(_ request: Request) throws -> Response {
-        let meta = try meta(request)
-        return try offThread { [jobs] in .text(CSVExport.csv(jobs.records(meta.id)), contentType: "text/csv; charset=utf-8") }
+    func export(_ request: Request) async throws -> Response {
+        let meta = try await meta(request)
+        return try offThread { [jobs] in .text(CSVExport.csv(try await jobs.records(meta.id)), contentType: "text/csv; charset=utf-8") }
     }
 
-    func remedies(_ request: Request) throws -> Response {
-        let meta = try meta(request)
+    func remedies(_ request: Request) async throws -> Response {
+        let meta = try await meta(request)
+        guard let comparisons, let manager else {
+            throw HTTPError(501, "not_supported", "remedy experiments run in one server's job slots, which a server with --database does not have; run them on a single server (docs/deployment.md)")
+        }
         if meta.isExternal {
             throw HTTPError(409, "conflict", "remedy experiments re-run an engine job's spec; \(meta.id) is an external run (its report still suggests remedies)")
         }
@@ -185,13 +183,13 @@ extension Service {
                 throw HTTPError(400, "invalid_parameter", "remedies must be \"auto\" or a list of names", field: "remedies")
             }
         }
-        guard let specData = jobs.spec(meta.id), let json = try? JSONValue.parse(specData) else {
+        guard let specData = try await jobs.spec(meta.id), let json = try? JSONValue.parse(specData) else {
             throw HTTPError.notFound()
         }
         let id: String
         do {
-            id = try comparisons.start(job: meta.id, spec: json, selection: selection, limits: jobs.configuration.limits,
-                                       datasets: { [jobs] in jobs.datasetPath($0) })
+            id = try comparisons.start(job: meta.id, spec: json, selection: selection, limits: manager.limits,
+                                       datasets: { manager.datasetPath($0) })
         } catch {
             switch error {
             case .tooMany:
@@ -206,7 +204,7 @@ extension Service {
     }
 
     func comparison(_ request: Request) throws -> Response {
-        guard let id = request.parameters["id"], let json = comparisons.json(id) else { throw HTTPError.notFound() }
+        guard let id = request.parameters["id"], let json = comparisons?.json(id) else { throw HTTPError.notFound() }
         return .json(json)
     }
 }

@@ -8,10 +8,10 @@ import GradscopeSpec
 extension Service {
     // MARK: External runs
 
-    func createRun(_ request: Request) throws -> Response {
+    func createRun(_ request: Request) async throws -> Response {
         let json = try Self.parseBody(request)
         let created: (meta: JobMeta, token: String)
-        do { created = try jobs.createRun(json: json) } catch {
+        do { created = try await jobs.createRun(json: json) } catch {
             switch error {
             case .invalid(let e): throw HTTPError(400, e.isLimit ? "limit_exceeded" : "invalid_run", e.description, field: e.field.isEmpty ? nil : e.field)
             case .queueFull:
@@ -35,17 +35,17 @@ extension Service {
                      status: 201, headers: [("Location", "/api/jobs/\(id)")])
     }
 
-    func ingest(_ request: Request) throws -> Response {
+    func ingest(_ request: Request) async throws -> Response {
         let id = request.parameters["id"] ?? ""
         do {
-            let (accepted, duplicates, last) = try jobs.ingest(id, token: Self.bearer(request), body: request.body)
-            return .json(encoding: ["accepted": accepted, "duplicates": duplicates, "last_step": last])
+            let result = try await jobs.ingest(id, token: Self.bearer(request), body: request.body)
+            return .json(encoding: ["accepted": result.accepted, "duplicates": result.duplicates, "last_step": result.lastStep])
         } catch {
             throw Self.ingestError(error, id: id)
         }
     }
 
-    func finishRun(_ request: Request) throws -> Response {
+    func finishRun(_ request: Request) async throws -> Response {
         let id = request.parameters["id"] ?? ""
         var status = JobMeta.Status.completed
         var dropped = 0
@@ -69,7 +69,7 @@ extension Service {
             }
         }
         do {
-            return .json(encoding: Self.summary(try jobs.finishRun(id, token: Self.bearer(request), status: status, dropped: dropped)))
+            return .json(encoding: Self.summary(try await jobs.finishRun(id, token: Self.bearer(request), status: status, dropped: dropped)))
         } catch {
             throw Self.ingestError(error, id: id)
         }

@@ -12,8 +12,8 @@ extension Service {
                           "spec": (try? JSONValue.parse(Data(p.spec.utf8))) ?? .null])
     }])
 
-    func health() -> Response {
-        let c = jobs.counts
+    func health() async throws -> Response {
+        let c = try await jobs.counts()
         return .json(encoding: ["status": JSONValue.string("ok"), "jobs_running": .number(Double(c[.running] ?? 0)),
                                 "jobs_queued": .number(Double(c[.queued] ?? 0))])
     }

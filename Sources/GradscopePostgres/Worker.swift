@@ -1,0 +1,230 @@
+import Foundation
+import GradscopeEngine
+import GradscopeRun
+import GradscopeService
+import GradscopeSpec
+import PostgresNIO
+import Synchronization
+
+/// `gradscope worker`: claims queued engine jobs from the database and runs
+/// them, `slots` at a time, writing their records through the same
+/// `RecordWriter` as ingested runs.
+///
+/// - A claim is one `UPDATE … WHERE number = (SELECT … FOR UPDATE SKIP
+///   LOCKED LIMIT 1)`: two workers never take the same job, and neither waits
+///   for the other.
+/// - A claim is a lease: the worker renews it with every write and every
+///   `heartbeat`; every write checks it (the row still names this worker and
+///   is running), so a worker that lost its job writes nothing more.
+/// - A job whose lease expires (its worker was killed, or lost the
+///   database) is marked `interrupted`, as a single server marks the jobs a
+///   restart found running; it is not queued again. Its records so far stay,
+///   and a second run would write a second history over them: the engine
+///   has no mid-run checkpoint to resume from. Resubmit it to run it again.
+/// - Cancel is a flag on the row, read at the job's next write (every
+///   ~100 ms while it trains) and at every heartbeat.
+public final class Worker: Sendable {
+    public struct Configuration: Sendable {
+        /// Jobs run at once.
+        public var slots = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        public var lease: Duration = .seconds(30)
+        public var heartbeat: Duration = .seconds(5)
+        /// Lines are written at least this often, or every `flushLines`.
+        public var flushInterval: Duration = .milliseconds(100)
+        public var flushLines = 200
+        public init() {}
+    }
+
+    public let name: String
+    public let configuration: Configuration
+    let backend: PostgresBackend
+    private let running = Mutex<Set<Int64>>([])
+    private let wake = Mutex<[CheckedContinuation<Void, Never>]>([])
+    private let queue = DispatchQueue(label: "gradscope.worker", attributes: .concurrent)
+
+    public init(backend: PostgresBackend, configuration: Configuration = Configuration()) {
+        self.backend = backend
+        self.configuration = configuration
+        let host = ProcessInfo.processInfo.hostName
+        name = "\(host):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
+        // OpenBLAS's thread count is process-wide: share the cores among the slots.
+        MatrixLibrary.setThreads(max(1, ProcessInfo.processInfo.activeProcessorCount / configuration.slots))
+    }
+
+    var db: Database { backend.db }
+
+    /// Claims and runs jobs until the task is cancelled; then waits for the
+    /// running ones to be stopped (they end `cancelled`).
+    public func run() async {
+        let listener = Task { await listen() }
+        let beats = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: configuration.heartbeat)
+                await heartbeat()
+                await Self.reapExpiredLeases(db)
+            }
+        }
+        defer {
+            listener.cancel()
+            beats.cancel()
+        }
+        while !Task.isCancelled {
+            if running.withLock({ $0.count }) < configuration.slots, let claim = try? await claim() {
+                start(claim)
+                continue
+            }
+            // Woken by a NOTIFY (a job was queued, or a slot freed), or polls every second.
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await Task.sleep(for: .seconds(1)) }
+                group.addTask { [self] in await withCheckedContinuation { c in wake.withLock { $0.append(c) } } }
+                await group.next()
+                group.cancelAll()
+                signal()
+            }
+        }
+        stopping.withLock { $0 = true }
+        while !running.withLock({ $0.isEmpty }) { try? await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    private let stopping = Mutex(false)
+
+    private func signal() {
+        let waiting = wake.withLock { w in
+            defer { w.removeAll() }
+            return w
+        }
+        for c in waiting { c.resume() }
+    }
+
+    private func listen() async {
+        while !Task.isCancelled {
+            try? await db.withConnection { conn in
+                try await conn.listen(on: "gradscope_jobs") { notes in
+                    for try await _ in notes { signal() }
+                }
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    struct Claim: Sendable {
+        var number: Int64
+        var id: String
+        var spec: String
+        var checkpoint: String?
+    }
+
+    /// Takes the oldest queued job, if any.
+    func claim() async throws(StorageFailure) -> Claim? {
+        let seconds = Double(configuration.lease.components.seconds)
+        return try await db.transaction { conn in
+            let rows = try await conn.rows("""
+                UPDATE jobs SET status = 'running', worker = \(name), started_at = now(), updated_at = now(),
+                    lease_until = now() + make_interval(secs => \(seconds))
+                WHERE number = (SELECT number FROM jobs WHERE status = 'queued' ORDER BY number FOR UPDATE SKIP LOCKED LIMIT 1)
+                RETURNING number, id, spec, init_checkpoint
+                """, db.logger, as: (Int64, String, String, String?).self)
+            guard let t = rows.first else { return nil }
+            try await conn.run("SELECT pg_notify('gradscope_records', \(t.1))", db.logger)
+            return Claim(number: t.0, id: t.1, spec: t.2, checkpoint: t.3)
+        }
+    }
+
+    private func start(_ claim: Claim) {
+        running.withLock { _ = $0.insert(claim.number) }
+        Task {
+            // The dataset is fetched here; the job is built on its training thread.
+            var fetched: String?
+            do {
+                if let id = PostgresBackend.datasetID(try JSONValue.parse(Data(claim.spec.utf8))) { _ = try await backend.datasetFile(id) }
+            } catch {
+                fetched = "\(error)"
+            }
+            let failure = fetched
+            queue.async { [self] in
+                do {
+                    if let failure { throw StorageFailure(message: failure) }
+                    let start = try claim.checkpoint.map { try Checkpoint.decode(Data($0.utf8)) }
+                    let job = try Job(spec: JobSpec(json: JSONValue.parse(Data(claim.spec.utf8))), checkpoint: start,
+                                      limits: backend.limits, datasets: backend.cachedDataset)
+                    train(claim, job)
+                } catch {
+                    finish(claim, [], end: .init(status: .failed, error: "\(error)"))
+                }
+                running.withLock { _ = $0.remove(claim.number) }
+                signal()
+            }
+        }
+    }
+
+    /// Trains one job on this thread, writing its lines as it goes.
+    private func train(_ claim: Claim, _ job: Job) {
+        let run = JobRun(job: job)
+        var pending = [JobRun.Line(type: "start", step: nil, json: run.startLine)]
+        var lastWrite = ContinuousClock.now
+        var cancelled = false
+        while !run.isFinished {
+            pending += run.advanceLines()
+            guard pending.count >= configuration.flushLines || ContinuousClock.now - lastWrite >= configuration.flushInterval else { continue }
+            switch write(claim, pending, end: nil) {
+            case .written(let cancel): cancelled = cancel
+            default: return  // lost its lease, or the job was deleted: nothing more is written
+            }
+            pending = []
+            lastWrite = .now
+            if cancelled || stopping.withLock({ $0 }) { cancelled = true; break }
+        }
+        pending += run.finish()
+        let checkpoint = Checkpoint(model: job.model, step: run.trainer.stepsDone).encoded()
+        finish(claim, pending, end: .init(status: cancelled ? .cancelled : .completed, verdict: run.report().verdict.rawValue,
+                                          checkpoint: checkpoint))
+    }
+
+    private func finish(_ claim: Claim, _ lines: [JobRun.Line], end: RecordWriter.EngineEnd) {
+        // The end is retried while the database is away: it is what tells
+        // every viewer the job has stopped. A lost lease ends the retries.
+        for attempt in 0..<30 {
+            switch write(claim, lines, end: end) {
+            case .refused(.storage): Thread.sleep(forTimeInterval: min(5, 0.2 * Double(attempt + 1)))
+            default: return
+            }
+        }
+    }
+
+    /// One write through the record writer, from this training thread.
+    private func write(_ claim: Claim, _ lines: [JobRun.Line], end: RecordWriter.EngineEnd?) -> RecordWriter.Outcome {
+        let outcome = Mutex<RecordWriter.Outcome?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task { [backend, name, configuration] in
+            let o = await backend.writer.submit(claim.number, .engine(lines, worker: name, lease: configuration.lease, end: end))
+            outcome.withLock { $0 = o }
+            done.signal()
+        }
+        done.wait()
+        return outcome.withLock { $0! }
+    }
+
+    /// Renews the leases of the jobs running here.
+    private func heartbeat() async {
+        let numbers = running.withLock { Array($0) }
+        guard !numbers.isEmpty else { return }
+        let seconds = Double(configuration.lease.components.seconds)
+        _ = try? await db.query("""
+            UPDATE jobs SET lease_until = now() + make_interval(secs => \(seconds))
+            WHERE number = ANY(\(numbers)) AND worker = \(name) AND status = 'running'
+            """)
+    }
+
+    /// Marks `interrupted` the running engine jobs whose lease has expired
+    /// (run by every worker and replica at its heartbeat; the UPDATE makes
+    /// each job's end happen once).
+    static func reapExpiredLeases(_ db: Database) async {
+        guard let ids = try? await db.rows("""
+            UPDATE jobs SET status = 'interrupted', finished_at = now(), worker = NULL, lease_until = NULL,
+                error = 'its worker stopped (no heartbeat before its lease expired)'
+            WHERE status = 'running' AND source IS NULL AND lease_until < now()
+            RETURNING id
+            """, as: (String).self), !ids.isEmpty else { return }
+        _ = try? await db.query("SELECT pg_notify('gradscope_records', \(LiveFeed.payload(ids)))")
+    }
+}
