@@ -225,15 +225,15 @@ public final class HTTPServer: Sendable {
             return MHD_Result.YES
         }
         deadlines.answering(gradscope_mhd_fd(connection))
-        if let later = exchange.later {
-            // Woken: the answer is ready.
-            guard let response = later.response else { return MHD_Result.YES }
-            exchange.later = nil
-            exchange.status = response.status
-            return queue(router.decorate(response), on: connection)
-        }
         let response: Response
-        if let refusal = exchange.refusal {
+        if let later = exchange.later {
+            // Woken: the answer is ready. It may be an event stream, or
+            // another later answer (an async handler that hands slow work on).
+            guard let answer = later.response else { return MHD_Result.YES }
+            exchange.later = nil
+            // A later answer is decorated when it is ready.
+            if case .later = answer.body { response = answer } else { response = router.decorate(answer) }
+        } else if let refusal = exchange.refusal {
             response = router.decorate(refusal)
         } else if exchange.tooLarge {
             response = router.decorate(HTTPError(413, "payload_too_large", "the request body is larger than \(exchange.limit) bytes").response)

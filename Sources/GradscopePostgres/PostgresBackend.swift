@@ -34,6 +34,7 @@ public final class PostgresBackend: JobBackend {
     /// External runs' ingest facts (number, token, declaration), which never
     /// change once the run exists: read once per replica.
     private let runs = Mutex<[String: RunInfo]>([:])
+    /// Steps ingested or trained by this process.
     private let ingested = Mutex(0)
 
     struct RunInfo: Sendable {
@@ -51,6 +52,9 @@ public final class PostgresBackend: JobBackend {
 
     public var limits: JobLimits { configuration.limits }
     public var stepsDone: Int { ingested.withLock { $0 } }
+
+    /// Steps trained by a worker in this process.
+    func count(steps: Int) { ingested.withLock { $0 += steps } }
 
     static let metaColumns = "id, name, status, created_at, started_at, finished_at, step, total_steps, verdict, error, source"
     typealias MetaTuple = (String, String?, String, Date, Date?, Date?, Int, Int, String?, String?, String?)
@@ -84,7 +88,7 @@ public final class PostgresBackend: JobBackend {
         let specText = String(decoding: Response.encode(json), as: UTF8.self)
         let initText = checkpoint?.encoded()
         do {
-            let queued = try await db.rows("SELECT count(*) FROM jobs WHERE status = 'queued'", as: (Int).self).first ?? 0
+            let queued = try await db.rows("SELECT count(*) FROM jobs WHERE status = 'queued' AND worker IS NULL", as: (Int).self).first ?? 0
             guard queued < configuration.maxQueue else { throw SubmitError.queueFull }
             let row = try await db.transaction { conn in
                 let t = try await conn.rows("""
@@ -316,6 +320,25 @@ public final class PostgresBackend: JobBackend {
             """, as: (Int, String).self)
         let page = rows.prefix(limit)
         return (page.map(\.1), rows.count > limit ? page.last?.0 : nil)
+    }
+
+    /// `ChartSample`'s rule in SQL: buckets by `ntile`, and in each the
+    /// first record, the largest norm and the first NaN/Inf; only the kept
+    /// records' bodies are read.
+    public func chart(_ id: String, from: Int, points: Int) async throws(StorageFailure) -> [String] {
+        guard let number = Self.number(id) else { return [] }
+        return try await db.rows("""
+            SELECT r.body FROM records r JOIN (
+                SELECT DISTINCT step FROM (
+                    SELECT step, nonfinite,
+                        row_number() OVER (PARTITION BY b ORDER BY step) AS nth,
+                        row_number() OVER (PARTITION BY b ORDER BY grad_norm DESC NULLS LAST, step) AS top,
+                        row_number() OVER (PARTITION BY b, nonfinite ORDER BY step) AS nth_of_kind
+                    FROM (SELECT step, grad_norm, nonfinite, ntile(\(ChartSample.buckets(points: points))) OVER (ORDER BY step) AS b
+                          FROM records WHERE job = \(number) AND type = 'step' AND step > \(from)) AS s) AS t
+                WHERE nth = 1 OR top = 1 OR (nonfinite AND nth_of_kind = 1)) AS k USING (step)
+            WHERE r.job = \(number) AND r.type = 'step' ORDER BY r.step
+            """, as: (String).self)
     }
 
     public func records(_ id: String) async throws(StorageFailure) -> [Substring] {

@@ -138,6 +138,8 @@ final class RecordWriter: Sendable {
         var type: String
         var step: Int
         var body: String
+        var gradNorm: Double?
+        var nonfinite: Bool
     }
 
     private func flush(_ items: [Item]) async {
@@ -165,11 +167,13 @@ final class RecordWriter: Sendable {
         var ends: [Int64: EngineEnd] = [:]
         var finals: [Int64: (status: JobMeta.Status, verdict: String, error: String?, summary: String, report: String)] = [:]
         var leases: [Int64: (worker: String, lease: Duration)] = [:]
+        var started = Set<Int64>()
         var changed = Set<Int64>()
         func append(_ lines: [JobRun.Line], to row: inout RunRow) {
             for line in lines {
                 row.lastSeq += 1
-                inserts.append(Row(run: row.number, seq: row.lastSeq, type: line.type, step: line.step ?? -1, body: line.json))
+                inserts.append(Row(run: row.number, seq: row.lastSeq, type: line.type, step: line.step ?? -1, body: line.json,
+                                   gradNorm: line.gradNorm, nonfinite: line.nonfinite))
             }
             if !lines.isEmpty { changed.insert(row.number) }
         }
@@ -204,9 +208,15 @@ final class RecordWriter: Sendable {
             case .engine(let lines, let worker, let lease, let end):
                 // The lease is the fence: a worker that lost its job (expired
                 // lease, deleted job) writes nothing more.
-                guard row.status == "running", row.worker == worker else {
+                guard ["queued", "running"].contains(row.status), row.worker == worker else {
                     outcomes.append(.refused(.finished(JobMeta.Status(rawValue: row.status) ?? .interrupted)))
                     continue
+                }
+                // A claimed job is `running` from its first write, which
+                // holds its start record: viewers get the record, then the status.
+                if row.status == "queued" {
+                    row.status = "running"
+                    started.insert(row.number)
                 }
                 append(lines, to: &row)
                 if let step = lines.last(where: { $0.type == "step" })?.step { row.lastStep = max(row.lastStep, step) }
@@ -221,10 +231,12 @@ final class RecordWriter: Sendable {
         }
         if !inserts.isEmpty {
             try await conn.run("""
-                INSERT INTO records (job, seq, type, step, body)
-                SELECT job, seq, type, NULLIF(step, -1), body
+                INSERT INTO records (job, seq, type, step, body, grad_norm, nonfinite)
+                SELECT job, seq, type, NULLIF(step, -1), body, NULLIF(grad_norm, 'NaN'), nonfinite
                 FROM unnest(\(inserts.map(\.run))::int8[], \(inserts.map(\.seq))::int8[], \(inserts.map(\.type))::text[],
-                            \(inserts.map(\.step))::int8[], \(inserts.map(\.body))::text[]) AS r(job, seq, type, step, body)
+                            \(inserts.map(\.step))::int8[], \(inserts.map(\.body))::text[],
+                            \(inserts.map { $0.gradNorm ?? .nan })::float8[], \(inserts.map(\.nonfinite))::bool[])
+                     AS r(job, seq, type, step, body, grad_norm, nonfinite)
                 """, logger)
         }
         for number in changed.sorted() {
@@ -235,6 +247,9 @@ final class RecordWriter: Sendable {
                     nonfinite_steps = \(row.nonfiniteSteps), first_nonfinite = \(row.firstNonfinite), updated_at = now()
                 WHERE number = \(number)
                 """, logger)
+            if started.contains(number) {
+                try await conn.run("UPDATE jobs SET status = 'running', started_at = now() WHERE number = \(number)", logger)
+            }
             if let f = finals[number] {
                 try await conn.run("""
                     UPDATE jobs SET status = \(f.status.rawValue), verdict = \(f.verdict), error = coalesce(\(f.error), error),

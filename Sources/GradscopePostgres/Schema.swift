@@ -64,6 +64,10 @@ public enum Schema {
                 type text NOT NULL,
                 step bigint,
                 body text NOT NULL,
+                -- A step record's norm (null when not finite) and NaN/Inf
+                -- flag: what a chart's downsampling reads (ChartSample).
+                grad_norm double precision,
+                nonfinite boolean NOT NULL DEFAULT false,
                 PRIMARY KEY (job, seq)
             ) PARTITION BY RANGE (job)
             """,

@@ -16,7 +16,9 @@ import Synchronization
 /// - A claim is a lease: the worker renews it with every write and every
 ///   `heartbeat`; every write checks it (the row still names this worker and
 ///   is running), so a worker that lost its job writes nothing more.
-/// - A job whose lease expires (its worker was killed, or lost the
+/// - A claimed job stays `queued` until its first write; if its lease
+///   expires before then, it is simply queued again (nothing was written).
+/// - A running job whose lease expires (its worker was killed, or lost the
 ///   database) is marked `interrupted`, as a single server marks the jobs a
 ///   restart found running; it is not queued again. Its records so far stay,
 ///   and a second run would write a second history over them: the engine
@@ -39,7 +41,8 @@ public final class Worker: Sendable {
     public let configuration: Configuration
     let backend: PostgresBackend
     private let running = Mutex<Set<Int64>>([])
-    private let wake = Mutex<[CheckedContinuation<Void, Never>]>([])
+    /// Set when there may be a job to claim.
+    private let rung = Mutex(false)
     private let queue = DispatchQueue(label: "gradscope.worker", attributes: .concurrent)
 
     public init(backend: PostgresBackend, configuration: Configuration = Configuration()) {
@@ -73,28 +76,21 @@ public final class Worker: Sendable {
                 start(claim)
                 continue
             }
-            // Woken by a NOTIFY (a job was queued, or a slot freed), or polls every second.
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { try? await Task.sleep(for: .seconds(1)) }
-                group.addTask { [self] in await withCheckedContinuation { c in wake.withLock { $0.append(c) } } }
-                await group.next()
-                group.cancelAll()
-                signal()
-            }
+            // Woken by a NOTIFY (a job was queued) or a freed slot within
+            // 20 ms; polls every second in any case.
+            for _ in 0..<50 where !Task.isCancelled && !rung.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(20)) }
+            rung.withLock { $0 = false }
         }
         stopping.withLock { $0 = true }
-        while !running.withLock({ $0.isEmpty }) { try? await Task.sleep(for: .milliseconds(20)) }
+        // In a task of its own: this one is cancelled, and its sleeps would return at once.
+        await Task { [self] in
+            while !running.withLock({ $0.isEmpty }) { try? await Task.sleep(for: .milliseconds(20)) }
+        }.value
     }
 
     private let stopping = Mutex(false)
 
-    private func signal() {
-        let waiting = wake.withLock { w in
-            defer { w.removeAll() }
-            return w
-        }
-        for c in waiting { c.resume() }
-    }
+    private func signal() { rung.withLock { $0 = true } }
 
     private func listen() async {
         while !Task.isCancelled {
@@ -118,14 +114,14 @@ public final class Worker: Sendable {
     func claim() async throws(StorageFailure) -> Claim? {
         let seconds = Double(configuration.lease.components.seconds)
         return try await db.transaction { conn in
+            // The job stays `queued` until its first write (`RecordWriter`).
             let rows = try await conn.rows("""
-                UPDATE jobs SET status = 'running', worker = \(name), started_at = now(), updated_at = now(),
-                    lease_until = now() + make_interval(secs => \(seconds))
-                WHERE number = (SELECT number FROM jobs WHERE status = 'queued' ORDER BY number FOR UPDATE SKIP LOCKED LIMIT 1)
+                UPDATE jobs SET worker = \(name), updated_at = now(), lease_until = now() + make_interval(secs => \(seconds))
+                WHERE number = (SELECT number FROM jobs WHERE status = 'queued' AND worker IS NULL
+                                ORDER BY number FOR UPDATE SKIP LOCKED LIMIT 1)
                 RETURNING number, id, spec, init_checkpoint
                 """, db.logger, as: (Int64, String, String, String?).self)
             guard let t = rows.first else { return nil }
-            try await conn.run("SELECT pg_notify('gradscope_records', \(t.1))", db.logger)
             return Claim(number: t.0, id: t.1, spec: t.2, checkpoint: t.3)
         }
     }
@@ -163,11 +159,15 @@ public final class Worker: Sendable {
         var pending = [JobRun.Line(type: "start", step: nil, json: run.startLine)]
         var lastWrite = ContinuousClock.now
         var cancelled = false
+        var counted = 0
         while !run.isFinished {
             pending += run.advanceLines()
             guard pending.count >= configuration.flushLines || ContinuousClock.now - lastWrite >= configuration.flushInterval else { continue }
             switch write(claim, pending, end: nil) {
-            case .written(let cancel): cancelled = cancel
+            case .written(let cancel):
+                cancelled = cancel
+                backend.count(steps: run.trainer.stepsDone - counted)
+                counted = run.trainer.stepsDone
             default: return  // lost its lease, or the job was deleted: nothing more is written
             }
             pending = []
@@ -175,6 +175,7 @@ public final class Worker: Sendable {
             if cancelled || stopping.withLock({ $0 }) { cancelled = true; break }
         }
         pending += run.finish()
+        backend.count(steps: run.trainer.stepsDone - counted)
         let checkpoint = Checkpoint(model: job.model, step: run.trainer.stepsDone).encoded()
         finish(claim, pending, end: .init(status: cancelled ? .cancelled : .completed, verdict: run.report().verdict.rawValue,
                                           checkpoint: checkpoint))
@@ -211,14 +212,19 @@ public final class Worker: Sendable {
         let seconds = Double(configuration.lease.components.seconds)
         _ = try? await db.query("""
             UPDATE jobs SET lease_until = now() + make_interval(secs => \(seconds))
-            WHERE number = ANY(\(numbers)) AND worker = \(name) AND status = 'running'
+            WHERE number = ANY(\(numbers)) AND worker = \(name) AND status IN ('queued', 'running')
             """)
     }
 
-    /// Marks `interrupted` the running engine jobs whose lease has expired
-    /// (run by every worker and replica at its heartbeat; the UPDATE makes
-    /// each job's end happen once).
+    /// Ends the claims whose lease has expired (run by every worker and
+    /// replica at its heartbeat; each UPDATE changes a job once): a job that
+    /// had not started (it has no record) is queued again, a running one is
+    /// marked `interrupted`.
     static func reapExpiredLeases(_ db: Database) async {
+        _ = try? await db.query("""
+            UPDATE jobs SET worker = NULL, lease_until = NULL
+            WHERE status = 'queued' AND worker IS NOT NULL AND lease_until < now()
+            """)
         guard let ids = try? await db.rows("""
             UPDATE jobs SET status = 'interrupted', finished_at = now(), worker = NULL, lease_until = NULL,
                 error = 'its worker stopped (no heartbeat before its lease expired)'

@@ -28,6 +28,10 @@ public final class JobRun {
         public var type: String
         public var step: Int?
         public var json: String
+        /// A step record's gradient norm (nil when not finite) and whether
+        /// it saw a NaN/Inf: what a chart's downsampling keeps (`ChartSample`).
+        public var gradNorm: Double?
+        public var nonfinite = false
 
         public init(type: String, step: Int?, json: String) {
             self.type = type
@@ -46,6 +50,10 @@ public final class JobRun {
             case .summary(let s): s.steps
             }
             self.init(type: record.type, step: step ?? own, json: record.json)
+            if case .step(let r, let lossKnown) = record {
+                gradNorm = r.gradNorm.isFinite ? r.gradNorm : nil
+                nonfinite = r.nonfiniteGradients > 0 || !r.gradNorm.isFinite || (lossKnown && !r.loss.isFinite)
+            }
         }
     }
 

@@ -339,6 +339,19 @@ public final class JobManager: JobBackend {
     /// The stored records of a job (complete lines).
     public func records(_ id: String) -> [Substring] { store.records(id) }
 
+    public func chart(_ id: String, from: Int, points: Int) -> [String] {
+        var lines: [Substring] = [], samples: [ChartSample.Point] = []
+        store.forEachLine(id, afterStep: from) { text in
+            let line = RecordLine(text)
+            guard line.type == "step", let step = line.step, step > from else { return true }
+            let (gradNorm, nonfinite) = RecordLine.chartFields(text)
+            lines.append(text)
+            samples.append(ChartSample.Point(step: step, gradNorm: gradNorm, nonfinite: nonfinite))
+            return true
+        }
+        return ChartSample.kept(samples, points: points).map { String(lines[$0]) }
+    }
+
     public func steps(_ id: String, from: Int, limit: Int, every: Int) -> (records: [String], next: Int?) {
         // Every `every`-th stored step record after `from` (counting records,
         // not step numbers: records may be every few steps).

@@ -234,6 +234,30 @@ struct RecordLine {
         return (type, digits > 0 ? value : nil)
     }
 
+    /// A step record's top-level `grad_norm` (nil when null: not finite)
+    /// and whether it saw a NaN/Inf (`nonfinite_grads` above 0, a null
+    /// norm or loss), read from its bytes as `scan` reads the step.
+    static func chartFields(_ text: Substring) -> (gradNorm: Double?, nonfinite: Bool) {
+        var text = text
+        return text.withUTF8 { utf8 in
+            let line = UnsafeRawBufferPointer(utf8)
+            var topLevel = line.count
+            for i in 1..<line.count where line[i] == UInt8(ascii: "{") || line[i] == UInt8(ascii: "[") { topLevel = i; break }
+            let head = UnsafeRawBufferPointer(rebasing: line[..<topLevel])
+            func value(_ marker: StaticString) -> Substring? {
+                guard let at = find(marker, in: head) else { return nil }
+                let start = at + marker.utf8CodeUnitCount
+                var end = start
+                while end < head.count, head[end] != UInt8(ascii: ","), head[end] != UInt8(ascii: "}") { end += 1 }
+                return Substring(decoding: UnsafeRawBufferPointer(rebasing: head[start..<end]), as: UTF8.self)
+            }
+            let norm = value(#""grad_norm":"#).flatMap { Double($0) }
+            let loss = value(#""loss":"#)
+            let bad = (value(#""nonfinite_grads":"#).flatMap { Int($0) } ?? 0) > 0
+            return (norm, bad || norm == nil || loss == "null")
+        }
+    }
+
     /// The offset of `marker` in `bytes` (memchr for its first byte, then memcmp).
     private static func find(_ marker: StaticString, in bytes: UnsafeRawBufferPointer) -> Int? {
         guard let base = bytes.baseAddress else { return nil }

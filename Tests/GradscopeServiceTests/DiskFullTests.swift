@@ -53,7 +53,7 @@ extension ServiceTests {
         }
     }
 
-    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    @Test(TestDatabase.localOnly, .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func nothingIsAcknowledgedThatIsNotStored() throws {
         let disk = try SmallDisk(megabytes: 4)
         defer { disk.remove() }
@@ -75,7 +75,7 @@ extension ServiceTests {
         #expect(try h.waitUntilFinished(id)["status"] as? String == "completed")
     }
 
-    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    @Test(TestDatabase.localOnly, .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func aFailureOnAFullDiskIsWrittenOnceThereIsRoom() throws {
         let disk = try SmallDisk(megabytes: 4)
         defer { disk.remove() }

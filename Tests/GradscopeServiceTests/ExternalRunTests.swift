@@ -96,7 +96,7 @@ extension ServiceTests {
 
     /// A script that died without `finish`: its run ends as interrupted, with
     /// its report, once it has been idle for the timeout, and not before.
-    @Test func anAbandonedRunEndsAfterTheIdleTimeout() throws {
+    @Test(TestDatabase.localOnly) func anAbandonedRunEndsAfterTheIdleTimeout() throws {
         let h = try Harness()
         defer { h.close() }
         let (id, token) = try createRun(h)
@@ -153,7 +153,7 @@ extension ServiceTests {
         #expect(try h.client.request("POST", "/api/runs", body: #"{"layers": [{"name": "a"}], "bins": 3}"#).status == 400)
     }
 
-    @Test func aNaNOriginIsReportedAndAnOpenRunIsInterruptedByARestart() throws {
+    @Test(TestDatabase.localOnly) func aNaNOriginIsReportedAndAnOpenRunIsInterruptedByARestart() throws {
         let h = try Harness()
         let (id, token) = try createRun(h)
         let auth = ["Authorization": "Bearer \(token)"]

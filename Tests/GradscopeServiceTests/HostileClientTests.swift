@@ -49,11 +49,14 @@ extension ServiceTests {
 
     /// Tokens and declared sizes are judged on the headers: the answer comes
     /// before the body is sent, and `Expect: 100-continue` gets no 100.
+    /// (With a database, a replica that has not seen a run yet checks its
+    /// token after the body, since it must ask the database: no run case then.)
     @Test(arguments: [
-        ("POST /api/runs/j-000001/steps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n", "404"),
         ("POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n", "401"),
         ("POST /api/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: bearer s3cret\r\nContent-Length: 9000000\r\nExpect: 100-continue\r\n\r\n", "413"),
-    ])
+    ] + (TestDatabase.url != nil ? [] : [
+        ("POST /api/runs/j-000001/steps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n", "404"),
+    ]))
     func headersAreJudgedBeforeTheBody(request: String, status: String) throws {
         let h = try Harness(token: "s3cret")
         defer { h.close() }

@@ -239,7 +239,7 @@ struct ServiceTests {
 
     /// DELETE answers at once, while the job still runs; its worker removes
     /// the files when it stops, within a step.
-    @Test func deletingARunningJobRemovesItsFilesWhenItStops() throws {
+    @Test(TestDatabase.localOnly) func deletingARunningJobRemovesItsFilesWhenItStops() throws {
         let h = try Harness()
         defer { h.close() }
         let id = try h.submit(Self.long)
@@ -258,7 +258,7 @@ struct ServiceTests {
     /// A job deleted while its files are still being written (ids are
     /// sequential, so a client can race its own submission) stays deleted
     /// after a restart.
-    @Test func aJobDeletedWhileItIsStoredStaysDeleted() throws {
+    @Test(TestDatabase.localOnly) func aJobDeletedWhileItIsStoredStaysDeleted() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradscope-race-\(UUID().uuidString)")
         let h = try Harness(directory: dir)
         let deleted = Mutex<[String]>([])
@@ -289,7 +289,7 @@ struct ServiceTests {
 
     /// A remedy experiment takes a job slot: with one slot and a job
     /// running, it waits; the server's stop cancels it.
-    @Test func remedyExperimentsShareTheJobSlotsAndStopWithTheServer() throws {
+    @Test(TestDatabase.localOnly) func remedyExperimentsShareTheJobSlotsAndStopWithTheServer() throws {
         let h = try Harness(maxJobs: 1)
         let done = try h.submit(Self.small)
         _ = try h.waitUntilFinished(done)
@@ -308,7 +308,7 @@ struct ServiceTests {
         try? FileManager.default.removeItem(at: h.directory)
     }
 
-    @Test func jobsSurviveARestartAndRunningOnesAreInterrupted() throws {
+    @Test(TestDatabase.localOnly) func jobsSurviveARestartAndRunningOnesAreInterrupted() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradscope-restart-\(UUID().uuidString)")
         let first = try Harness(directory: dir)
         let done = try first.submit(Self.small)
@@ -423,7 +423,7 @@ struct ServiceTests {
     /// Remedy experiments queue up to a bound: 8 waiting (besides the one
     /// that may have started), beyond it 429, and a waiting one says it is
     /// queued. The job is long enough that no experiment ends meanwhile.
-    @Test func remedyExperimentsAreBounded() throws {
+    @Test(TestDatabase.localOnly) func remedyExperimentsAreBounded() throws {
         let h = try Harness()
         defer { h.close() }
         let id = try h.submit(Self.small.replacingOccurrences(of: #""steps": 60"#, with: #""steps": 4000"#))
@@ -590,7 +590,7 @@ struct ServiceTests {
         #expect((finish?["requestBody"] as? [String: Any])?["required"] as? Bool == false)
     }
 
-    @Test func remedyExperimentRunsOverHTTP() throws {
+    @Test(TestDatabase.localOnly) func remedyExperimentRunsOverHTTP() throws {
         let h = try Harness()
         defer { h.close() }
         let spec = #"{"seed": 1, "data": {"source": "spirals", "samples": 600}, "mlp": {"depth": 4, "width": 32, "activation": "relu", "init": "kaiming_normal"}, "optimizer": {"type": "sgd", "lr": 2.0}, "training": {"epochs": 8, "batch_size": 32}, "diagnostics": {"every": 5}}"#

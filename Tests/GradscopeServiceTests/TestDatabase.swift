@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import Synchronization
+import Testing
 @testable import GradscopePostgres
 @testable import GradscopeService
 
@@ -10,6 +11,10 @@ import Synchronization
 /// on the same directory finds the same database.
 enum TestDatabase {
     static let url = ProcessInfo.processInfo.environment["GRADSCOPE_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    /// For the tests of what only the local backend does: a data directory
+    /// that fills up or is read again at a restart, remedy experiments in its job slots.
+    static let localOnly = Testing.ConditionTrait.enabled(if: url == nil, "the local backend's own behaviour")
+
     private static let made = Mutex<[URL: String]>([:])
 
     /// A connection pool on the database of `directory`, created and migrated on first use.

@@ -122,7 +122,15 @@ extension Service {
         let from = try Self.integer(request, "from", default: 0, range: 0...Self.maxWhole)
         let limit = try Self.integer(request, "limit", default: 100, range: 1...1000)
         let every = try Self.integer(request, "every", default: 1, range: 1...Self.maxWhole)
-        let (selected, next) = try await jobs.steps(meta.id, from: from, limit: limit, every: every)
+        let selected: [String], next: Int?
+        if request.query["points"] != nil {
+            if let other = ["limit", "every"].first(where: { request.query[$0] != nil }) {
+                throw HTTPError(400, "invalid_parameter", "points samples the whole history after from; it does not go with \(other)", field: other)
+            }
+            (selected, next) = (try await jobs.chart(meta.id, from: from, points: try Self.integer(request, "points", default: 1000, range: 3...1000)), nil)
+        } else {
+            (selected, next) = try await jobs.steps(meta.id, from: from, limit: limit, every: every)
+        }
         // Stored records go out as they are, through the records' writer.
         var w = JSONWriter(capacity: selected.reduce(64) { $0 + $1.utf8.count + 1 })
         w.beginObject()
@@ -154,11 +162,11 @@ extension Service {
 
     func remedies(_ request: Request) async throws -> Response {
         let meta = try await meta(request)
-        guard let comparisons, let manager else {
-            throw HTTPError(501, "not_supported", "remedy experiments run in one server's job slots, which a server with --database does not have; run them on a single server (docs/deployment.md)")
-        }
         if meta.isExternal {
             throw HTTPError(409, "conflict", "remedy experiments re-run an engine job's spec; \(meta.id) is an external run (its report still suggests remedies)")
+        }
+        guard let comparisons, let manager else {
+            throw HTTPError(501, "not_supported", "remedy experiments run in one server's job slots, which a server with --database does not have; run them on a single server (docs/deployment.md)")
         }
         var selection = RemedyExperiment.Selection.auto
         if !request.body.isEmpty {

@@ -53,6 +53,9 @@ public protocol JobBackend: Sendable {
     /// Every `every`-th step record after step `from`, at most `limit`, and
     /// the step to ask from next (nil at the end).
     func steps(_ id: String, from: Int, limit: Int, every: Int) async throws(StorageFailure) -> (records: [String], next: Int?)
+    /// The step records after step `from` that a chart of at most `points`
+    /// points shows (`ChartSample`), in step order.
+    func chart(_ id: String, from: Int, points: Int) async throws(StorageFailure) -> [String]
     /// Every stored record line, in order.
     func records(_ id: String) async throws(StorageFailure) -> [Substring]
     /// Streams the job's records after step `from` (the start record
