@@ -334,7 +334,7 @@ public final class PostgresBackend: JobBackend {
                         row_number() OVER (PARTITION BY b ORDER BY step) AS nth,
                         row_number() OVER (PARTITION BY b ORDER BY grad_norm DESC NULLS LAST, step) AS top,
                         row_number() OVER (PARTITION BY b, nonfinite ORDER BY step) AS nth_of_kind
-                    FROM (SELECT step, grad_norm, nonfinite, ntile(\(ChartSample.buckets(points: points))) OVER (ORDER BY step) AS b
+                    FROM (SELECT step, grad_norm, nonfinite, ntile(\(ChartSample.buckets(points: points))::int) OVER (ORDER BY step) AS b
                           FROM records WHERE job = \(number) AND type = 'step' AND step > \(from)) AS s) AS t
                 WHERE nth = 1 OR top = 1 OR (nonfinite AND nth_of_kind = 1)) AS k USING (step)
             WHERE r.job = \(number) AND r.type = 'step' ORDER BY r.step

@@ -29,6 +29,7 @@ enum OpenAPI {
         "offset": .object(["type": .string("integer"), "minimum": .number(0), "maximum": .number(Double(Service.maxWhole))]),
         "from": .object(["type": .string("integer"), "minimum": .number(0), "maximum": .number(Double(Service.maxWhole))]),
         "every": .object(["type": .string("integer"), "minimum": .number(1), "maximum": .number(Double(Service.maxWhole))]),
+        "points": .object(["type": .string("integer"), "minimum": .number(3), "maximum": .number(1000)]),
         "status": .object(["type": .string("string"), "enum": .array(JobMeta.Status.allCases.map { .string($0.rawValue) })]),
         "name": .object(["type": .string("string")]),
     ]
@@ -74,7 +75,7 @@ enum OpenAPI {
                   responses: [200: "text/event-stream", 400: "Invalid Last-Event-ID or from", 404: "No such job"],
                   query: ["from"], content: "text/event-stream"),
         Operation(method: "get", path: "/api/jobs/{id}/steps", summary: "Step records as JSON",
-                  responses: [200: "Steps", 400: "Invalid parameter", 404: "No such job"], query: ["from", "limit", "every"]),
+                  responses: [200: "Steps", 400: "Invalid parameter", 404: "No such job"], query: ["from", "limit", "every", "points"]),
         Operation(method: "get", path: "/api/jobs/{id}/report", summary: "The final report",
                   responses: [200: "Report", 404: "No such job, or it ended without a report", 409: "Not finished"]),
         Operation(method: "get", path: "/api/jobs/{id}/checkpoint", summary: "The final weights as a checkpoint",

@@ -192,3 +192,37 @@ extension ServiceTests {
         #expect(try h.client.request("GET", "/healthz").status == 200)
     }
 }
+
+extension ServiceTests {
+    /// A chart's sample (`steps?points=N`) keeps, bucket by bucket, the
+    /// first record, the largest norm and the first NaN/Inf: a spike and a
+    /// NaN step far apart both survive a 100-fold reduction, and both
+    /// backends keep exactly the records `ChartSample` names.
+    @Test func aChartSampleKeepsSpikesAndNaNSteps() throws {
+        let h = try Harness()
+        defer { h.close() }
+        let (id, token) = try createRun(h)
+        var points: [ChartSample.Point] = []
+        let lines = (1...3000).map { s -> String in
+            let norm: Double? = s == 2222 ? nil : (s == 1500 ? 1000 : 1 + Double(s % 7) / 10)
+            let loss = s == 2600 ? "null" : "0.5"
+            points.append(ChartSample.Point(step: s, gradNorm: norm, nonfinite: norm == nil || s == 2600))
+            let normText = norm.map { "\($0)" } ?? "null"
+            return #"{"step": \#(s), "loss": \#(loss), "grad_norm": \#(normText), "layers": [{"name": "fc1", "grad_norm": 1}, {"name": "fc2", "grad_norm": 1}]}"#
+        }
+        for batch in stride(from: 0, to: lines.count, by: 1000) {
+            let r = try h.client.request("POST", "/api/runs/\(id)/steps", body: lines[batch..<(batch + 1000)].joined(separator: "\n"),
+                                         headers: ["Authorization": "Bearer \(token)"])
+            #expect(r.status == 200, "\(r.text)")
+        }
+        let chart = try h.client.request("GET", "/api/jobs/\(id)/steps?points=30")
+        #expect(chart.status == 200, "\(chart.text)")
+        let steps = (chart.json["steps"] as? [[String: Any]] ?? []).compactMap { $0["step"] as? Int }
+        #expect(steps == ChartSample.kept(points, points: 30).map { points[$0].step })
+        #expect(steps.count <= 30 && steps.first == 1 && steps.contains(1500) && steps.contains(2222) && steps.contains(2600))
+        let after = try h.client.request("GET", "/api/jobs/\(id)/steps?points=30&from=2000")
+        #expect((after.json["steps"] as? [[String: Any]] ?? []).compactMap { $0["step"] as? Int }.allSatisfy { $0 > 2000 })
+        let mixed = try h.client.request("GET", "/api/jobs/\(id)/steps?points=30&limit=5")
+        #expect(mixed.status == 400 && mixed.error["field"] as? String == "limit")
+    }
+}
