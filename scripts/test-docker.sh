@@ -6,7 +6,9 @@
 #   - a non-root uid, the HEALTHCHECK, SIGTERM exiting 0;
 #   - a new container on the same named volume still lists the jobs;
 #   - compose with GRADSCOPE_TOKEN set (401 without it, 201 with it) and
-#     unset (the server says it is open, and is).
+#     unset (the server says it is open, and is);
+#   - docker/compose.cluster.yaml: PostgreSQL, the migration, two replicas
+#     behind nginx and two workers (stand-in postgres and nginx images, below).
 #
 # Stand-in base images. Where no container registry is reachable, the two
 # base images the Dockerfile names are made on this machine, once, and kept
@@ -115,6 +117,57 @@ EOF
     || { tail -n 30 "$work/swift-image.log" >&2; fail "the stand-in Swift image"; }
 fi
 
+# The cluster compose file's other two images, made the same way: Debian's
+# own PostgreSQL 15 behind an entrypoint that reads the official image's
+# POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB, and Debian's nginx 1.22.
+postgres_image=docker.io/library/postgres:15
+if ! podman image exists "$postgres_image"; then
+  say "making a stand-in $postgres_image from $debian_image"
+  mkdir -p "$work/postgres"
+  cat > "$work/postgres/entrypoint.sh" <<'EOF'
+#!/bin/sh
+set -e
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  printf '%s' "$POSTGRES_PASSWORD" > /tmp/pw
+  initdb -D "$PGDATA" -U "${POSTGRES_USER:-postgres}" --pwfile=/tmp/pw --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+  rm -f /tmp/pw
+  echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+  pg_ctl -D "$PGDATA" -w -o "-c listen_addresses=''" start >/dev/null
+  db="${POSTGRES_DB:-${POSTGRES_USER:-postgres}}"
+  [ "$db" = postgres ] || createdb -U "${POSTGRES_USER:-postgres}" "$db"
+  pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+fi
+exec postgres -D "$PGDATA" -c listen_addresses='*'
+EOF
+  cat > "$work/postgres/Containerfile" <<EOF
+FROM $debian_image
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-15 \\
+    && rm -rf /var/lib/apt/lists/* \\
+    && mkdir -p /var/lib/postgresql/data /var/run/postgresql \\
+    && chown -R postgres:postgres /var/lib/postgresql /var/run/postgresql
+COPY entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+ENV PATH=/usr/lib/postgresql/15/bin:\$PATH PGDATA=/var/lib/postgresql/data
+USER postgres
+ENTRYPOINT ["sh", "/usr/local/bin/docker-entrypoint.sh"]
+EOF
+  podman build --format docker -t "$postgres_image" "$work/postgres" >"$work/postgres.log" 2>&1 \
+    || { tail -n 30 "$work/postgres.log" >&2; fail "the stand-in PostgreSQL image"; }
+fi
+nginx_image=docker.io/library/nginx:1.22
+if ! podman image exists "$nginx_image"; then
+  say "making a stand-in $nginx_image from $debian_image"
+  mkdir -p "$work/nginx"
+  cat > "$work/nginx/Containerfile" <<EOF
+FROM $debian_image
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx \\
+    && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/default \\
+    && ln -sf /dev/stdout /var/log/nginx/access.log && ln -sf /dev/stderr /var/log/nginx/error.log
+CMD ["nginx", "-g", "daemon off;"]
+EOF
+  podman build --format docker -t "$nginx_image" "$work/nginx" >"$work/nginx.log" 2>&1 \
+    || { tail -n 30 "$work/nginx.log" >&2; fail "the stand-in nginx image"; }
+fi
+
 # ------------------------------------------------------------------- build
 build=(podman build --format docker -f docker/Dockerfile -t localhost/gradscope:test)
 mirror_dir=$(git config --system --get-regexp '^url\..*\.insteadof$' 2>/dev/null \
@@ -220,4 +273,44 @@ grep -q "no token" <<< "$logs" || fail "compose without a token: the log does no
 [ "$(status_of)" = 201 ] || fail "compose without a token: a POST was not 201"
 "${compose[@]}" down -v >/dev/null 2>&1 || fail "compose down"
 pass "compose without GRADSCOPE_TOKEN: open, and its log says so"
+# ------------------------------------------------------- compose cluster
+# docker/compose.cluster.yaml as it is: PostgreSQL, the migration, two
+# replicas behind nginx and two workers; a job run by a worker, a run's
+# records streamed back through nginx as they are posted, and the migration
+# run a second time.
+cluster=(.venv/bin/podman-compose -f docker/compose.cluster.yaml -p "gradscope-cluster-$$")
+cluster_down() { "${cluster[@]}" down -v >/dev/null 2>&1 || true; }
+trap 'cluster_down; cleanup' EXIT
+GRADSCOPE_IMAGE=localhost/gradscope:test GRADSCOPE_PORT=$port "${cluster[@]}" up -d >"$work/cluster.log" 2>&1 \
+  || { cat "$work/cluster.log" >&2; fail "compose cluster up"; }
+for _ in $(seq 300); do curl -sf "$url/healthz" >/dev/null && break; sleep 0.2; done
+curl -sf "$url/healthz" >/dev/null || { "${cluster[@]}" logs >&2 2>&1 || true; fail "the cluster did not answer /healthz through nginx within 60 s"; }
+clustered=$(post_job '{"name": "cluster", "data": {"source": "moons", "samples": 400}, "mlp": {"depth": 3, "width": 16}, "optimizer": {"type": "sgd", "lr": 0.1}, "training": {"epochs": 5}, "diagnostics": {"every": 5}}')
+[ -n "$clustered" ] || fail "POST /api/jobs through nginx did not create a job"
+wait_completed "$clustered"
+pass "compose cluster: job $clustered queued through nginx, run by a worker to its report"
+
+created=$(curl -sf -X POST "$url/api/runs" -d '{"name": "live", "layers": [{"name": "fc1", "kind": "dense"}]}')
+run=$(sed -n 's/.*"id":"\(j-[0-9]*\)".*/\1/p' <<< "$created")
+token=$(sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p' <<< "$created")
+curl -sN --max-time 30 "$url/api/jobs/$run/events" > "$work/events" &
+reader=$!
+sleep 1
+for s in 1 2 3; do
+  curl -sf -X POST "$url/api/runs/$run/steps" -H "Authorization: Bearer $token" \
+    -d "{\"step\": $s, \"loss\": 0.5, \"layers\": [{\"name\": \"fc1\", \"grad_norm\": 1}]}" >/dev/null \
+    || fail "posting step $s through nginx"
+done
+# Unbuffered: the steps arrive while the stream is still open.
+for _ in $(seq 50); do [ "$(grep -c '^event: step' "$work/events")" = 3 ] && break; sleep 0.1; done
+[ "$(grep -c '^event: step' "$work/events")" = 3 ] || fail "the stream through nginx did not deliver 3 steps while open"
+curl -sf -X POST "$url/api/runs/$run/finish" -H "Authorization: Bearer $token" >/dev/null || fail "finishing the run"
+wait "$reader" || true
+grep -q '"status":"completed"' "$work/events" || fail "the stream through nginx did not end with the run's status"
+pass "compose cluster: a run's steps streamed back through nginx while posted"
+
+again=$(GRADSCOPE_IMAGE=localhost/gradscope:test "${cluster[@]}" run --rm migrate 2>&1)
+grep -q "nothing to do" <<< "$again" || { echo "$again" >&2; fail "a second migration was not a no-op"; }
+cluster_down
+pass "compose cluster: a second migration changes nothing"
 echo "test-docker: $passed passed, 0 failed"

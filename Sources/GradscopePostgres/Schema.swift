@@ -123,6 +123,11 @@ public enum Schema {
         }
     }
 
+    /// Fails unless the database answers.
+    public static func reachable(_ db: Database) async throws(StorageFailure) {
+        _ = try await db.rows("SELECT 1", as: (Int).self)
+    }
+
     /// Creates the records partition that holds run `number`, if missing.
     static func ensurePartition(for number: Int64, on conn: PostgresConnection, _ db: Database) async throws {
         let block = number / runsPerPartition

@@ -9,6 +9,9 @@ struct DatabaseOption: ParsableArguments {
     @Option(help: "PostgreSQL URL, postgres://user:password@host:5432/gradscope (default $GRADSCOPE_DATABASE_URL).")
     var database: String?
 
+    @Option(help: "Seconds to wait at start for the database to answer (and be migrated), as a container started beside it must.")
+    var databaseWait = 60
+
     /// The URL given, or the environment's; nil for neither.
     var url: String? {
         (database ?? ProcessInfo.processInfo.environment["GRADSCOPE_DATABASE_URL"]).flatMap { $0.isEmpty ? nil : $0 }
@@ -19,10 +22,21 @@ struct DatabaseOption: ParsableArguments {
         guard let url else { fail("no database: pass --database postgres://… or set GRADSCOPE_DATABASE_URL") }
         let db: Database
         do { db = Database(try Database.Location(url: url), maxConnections: maxConnections) } catch { fail(error.message) }
-        if migrated {
-            do { try blocking { try await Schema.check(db) } } catch { fail("\(error)") }
+        // A server or worker started with its database (compose, Kubernetes)
+        // waits for it to come up and be migrated, saying so once.
+        let deadline = Date().addingTimeInterval(Double(max(0, databaseWait)))
+        var said = false
+        while true {
+            do {
+                try blocking { migrated ? try await Schema.check(db) : try await Schema.reachable(db) }
+                return db
+            } catch {
+                guard Date() < deadline else { fail("\(error)") }
+                if !said { FileHandle.standardError.write(Data("gradscope: waiting for the database: \(error)\n".utf8)) }
+                said = true
+                Thread.sleep(forTimeInterval: 1)
+            }
         }
-        return db
     }
 }
 

@@ -93,9 +93,10 @@ public struct IngestResult: Sendable, Equatable {
 }
 
 /// The store could not be written or read (a full disk, a database that is down).
-public struct StorageFailure: Error, Sendable {
+public struct StorageFailure: Error, Sendable, CustomStringConvertible {
     public let message: String
     public init(message: String) { self.message = message }
+    public var description: String { message }
 }
 
 public enum SubmitError: Error, Sendable {
