@@ -18,8 +18,10 @@ public final class Database: Sendable {
         public var database: String
         public var requireTLS: Bool
 
-        /// Parses `postgres://` or `postgresql://` URLs; `?sslmode=require`
-        /// asks for TLS, anything else connects in the clear (loopback, a private network).
+        /// Parses `postgres://` or `postgresql://` URLs. `?sslmode=require`
+        /// (or `verify-ca`, `verify-full`) connects with TLS and verifies the
+        /// server's certificate against the system's roots; anything else
+        /// connects in the clear (loopback, a private network).
         public init(url text: String) throws(StorageFailure) {
             guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""),
                   let host = url.host, !host.isEmpty else {
@@ -27,8 +29,9 @@ public final class Database: Sendable {
             }
             self.host = host
             port = url.port ?? 5432
-            user = url.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
-            password = url.password.flatMap { $0.removingPercentEncoding }
+            // URLComponents has decoded them already.
+            user = url.user ?? "postgres"
+            password = url.password
             let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
             database = path.isEmpty ? "gradscope" : path
             requireTLS = url.queryItems?.first { $0.name == "sslmode" }?.value.map { ["require", "verify-ca", "verify-full"].contains($0) } ?? false
@@ -72,12 +75,12 @@ public final class Database: Sendable {
 
     /// Runs `query`, mapping every failure to a `StorageFailure` that names the database.
     @discardableResult
-    func query(_ query: PostgresQuery) async throws(StorageFailure) -> PostgresRowSequence {
+    func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
         do { return try await client.query(query, logger: logger) } catch { throw failure(error) }
     }
 
     /// All rows of `query`, decoded as `types`.
-    func rows<each T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as types: (repeat each T).Type) async throws(StorageFailure) -> [(repeat each T)] {
+    func rows<each T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as types: (repeat each T).Type) async throws -> [(repeat each T)] {
         do {
             var out: [(repeat each T)] = []
             for try await row in try await client.query(query, logger: logger).decode((repeat each T).self) { out.append(row) }
@@ -87,12 +90,12 @@ public final class Database: Sendable {
 
     /// Runs `body` in one transaction on one connection: committed if it
     /// returns, rolled back if it throws.
-    func transaction<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws(StorageFailure) -> R {
+    func transaction<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
         do { return try await client.withTransaction(logger: logger) { try await body($0) } } catch { throw failure(error) }
     }
 
     /// Holds one of the pool's connections for `body` (the LISTEN of a replica).
-    func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws(StorageFailure) -> R {
+    func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
         do { return try await client.withConnection { try await body($0) } } catch { throw failure(error) }
     }
 

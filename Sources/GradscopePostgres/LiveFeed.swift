@@ -116,6 +116,9 @@ final class LiveFeed: Sendable {
                     // A long history is pushed no faster than the client reads it.
                     while stream.pendingBytes > 1 << 20, !stream.isClosed { try await Task.sleep(for: .milliseconds(20)) }
                 }
+                // Live records are sent under the slow-client limit: join once
+                // the client has read most of its replay.
+                while stream.pendingBytes > 256 << 10, !stream.isClosed { try await Task.sleep(for: .milliseconds(20)) }
                 let status = try await db.rows("SELECT status FROM jobs WHERE number = \(number)", as: (String).self).first ?? "unknown"
                 let viewer = Viewer(stream: stream, from: from, sent: sent)
                 watched.withLock { w in
@@ -160,7 +163,7 @@ final class LiveFeed: Sendable {
                     let rows = try await db.rows("""
                         SELECT seq, type, step, body FROM records WHERE job = \(start.number) AND seq > \(after) ORDER BY seq LIMIT 5000
                         """, as: (Int64, String, Int?, String).self)
-                    deliver(id, rows: rows, status: status ?? "deleted", complete: rows.count < 5000)
+                    deliver(id, rows: rows, after: after, status: status ?? "deleted", complete: rows.count < 5000)
                     if rows.count == 5000 { after = rows.last!.0; continue }
                 } catch {
                     // The next notification or poll tries again.
@@ -184,24 +187,28 @@ final class LiveFeed: Sendable {
 
     /// Sends each viewer the rows after its own last one; on a status
     /// change, a status event; once the run has ended (and these rows were
-    /// the last), the final status, and the streams close.
-    private func deliver(_ id: String, rows: [(Int64, String, Int?, String)], status: String, complete: Bool) {
+    /// the last), the final status, and the streams close. A viewer that
+    /// joined behind `after` (its replay ended before rows this fetch
+    /// skipped) is left for the next fetch, which starts from it.
+    private func deliver(_ id: String, rows: [(Int64, String, Int?, String)], after: Int64, status: String, complete: Bool) {
         let finished = complete && !["queued", "running"].contains(status)
-        let (viewers, changed) = watched.withLock { w -> ([Viewer], Bool) in
+        let (ready, changed) = watched.withLock { w -> ([Viewer], Bool) in
             guard var entry = w[id] else { return ([], false) }
             let changed = entry.status != status
             entry.status = status
-            let viewers = entry.viewers
-            if finished { entry.viewers = [] }
+            let ready = entry.viewers.filter { $0.sent.withLock { $0 } >= after }
+            if ready.count < entry.viewers.count { entry.again = true }
+            if finished { entry.viewers.removeAll { viewer in ready.contains { $0 === viewer } } }
             w[id] = entry
-            return (viewers, changed)
+            return (ready, changed)
         }
-        for viewer in viewers {
+        for viewer in ready {
             viewer.sent.withLock { sent in
                 let fresh = rows.filter { $0.0 > sent && ($0.1 == "start" || $0.2.map { $0 > viewer.from } ?? true) }
                 if !fresh.isEmpty, !viewer.stream.send(Self.events(fresh)) { return }
                 if let last = rows.last?.0 { sent = max(sent, last) }
-                if changed || finished { viewer.stream.send(RecordEvent.status(status)) }
+                // The status is the server's own word, not held to the slow-client limit.
+                if changed || finished { viewer.stream.sendReplay(RecordEvent.status(status)) }
                 if finished { viewer.stream.close() }
             }
         }

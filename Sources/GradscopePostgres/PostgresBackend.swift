@@ -64,26 +64,30 @@ public final class PostgresBackend: JobBackend {
                 finishedAt: t.5, step: t.6, totalSteps: t.7, verdict: t.8, error: t.9, source: t.10)
     }
 
-    /// Job numbers are ids without their prefix: `j-000042` is 42.
+    /// Job numbers are ids without their prefix: `j-000042` is 42 (and
+    /// only that spelling of it, as with the local backend).
     static func number(_ id: String) -> Int64? {
-        guard id.hasPrefix("j-"), let n = Int64(id.dropFirst(2)), n > 0 else { return nil }
+        guard id.hasPrefix("j-"), let n = Int64(id.dropFirst(2)), n > 0, String(format: "j-%06lld", n) == id else { return nil }
         return n
     }
 
     // MARK: Engine jobs
 
-    public func submit(json: JSONValue, checkpoint: Checkpoint?) async throws(SubmitError) -> JobMeta {
+    public func submit(json: JSONValue, checkpoint: Checkpoint?) async throws -> JobMeta {
         let spec: JobSpec
         let totalSteps: Int
         do {
             // A dataset named by the spec is fetched first: validation reads its shape.
             if let id = Self.datasetID(json) { _ = try await datasetFile(id) }
             spec = try JobSpec(json: json)
-            totalSteps = try Job.validate(spec, checkpoint: checkpoint, limits: configuration.limits, datasets: cachedDataset)
+            // Arithmetic, but it may read a dataset's rows: not on the concurrency pool.
+            totalSteps = try await Queues.slowWork { [configuration, cachedDataset] in
+                try Job.validate(spec, checkpoint: checkpoint, limits: configuration.limits, datasets: cachedDataset)
+            }
         } catch let error as SpecError {
-            throw .invalid(error)
+            throw SubmitError.invalid(error)
         } catch {
-            throw .storage(db.failure(error).message)
+            throw SubmitError.unavailable(db.failure(error).message)
         }
         let specText = String(decoding: Response.encode(json), as: UTF8.self)
         let initText = checkpoint?.encoded()
@@ -93,7 +97,7 @@ public final class PostgresBackend: JobBackend {
             let row = try await db.transaction { conn in
                 let t = try await conn.rows("""
                     INSERT INTO jobs (number, id, name, status, spec, init_checkpoint, total_steps)
-                    SELECT n, 'j-' || lpad(n::text, 6, '0'), \(spec.name), 'queued', \(specText), \(initText), \(totalSteps)
+                    SELECT n, 'j-' || lpad(n::text, greatest(6, length(n::text)), '0'), \(spec.name), 'queued', \(specText), \(initText), \(totalSteps)
                     FROM nextval('job_numbers') AS n
                     RETURNING number, \(unescaped: Self.metaColumns)
                     """, db.logger, as: (Int64, String, String?, String, Date, Date?, Date?, Int, Int, String?, String?, String?).self)
@@ -107,12 +111,12 @@ public final class PostgresBackend: JobBackend {
         } catch let error as SubmitError {
             throw error
         } catch {
-            throw .storage(db.failure(error).message)
+            throw SubmitError.unavailable(db.failure(error).message)
         }
     }
 
-    public func cancel(_ id: String) async throws(CommandError) -> JobMeta {
-        guard let number = Self.number(id) else { throw .notFound }
+    public func cancel(_ id: String) async throws -> JobMeta {
+        guard let number = Self.number(id) else { throw CommandError.notFound }
         do {
             // A queued job ends here; a running one is asked to stop (its worker reads the flag at its next write).
             let updated = try await db.rows("""
@@ -127,7 +131,7 @@ public final class PostgresBackend: JobBackend {
                 throw CommandError.finished
             }
             if source == JobMeta.external, status == "running", let run = try await runInfo(id) {
-                _ = await writer.submit(run.number, .finishRun(.cancelled, dropped: 0, error: nil, spec: run.spec))
+                _ = await writer.submit(run.number, .finishRun(.cancelled, dropped: 0, error: nil, spec: run.spec, ifIdleFor: nil))
             } else if status == "cancelled" {
                 try await db.query("SELECT pg_notify('gradscope_records', \(id))")
             }
@@ -136,24 +140,27 @@ public final class PostgresBackend: JobBackend {
         } catch let error as CommandError {
             throw error
         } catch {
-            throw .storage(db.failure(error).message)
+            throw CommandError.storage(db.failure(error).message)
         }
     }
 
-    public func delete(_ id: String) async throws(CommandError) {
-        guard let number = Self.number(id) else { throw .notFound }
+    public func delete(_ id: String) async throws {
+        guard let number = Self.number(id) else { throw CommandError.notFound }
         _ = try? await cancel(id)
         do {
+            // The job's row first: it waits for a writer holding it, whose
+            // records are then committed and go with the rest.
             let deleted = try await db.transaction { conn in
+                let gone = try await conn.rows("DELETE FROM jobs WHERE number = \(number) RETURNING number", db.logger, as: (Int64).self)
                 try await conn.run("DELETE FROM records WHERE job = \(number)", db.logger)
-                return try await conn.rows("DELETE FROM jobs WHERE number = \(number) RETURNING number", db.logger, as: (Int64).self)
+                return gone
             }
             guard !deleted.isEmpty else { throw CommandError.notFound }
             try await db.query("SELECT pg_notify('gradscope_records', \(id))")
         } catch let error as CommandError {
             throw error
         } catch {
-            throw .storage(db.failure(error).message)
+            throw CommandError.storage(db.failure(error).message)
         }
         writer.forget(number)
         _ = runs.withLock { $0.removeValue(forKey: id) }
@@ -161,9 +168,9 @@ public final class PostgresBackend: JobBackend {
 
     // MARK: External runs
 
-    public func createRun(json: JSONValue) async throws(SubmitError) -> (meta: JobMeta, token: String) {
+    public func createRun(json: JSONValue) async throws -> (meta: JobMeta, token: String) {
         let spec: ExternalRunSpec
-        do { spec = try ExternalRunSpec(json: json) } catch { throw .invalid(error) }
+        do { spec = try ExternalRunSpec(json: json) } catch { throw SubmitError.invalid(error) }
         let token = (UUID().uuidString + UUID().uuidString).replacingOccurrences(of: "-", with: "").lowercased()
         let specText = String(decoding: Response.encode(json), as: UTF8.self)
         let start = JobRun.Line(.start(StartRecord(run: spec)))
@@ -171,7 +178,7 @@ public final class PostgresBackend: JobBackend {
             let row = try await db.transaction { conn in
                 let t = try await conn.rows("""
                     INSERT INTO jobs (number, id, name, status, source, spec, token, total_steps, started_at, last_seq)
-                    SELECT n, 'j-' || lpad(n::text, 6, '0'), \(spec.name), 'running', \(JobMeta.external), \(specText), \(token),
+                    SELECT n, 'j-' || lpad(n::text, greatest(6, length(n::text)), '0'), \(spec.name), 'running', \(JobMeta.external), \(specText), \(token),
                         \(spec.totalSteps ?? 0), now(), 1
                     FROM nextval('job_numbers') AS n
                     RETURNING number, \(unescaped: Self.metaColumns)
@@ -183,15 +190,15 @@ public final class PostgresBackend: JobBackend {
                 return t
             }
             let meta = Self.meta((row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11))
-            runs.withLock { $0[meta.id] = RunInfo(number: row.0, token: token, spec: spec) }
+            remember(meta.id, RunInfo(number: row.0, token: token, spec: spec))
             return (meta, token)
         } catch {
-            throw .storage(db.failure(error).message)
+            throw SubmitError.unavailable(db.failure(error).message)
         }
     }
 
     /// A run's ingest facts, read once: nil when there is no such external run.
-    private func runInfo(_ id: String) async throws(StorageFailure) -> RunInfo? {
+    private func runInfo(_ id: String) async throws -> RunInfo? {
         if let known = runs.withLock({ $0[id] }) { return known }
         guard let number = Self.number(id) else { return nil }
         let found = try await db.rows("SELECT token, spec FROM jobs WHERE number = \(number) AND source = 'external'",
@@ -199,8 +206,17 @@ public final class PostgresBackend: JobBackend {
         guard let (token, specText) = found.first, let token,
               let json = try? JSONValue.parse(Data(specText.utf8)), let spec = try? ExternalRunSpec(json: json) else { return nil }
         let info = RunInfo(number: number, token: token, spec: spec)
-        runs.withLock { $0[id] = info }
+        remember(id, info)
         return info
+    }
+
+    /// Keeps a run's ingest facts; the cache is bounded by forgetting it
+    /// all now and then (each entry is read again from the database).
+    private func remember(_ id: String, _ info: RunInfo) {
+        runs.withLock { runs in
+            if runs.count >= 4096 { runs.removeAll() }
+            runs[id] = info
+        }
     }
 
     /// Checked here from the headers when this replica knows the run's
@@ -210,15 +226,15 @@ public final class PostgresBackend: JobBackend {
         guard Self.same(token, known.token) else { throw .unauthorized }
     }
 
-    private func authorized(_ id: String, token: String?) async throws(IngestError) -> RunInfo {
+    private func authorized(_ id: String, token: String?) async throws -> RunInfo {
         let info: RunInfo?
-        do { info = try await runInfo(id) } catch { throw .storage(error.message) }
+        do { info = try await runInfo(id) } catch { throw IngestError.unavailable(db.failure(error).message) }
         guard let info else {
             let meta = try? await meta(id)
-            if let meta { throw .finished(meta.status) }  // an engine job takes no records
-            throw .notFound
+            if let meta { throw IngestError.finished(meta.status) }  // an engine job takes no records
+            throw IngestError.notFound
         }
-        guard Self.same(token, info.token) else { throw .unauthorized }
+        guard Self.same(token, info.token) else { throw IngestError.unauthorized }
         return info
     }
 
@@ -228,33 +244,43 @@ public final class PostgresBackend: JobBackend {
         return a.count == b.count && zip(a, b).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0
     }
 
-    public func ingest(_ id: String, token: String?, body: Data) async throws(IngestError) -> IngestResult {
+    public func ingest(_ id: String, token: String?, body: Data) async throws -> IngestResult {
         let run = try await authorized(id, token: token)
         let parsed: [ExternalRecord]
         do { parsed = try ExternalRecord.batch(body, run: run.spec, limit: JobManager.maxRecordsPerBatch) } catch {
             switch error {
-            case .syntax(let record, let e): throw .syntax(record: record, e)
-            case .invalid(let e): throw .invalid(e)
+            case .syntax(let record, let e): throw IngestError.syntax(record: record, e)
+            case .invalid(let e): throw IngestError.invalid(e)
             }
         }
-        switch await writer.submit(run.number, .ingest(ExternalRunState.ordered(parsed), spec: run.spec)) {
+        // The diagnosis reads each record as it will be stored (float32
+        // digits), so that one rebuilt from the stored records on another
+        // replica is the same diagnosis.
+        let stored = parsed.map { record -> ExternalRecord in
+            guard case .step(let r, let lossKnown) = record,
+                  case .step(let read, let known)? = try? Record(line: r.json(lossKnown: lossKnown)) else { return record }
+            return .step(read, lossKnown: known)
+        }
+        switch await writer.submit(run.number, .ingest(ExternalRunState.ordered(stored), spec: run.spec)) {
         case .ingested(let result):
             ingested.withLock { $0 += result.accepted }
             return result
-        case .refused(let error): throw error
-        case .finished, .written: throw .storage("unexpected answer from the record writer")
+        case .refused(let error):
+            if case .finished = error { _ = runs.withLock { $0.removeValue(forKey: id) } }
+            throw error
+        case .finished, .written, .skipped: throw IngestError.storage("unexpected answer from the record writer")
         }
     }
 
-    public func finishRun(_ id: String, token: String?, status: JobMeta.Status, dropped: Int) async throws(IngestError) -> JobMeta {
+    public func finishRun(_ id: String, token: String?, status: JobMeta.Status, dropped: Int) async throws -> JobMeta {
         let run = try await authorized(id, token: token)
-        if case .refused(let error) = await writer.submit(run.number, .finishRun(status, dropped: dropped, error: nil, spec: run.spec)) {
+        if case .refused(let error) = await writer.submit(run.number, .finishRun(status, dropped: dropped, error: nil, spec: run.spec, ifIdleFor: nil)) {
             throw error
         }
         do {
             guard let meta = try await meta(id) else { throw IngestError.notFound }
             return meta
-        } catch let error as IngestError { throw error } catch { throw .storage("\(error)") }
+        } catch let error as IngestError { throw error } catch { throw IngestError.unavailable("\(error)") }
     }
 
     /// Ends, as `interrupted`, the external runs that have taken nothing
@@ -266,23 +292,22 @@ public final class PostgresBackend: JobBackend {
             SELECT id FROM jobs WHERE status = 'running' AND source = 'external'
             AND updated_at < now() - make_interval(secs => \(seconds)) LIMIT 100
             """, as: (String).self) else { return }
-        let minutes = Int(seconds) / 60
         for id in idle {
             guard let run = try? await runInfo(id) else { continue }
-            _ = await writer.submit(run.number, .finishRun(
-                .interrupted, dropped: 0, error: "no records for \(minutes) min: the client stopped without finishing the run", spec: run.spec))
+            _ = await writer.submit(run.number, .finishRun(.interrupted, dropped: 0, error: ExternalRunState.idleError(timeout),
+                                                           spec: run.spec, ifIdleFor: timeout))
         }
     }
 
     // MARK: Reading
 
-    public func meta(_ id: String) async throws(StorageFailure) -> JobMeta? {
+    public func meta(_ id: String) async throws -> JobMeta? {
         guard let number = Self.number(id) else { return nil }
         return try await db.rows("SELECT \(unescaped: Self.metaColumns) FROM jobs WHERE number = \(number)", as: MetaTuple.self)
             .first.map(Self.meta)
     }
 
-    public func list(status: JobMeta.Status?, limit: Int, offset: Int) async throws(StorageFailure) -> (jobs: [JobMeta], total: Int) {
+    public func list(status: JobMeta.Status?, limit: Int, offset: Int) async throws -> (jobs: [JobMeta], total: Int) {
         let rows: [MetaTuple]
         let total: Int
         if let status {
@@ -299,17 +324,17 @@ public final class PostgresBackend: JobBackend {
         return (rows.map(Self.meta), total)
     }
 
-    private func text(_ column: String, of id: String) async throws(StorageFailure) -> String? {
+    private func text(_ column: String, of id: String) async throws -> String? {
         guard let number = Self.number(id) else { return nil }
         return try await db.rows("SELECT \(unescaped: column) FROM jobs WHERE number = \(number)", as: (String?).self).first ?? nil
     }
 
-    public func spec(_ id: String) async throws(StorageFailure) -> Data? { try await text("spec", of: id).map { Data($0.utf8) } }
-    public func summary(_ id: String) async throws(StorageFailure) -> String? { try await text("summary", of: id) }
-    public func report(_ id: String) async throws(StorageFailure) -> String? { try await text("report", of: id) }
-    public func checkpoint(_ id: String) async throws(StorageFailure) -> Data? { try await text("checkpoint", of: id).map { Data($0.utf8) } }
+    public func spec(_ id: String) async throws -> Data? { try await text("spec", of: id).map { Data($0.utf8) } }
+    public func summary(_ id: String) async throws -> String? { try await text("summary", of: id) }
+    public func report(_ id: String) async throws -> String? { try await text("report", of: id) }
+    public func checkpoint(_ id: String) async throws -> Data? { try await text("checkpoint", of: id).map { Data($0.utf8) } }
 
-    public func steps(_ id: String, from: Int, limit: Int, every: Int) async throws(StorageFailure) -> (records: [String], next: Int?) {
+    public func steps(_ id: String, from: Int, limit: Int, every: Int) async throws -> (records: [String], next: Int?) {
         guard let number = Self.number(id) else { return ([], nil) }
         // Every `every`-th step record after `from`, counted in SQL.
         let rows = try await db.rows("""
@@ -325,7 +350,7 @@ public final class PostgresBackend: JobBackend {
     /// `ChartSample`'s rule in SQL: buckets by `ntile`, and in each the
     /// first record, the largest norm and the first NaN/Inf; only the kept
     /// records' bodies are read.
-    public func chart(_ id: String, from: Int, points: Int) async throws(StorageFailure) -> [String] {
+    public func chart(_ id: String, from: Int, points: Int) async throws -> [String] {
         guard let number = Self.number(id) else { return [] }
         return try await db.rows("""
             SELECT r.body FROM records r JOIN (
@@ -341,7 +366,7 @@ public final class PostgresBackend: JobBackend {
             """, as: (String).self)
     }
 
-    public func records(_ id: String) async throws(StorageFailure) -> [Substring] {
+    public func records(_ id: String) async throws -> [Substring] {
         guard let number = Self.number(id) else { return [] }
         return try await db.rows("SELECT body FROM records WHERE job = \(number) ORDER BY seq", as: (String).self).map { $0[...] }
     }
@@ -351,7 +376,7 @@ public final class PostgresBackend: JobBackend {
         feed.subscribe(id, number: number, from: from, stream: stream)
     }
 
-    public func counts() async throws(StorageFailure) -> [JobMeta.Status: Int] {
+    public func counts() async throws -> [JobMeta.Status: Int] {
         var out: [JobMeta.Status: Int] = [:]
         for (status, n) in try await db.rows("SELECT status, count(*) FROM jobs GROUP BY status", as: (String, Int).self) {
             if let s = JobMeta.Status(rawValue: status) { out[s] = n }
@@ -361,7 +386,7 @@ public final class PostgresBackend: JobBackend {
 
     // MARK: Datasets
 
-    public func storeDataset(csv: Data, name: String, rows: Int, columns: [String]) async throws(StorageFailure) -> String {
+    public func storeDataset(csv: Data, name: String, rows: Int, columns: [String]) async throws -> String {
         let id = "d-" + UUID().uuidString.prefix(8).lowercased()
         let columnsText = String(decoding: Response.encode(columns), as: UTF8.self)
         try await db.query("""
@@ -370,13 +395,13 @@ public final class PostgresBackend: JobBackend {
         return id
     }
 
-    public func datasetDescriptions() async throws(StorageFailure) -> [DatasetDescription] {
+    public func datasetDescriptions() async throws -> [DatasetDescription] {
         try await db.rows("SELECT id, name, rows, columns FROM datasets ORDER BY id", as: (String, String, Int, String).self).map { t in
             DatasetDescription(id: t.0, name: t.1, rows: t.2, columns: (try? JSONDecoder().decode([String].self, from: Data(t.3.utf8))) ?? [])
         }
     }
 
-    public func datasetFile(_ id: String) async throws(StorageFailure) -> String? {
+    public func datasetFile(_ id: String) async throws -> String? {
         guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return nil }
         if let path = cachedDataset(id) { return path }
         guard let csv = try await db.rows("SELECT csv FROM datasets WHERE id = \(id)", as: (String).self).first else { return nil }

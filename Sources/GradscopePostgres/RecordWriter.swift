@@ -34,9 +34,15 @@ final class RecordWriter: Sendable {
 
     enum Work: Sendable {
         case ingest([ExternalRecord], spec: ExternalRunSpec)
-        case finishRun(JobMeta.Status, dropped: Int, error: String?, spec: ExternalRunSpec)
-        /// An engine job's lines from `worker`; `end` when it is its last write.
-        case engine([JobRun.Line], worker: String, lease: Duration, end: EngineEnd?)
+        /// Ends an external run; with `ifIdleFor`, only if it has taken
+        /// nothing for that long (checked under the row's lock).
+        case finishRun(JobMeta.Status, dropped: Int, error: String?, spec: ExternalRunSpec, ifIdleFor: Duration?)
+        /// An engine job's lines, from the worker holding `claim`, written
+        /// after the run's record `after`; `end` when it is its last write.
+        /// Sent again after an answer lost with the connection, they are
+        /// recognised (the run is then at `after` + their count) and not
+        /// stored twice.
+        case engine([JobRun.Line], claim: String, after: Int64, lease: Duration, end: EngineEnd?)
     }
 
     struct EngineEnd: Sendable {
@@ -49,8 +55,10 @@ final class RecordWriter: Sendable {
     enum Outcome: Sendable {
         case ingested(IngestResult)
         case finished
-        /// An engine job's write: whether it was asked to stop.
-        case written(cancelRequested: Bool)
+        /// An engine job's write: whether it was asked to stop, and its last record's number.
+        case written(cancelRequested: Bool, seq: Int64)
+        /// A conditional end whose condition no longer held.
+        case skipped
         case refused(IngestError)
     }
 
@@ -65,6 +73,8 @@ final class RecordWriter: Sendable {
         var items: [Item] = []
         var records = 0
         var stopped = false
+        /// The writer's loop, waiting for work.
+        var idle: CheckedContinuation<Void, Never>?
     }
 
     let db: Database
@@ -86,15 +96,17 @@ final class RecordWriter: Sendable {
     func submit(_ number: Int64, _ work: Work) async -> Outcome {
         let count: Int = switch work {
         case .ingest(let records, _): records.count
-        case .engine(let lines, _, _, _): lines.count
+        case .engine(let lines, _, _, _, _): lines.count
         case .finishRun: 2
         }
         return await withCheckedContinuation { done in
             let refused: Outcome? = state.withLock { s in
-                if s.stopped { return .refused(.storage("the server is stopping")) }
+                if s.stopped { return .refused(.unavailable("the server is stopping")) }
                 if case .ingest = work, s.records + count > configuration.maxPending { return .refused(.busy(retryAfter: 1)) }
                 s.items.append(Item(number: number, work: work, records: count, done: done))
                 s.records += count
+                defer { s.idle = nil }
+                s.idle?.resume()
                 return nil
             }
             if let refused { done.resume(returning: refused) }
@@ -103,7 +115,11 @@ final class RecordWriter: Sendable {
 
     /// Writes what waits, then refuses more.
     func stop() async {
-        state.withLock { $0.stopped = true }
+        state.withLock { s in
+            s.stopped = true
+            s.idle?.resume()
+            s.idle = nil
+        }
         let task = loop.withLock { $0 }
         await task?.value
     }
@@ -114,6 +130,15 @@ final class RecordWriter: Sendable {
     private func run() async {
         var last = ContinuousClock.now
         while true {
+            // Nothing to write: wait for work (no timer runs meanwhile).
+            await withCheckedContinuation { (wake: CheckedContinuation<Void, Never>) in
+                let waiting = state.withLock { s in
+                    guard s.items.isEmpty, !s.stopped else { return false }
+                    s.idle = wake
+                    return true
+                }
+                if !waiting { wake.resume() }
+            }
             try? await Task.sleep(for: .milliseconds(5))
             let (due, stopped) = state.withLock { s in
                 (s.records >= configuration.batchRecords || (!s.items.isEmpty && ContinuousClock.now - last >= configuration.interval), s.stopped)
@@ -150,7 +175,7 @@ final class RecordWriter: Sendable {
         } catch {
             // Rolled back: the diagnoses advanced past what is stored.
             diagnoses.withLock { d in for n in numbers { d[n] = nil } }
-            for item in items { item.done.resume(returning: .refused(.storage(error.message))) }
+            for item in items { item.done.resume(returning: .refused(.unavailable(db.failure(error).message))) }
         }
     }
 
@@ -190,12 +215,22 @@ final class RecordWriter: Sendable {
                 let (lines, accepted, duplicates) = run.apply(records)
                 append(lines, to: &row)
                 row.take(run)
-                diagnoses.withLock { $0[row.number] = (run, row.lastSeq) }
+                diagnoses.withLock { d in
+                    // Bounded: a forgotten diagnosis is rebuilt from the stored records.
+                    if d.count >= 4096, d[row.number] == nil { d.removeAll() }
+                    d[row.number] = (run, row.lastSeq)
+                }
                 changed.insert(row.number)
                 outcomes.append(.ingested(IngestResult(accepted: accepted, duplicates: duplicates, lastStep: run.lastStep)))
-            case .finishRun(let status, let dropped, let error, let spec):
+            case .finishRun(let status, let dropped, let error, let spec, let idleFor):
                 guard row.status == "running" else {
                     outcomes.append(.refused(.finished(JobMeta.Status(rawValue: row.status) ?? .completed)))
+                    continue
+                }
+                // An idle run that took a batch since it was found idle (or
+                // in this very flush) is not idle.
+                if let idleFor, row.idle < Double(idleFor.components.seconds) || changed.contains(row.number) {
+                    outcomes.append(.skipped)
                     continue
                 }
                 let run = try await diagnosis(of: row, spec: spec, on: conn)
@@ -205,10 +240,16 @@ final class RecordWriter: Sendable {
                 finals[row.number] = (status, verdict, error, lines[0].json, lines[1].json)
                 diagnoses.withLock { _ = $0.removeValue(forKey: row.number) }
                 outcomes.append(.finished)
-            case .engine(let lines, let worker, let lease, let end):
-                // The lease is the fence: a worker that lost its job (expired
+            case .engine(let lines, let claim, let after, let lease, let end):
+                // A write sent again after its answer was lost: stored already
+                // (an end clears the row's worker).
+                if !lines.isEmpty, row.lastSeq == after + Int64(lines.count), row.worker == claim || row.worker == nil {
+                    outcomes.append(.written(cancelRequested: row.cancelRequested, seq: row.lastSeq))
+                    continue
+                }
+                // The claim is the fence: a worker that lost its job (expired
                 // lease, deleted job) writes nothing more.
-                guard ["queued", "running"].contains(row.status), row.worker == worker else {
+                guard ["queued", "running"].contains(row.status), row.worker == claim, row.lastSeq == after else {
                     outcomes.append(.refused(.finished(JobMeta.Status(rawValue: row.status) ?? .interrupted)))
                     continue
                 }
@@ -220,13 +261,13 @@ final class RecordWriter: Sendable {
                 }
                 append(lines, to: &row)
                 if let step = lines.last(where: { $0.type == "step" })?.step { row.lastStep = max(row.lastStep, step) }
-                leases[row.number] = (worker, lease)
+                leases[row.number] = (claim, lease)
                 if let end {
                     ends[row.number] = end
                     row.status = end.status.rawValue
                     changed.insert(row.number)
                 }
-                outcomes.append(.written(cancelRequested: row.cancelRequested))
+                outcomes.append(.written(cancelRequested: row.cancelRequested, seq: row.lastSeq))
             }
         }
         if !inserts.isEmpty {

@@ -9,14 +9,13 @@ import PostgresNIO
 /// the flush changes in it.
 struct RunRow {
     static let columns = """
-        number, id, status, source, worker, last_seq, last_step, steps, last_loss, max_grad_norm,
-        nonfinite_steps, first_nonfinite, cancel_requested, spec
+        number, id, status, worker, last_seq, last_step, steps, last_loss, max_grad_norm,
+        nonfinite_steps, first_nonfinite, cancel_requested, extract(epoch FROM now() - updated_at)::float8
         """
 
     var number: Int64
     var id: String
     var status: String
-    var source: String?
     var worker: String?
     var lastSeq: Int64
     var lastStep: Int
@@ -26,13 +25,14 @@ struct RunRow {
     var nonfiniteSteps: Int
     var firstNonfinite: String?
     var cancelRequested: Bool
-    var spec: String
+    /// Seconds since the run last took a batch.
+    var idle: Double
 
-    typealias Tuple = (Int64, String, String, String?, String?, Int64, Int, Int, Double?, Double, Int, String?, Bool, String)
+    typealias Tuple = (Int64, String, String, String?, Int64, Int, Int, Double?, Double, Int, String?, Bool, Double)
 
     init(_ t: Tuple) {
-        (number, id, status, source, worker, lastSeq, lastStep, steps, lastLoss, maxGradNorm, nonfiniteSteps, firstNonfinite,
-         cancelRequested, spec) = t
+        (number, id, status, worker, lastSeq, lastStep, steps, lastLoss, maxGradNorm, nonfiniteSteps, firstNonfinite,
+         cancelRequested, idle) = t
     }
 
     /// The run's totals as a fresh diagnosis state would need them.

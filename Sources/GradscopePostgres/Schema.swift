@@ -91,7 +91,7 @@ public enum Schema {
 
     /// Applies the missing migrations; returns the versions applied now.
     @discardableResult
-    public static func migrate(_ db: Database) async throws(StorageFailure) -> [Int] {
+    public static func migrate(_ db: Database) async throws -> [Int] {
         try await db.transaction { conn in
             // One migrator at a time; the lock ends with the transaction.
             try await conn.run("SELECT pg_advisory_xact_lock(7243001)", db.logger)
@@ -113,7 +113,7 @@ public enum Schema {
 
     /// The database's version, or a failure saying to migrate: a server
     /// must not run on tables it does not know.
-    public static func check(_ db: Database) async throws(StorageFailure) {
+    public static func check(_ db: Database) async throws {
         let versions = try await db.rows("SELECT coalesce(max(version), 0) FROM schema_migrations", as: (Int).self)
         let version = versions.first ?? 0
         guard version == latest else {
@@ -124,7 +124,7 @@ public enum Schema {
     }
 
     /// Fails unless the database answers.
-    public static func reachable(_ db: Database) async throws(StorageFailure) {
+    public static func reachable(_ db: Database) async throws {
         _ = try await db.rows("SELECT 1", as: (Int).self)
     }
 

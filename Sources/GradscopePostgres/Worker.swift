@@ -24,7 +24,7 @@ import Synchronization
 ///   and a second run would write a second history over them: the engine
 ///   has no mid-run checkpoint to resume from. Resubmit it to run it again.
 /// - Cancel is a flag on the row, read at the job's next write (every
-///   ~100 ms while it trains) and at every heartbeat.
+///   ~100 ms while it trains).
 public final class Worker: Sendable {
     public struct Configuration: Sendable {
         /// Jobs run at once.
@@ -40,7 +40,8 @@ public final class Worker: Sendable {
     public let name: String
     public let configuration: Configuration
     let backend: PostgresBackend
-    private let running = Mutex<Set<Int64>>([])
+    /// The claims running here, by claim token.
+    private let running = Mutex<[String: Int64]>([:])
     /// Set when there may be a job to claim.
     private let rung = Mutex(false)
     private let queue = DispatchQueue(label: "gradscope.worker", attributes: .concurrent)
@@ -104,6 +105,10 @@ public final class Worker: Sendable {
     }
 
     struct Claim: Sendable {
+        /// This claim's own name in the row's `worker` column: every write
+        /// is fenced on it, so a second claim of the same job (after the
+        /// first lease ran out) can never let two copies write.
+        var token: String
         var number: Int64
         var id: String
         var spec: String
@@ -111,23 +116,24 @@ public final class Worker: Sendable {
     }
 
     /// Takes the oldest queued job, if any.
-    func claim() async throws(StorageFailure) -> Claim? {
+    func claim() async throws -> Claim? {
         let seconds = Double(configuration.lease.components.seconds)
+        let token = "\(name):\(UUID().uuidString.prefix(8).lowercased())"
         return try await db.transaction { conn in
             // The job stays `queued` until its first write (`RecordWriter`).
             let rows = try await conn.rows("""
-                UPDATE jobs SET worker = \(name), updated_at = now(), lease_until = now() + make_interval(secs => \(seconds))
+                UPDATE jobs SET worker = \(token), updated_at = now(), lease_until = now() + make_interval(secs => \(seconds))
                 WHERE number = (SELECT number FROM jobs WHERE status = 'queued' AND worker IS NULL
                                 ORDER BY number FOR UPDATE SKIP LOCKED LIMIT 1)
                 RETURNING number, id, spec, init_checkpoint
                 """, db.logger, as: (Int64, String, String, String?).self)
             guard let t = rows.first else { return nil }
-            return Claim(number: t.0, id: t.1, spec: t.2, checkpoint: t.3)
+            return Claim(token: token, number: t.0, id: t.1, spec: t.2, checkpoint: t.3)
         }
     }
 
     private func start(_ claim: Claim) {
-        running.withLock { _ = $0.insert(claim.number) }
+        running.withLock { $0[claim.token] = claim.number }
         Task {
             // The dataset is fetched here; the job is built on its training thread.
             var fetched: String?
@@ -145,9 +151,9 @@ public final class Worker: Sendable {
                                       limits: backend.limits, datasets: backend.cachedDataset)
                     train(claim, job)
                 } catch {
-                    finish(claim, [], end: .init(status: .failed, error: "\(error)"))
+                    finish(claim, [], after: 0, end: .init(status: .failed, error: "\(error)"))
                 }
-                running.withLock { _ = $0.remove(claim.number) }
+                running.withLock { _ = $0.removeValue(forKey: claim.token) }
                 signal()
             }
         }
@@ -160,44 +166,52 @@ public final class Worker: Sendable {
         var lastWrite = ContinuousClock.now
         var cancelled = false
         var counted = 0
+        var seq: Int64 = 0
         while !run.isFinished {
+            if stopping.withLock({ $0 }) { cancelled = true; break }
             pending += run.advanceLines()
             guard pending.count >= configuration.flushLines || ContinuousClock.now - lastWrite >= configuration.flushInterval else { continue }
-            switch write(claim, pending, end: nil) {
-            case .written(let cancel):
+            switch write(claim, pending, after: seq, end: nil) {
+            case .written(let cancel, let written):
                 cancelled = cancel
+                seq = written
                 backend.count(steps: run.trainer.stepsDone - counted)
                 counted = run.trainer.stepsDone
+                pending = []
+            case .refused(.unavailable):
+                // The database is away: the lines wait for the next write (the
+                // lease, if it runs out meanwhile, ends the job there).
+                lastWrite = .now
+                continue
             default: return  // lost its lease, or the job was deleted: nothing more is written
             }
-            pending = []
             lastWrite = .now
-            if cancelled || stopping.withLock({ $0 }) { cancelled = true; break }
+            if cancelled { break }
         }
         pending += run.finish()
         backend.count(steps: run.trainer.stepsDone - counted)
         let checkpoint = Checkpoint(model: job.model, step: run.trainer.stepsDone).encoded()
-        finish(claim, pending, end: .init(status: cancelled ? .cancelled : .completed, verdict: run.report().verdict.rawValue,
-                                          checkpoint: checkpoint))
+        finish(claim, pending, after: seq, end: .init(status: cancelled ? .cancelled : .completed, verdict: run.report().verdict.rawValue,
+                                                      checkpoint: checkpoint))
     }
 
-    private func finish(_ claim: Claim, _ lines: [JobRun.Line], end: RecordWriter.EngineEnd) {
+    private func finish(_ claim: Claim, _ lines: [JobRun.Line], after: Int64, end: RecordWriter.EngineEnd) {
         // The end is retried while the database is away: it is what tells
         // every viewer the job has stopped. A lost lease ends the retries.
         for attempt in 0..<30 {
-            switch write(claim, lines, end: end) {
-            case .refused(.storage): Thread.sleep(forTimeInterval: min(5, 0.2 * Double(attempt + 1)))
+            switch write(claim, lines, after: after, end: end) {
+            case .refused(.unavailable): Thread.sleep(forTimeInterval: min(5, 0.2 * Double(attempt + 1)))
             default: return
             }
         }
     }
 
     /// One write through the record writer, from this training thread.
-    private func write(_ claim: Claim, _ lines: [JobRun.Line], end: RecordWriter.EngineEnd?) -> RecordWriter.Outcome {
+    private func write(_ claim: Claim, _ lines: [JobRun.Line], after: Int64, end: RecordWriter.EngineEnd?) -> RecordWriter.Outcome {
         let outcome = Mutex<RecordWriter.Outcome?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Task { [backend, name, configuration] in
-            let o = await backend.writer.submit(claim.number, .engine(lines, worker: name, lease: configuration.lease, end: end))
+        Task { [backend, configuration] in
+            let o = await backend.writer.submit(claim.number, .engine(lines, claim: claim.token, after: after, lease: configuration.lease, end: end))
             outcome.withLock { $0 = o }
             done.signal()
         }
@@ -207,12 +221,12 @@ public final class Worker: Sendable {
 
     /// Renews the leases of the jobs running here.
     private func heartbeat() async {
-        let numbers = running.withLock { Array($0) }
-        guard !numbers.isEmpty else { return }
+        let tokens = running.withLock { Array($0.keys) }
+        guard !tokens.isEmpty else { return }
         let seconds = Double(configuration.lease.components.seconds)
         _ = try? await db.query("""
             UPDATE jobs SET lease_until = now() + make_interval(secs => \(seconds))
-            WHERE number = ANY(\(numbers)) AND worker = \(name) AND status IN ('queued', 'running')
+            WHERE worker = ANY(\(tokens)) AND status IN ('queued', 'running')
             """)
     }
 
@@ -221,10 +235,12 @@ public final class Worker: Sendable {
     /// had not started (it has no record) is queued again, a running one is
     /// marked `interrupted`.
     static func reapExpiredLeases(_ db: Database) async {
-        _ = try? await db.query("""
+        if let requeued = try? await db.rows("""
             UPDATE jobs SET worker = NULL, lease_until = NULL
-            WHERE status = 'queued' AND worker IS NOT NULL AND lease_until < now()
-            """)
+            WHERE status = 'queued' AND worker IS NOT NULL AND lease_until < now() RETURNING number
+            """, as: (Int64).self), !requeued.isEmpty {
+            _ = try? await db.query("SELECT pg_notify('gradscope_jobs', '')")
+        }
         guard let ids = try? await db.rows("""
             UPDATE jobs SET status = 'interrupted', finished_at = now(), worker = NULL, lease_until = NULL,
                 error = 'its worker stopped (no heartbeat before its lease expired)'

@@ -72,6 +72,12 @@ public final class ExternalRunState: @unchecked Sendable {
         return (lines, accepted, duplicates)
     }
 
+    /// Why a run that posted nothing for `timeout` was ended.
+    public static func idleError(_ timeout: Duration) -> String {
+        let seconds = timeout.components.seconds
+        return "no records for \(seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds) s"): the client stopped without finishing the run"
+    }
+
     /// The run's last two records, its summary and report (the verdict, with
     /// remedies suggested but no spec to patch), and the verdict.
     public func finalLines(spec: ExternalRunSpec, dropped: Int) -> (lines: [JobRun.Line], verdict: String) {

@@ -169,8 +169,7 @@ extension JobManager {
     /// have taken nothing for `runIdleTimeout` as of `now`.
     public func endIdleRuns(now: SuspendingClock.Instant = .now) {
         guard let timeout = configuration.runIdleTimeout else { return }
-        let seconds = timeout.components.seconds
-        let error = "no records for \(seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds) s"): the client stopped without finishing the run"
+        let error = ExternalRunState.idleError(timeout)
         for (id, run) in state.withLock({ $0.external }) {
             finishExternal(id, run: run, status: .interrupted, error: error, when: { now - $0.lastActive >= timeout })
         }

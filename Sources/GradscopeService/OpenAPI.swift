@@ -58,6 +58,10 @@ enum OpenAPI {
         ]),
     ]
 
+    /// Routes that answer without the store.
+    static let fixedPaths: Set<String> = ["/api/presets", "/api/openapi.json", "/api/comparisons/{id}"]
+    static let unreachable = "The server is stopping, or its database cannot be reached (Retry-After)"
+
     static let operations: [Operation] = [
         Operation(method: "post", path: "/api/jobs", summary: "Submit a job spec",
                   responses: [201: "Created", 400: "Invalid JSON, invalid spec or over a limit", 401: "Token required",
@@ -84,7 +88,8 @@ enum OpenAPI {
                   responses: [200: "CSV", 404: "No such job", 429: "Too many slow requests (Retry-After)"], content: "text/csv"),
         Operation(method: "post", path: "/api/jobs/{id}/remedies", summary: "Start the job's remedy experiment",
                   responses: [202: "Started (queued until the experiments before it end)", 400: "Invalid body", 401: "Token required",
-                              404: "No such job", 409: "An external run (no spec to re-run)", 429: "Too many experiments waiting (Retry-After)"],
+                              404: "No such job", 409: "An external run (no spec to re-run)", 429: "Too many experiments waiting (Retry-After)",
+                              501: "A server on a database runs no remedy experiments"],
                   body: "RemedySelection"),
         Operation(method: "get", path: "/api/comparisons/{id}", summary: "A remedy experiment's trials",
                   responses: [200: "Comparison", 404: "No such comparison"]),
@@ -94,7 +99,8 @@ enum OpenAPI {
                               503: "The server is stopping (Retry-After)"], body: "ExternalRun"),
         Operation(method: "post", path: "/api/runs/{id}/steps", summary: "Post step records (NDJSON or a JSON array), checked whole, idempotent on step numbers",
                   responses: [200: "accepted, duplicates, last_step", 400: "Invalid record (the field is named)", 401: "Ingest token required",
-                              404: "No such run", 409: "The run has finished", 413: "Body too large"], body: "StepRecords"),
+                              404: "No such run", 409: "The run has finished", 413: "Body too large",
+                              429: "The database's writer is behind: send the batch again (Retry-After)"], body: "StepRecords"),
         Operation(method: "post", path: "/api/runs/{id}/finish", summary: "Finish an external run (optional body: status, dropped): summary, report, verdict",
                   responses: [200: "Job", 400: "Invalid body", 401: "Ingest token required", 404: "No such run", 409: "Already finished"],
                   body: "RunFinish"),
@@ -138,7 +144,9 @@ enum OpenAPI {
         for op in operations {
             var operation: [String: JSONValue] = ["summary": .string(op.summary)]
             var responses: [String: JSONValue] = [:]
-            for (status, description) in op.responses {
+            // With a database, any route that reads or writes it answers 503 while it cannot be reached.
+            let statuses = op.responses.merging(Self.fixedPaths.contains(op.path) ? [:] : [503: Self.unreachable]) { own, _ in own }
+            for (status, description) in statuses {
                 var response: [String: JSONValue] = ["description": .string(description)]
                 let schema: JSONValue = status >= 400 ? errorRef
                     : op.content == "text/event-stream" ? sseEvent

@@ -72,7 +72,12 @@ struct ServeCommand: ParsableCommand {
         if maxQueue < 0 { throw ValidationError("--max-queue must be 0 or more") }
         if !(0...1_000_000).contains(runIdleMinutes) { throw ValidationError("--run-idle-minutes must be from 0 to 1000000") }
         if workers < 0 { throw ValidationError("--workers must be 0 or more") }
-        if !(2...1000).contains(databaseConnections) { throw ValidationError("--database-connections must be from 2 to 1000") }
+        // The LISTEN of the event streams holds one for good, and so does an
+        // in-process worker's; a query needs one more.
+        let least = workers > 0 ? 4 : 3
+        if !(least...1000).contains(databaseConnections) {
+            throw ValidationError("--database-connections must be from \(least) to 1000\(workers > 0 ? " with --workers" : "")")
+        }
     }
 
     func run() throws {
@@ -147,6 +152,16 @@ struct ServeCommand: ParsableCommand {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)
             source.setEventHandler {
                 FileHandle.standardError.write(Data("gradscope: stopping\n".utf8))
+                // Jobs of this server's own job slots end cancelled, as a worker's do.
+                if let worker = inProcessWorker {
+                    worker.cancel()
+                    let stopped = DispatchSemaphore(value: 0)
+                    Task {
+                        await worker.value
+                        stopped.signal()
+                    }
+                    _ = stopped.wait(timeout: .now() + 5)
+                }
                 service.stop()
                 requestLog.flush()
                 Foundation.exit(0)

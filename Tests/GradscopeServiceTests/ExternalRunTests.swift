@@ -121,6 +121,31 @@ extension ServiceTests {
         #expect(try h.client.request("GET", "/api/jobs/\(quiet)").json["status"] as? String == "running")
     }
 
+    /// The same on either backend, on the real clock: a run quiet for
+    /// longer than the timeout is ended at the next heartbeat; one that
+    /// posted (an empty batch counts) is not.
+    @Test func aQuietRunIsEndedAtTheHeartbeatAfterItsTimeout() throws {
+        let h = try Harness { $0.jobs.runIdleTimeout = .seconds(1) }
+        defer { h.close() }
+        let (id, token) = try createRun(h)
+        #expect(try h.client.request("POST", "/api/runs/\(id)/steps", body: Self.stepLines(1...30, growFrom: 20),
+                                     headers: ["Authorization": "Bearer \(token)"]).status == 200)
+        let (quiet, quietToken) = try createRun(h)
+        usleep(1_500_000)
+        #expect(try h.client.request("POST", "/api/runs/\(quiet)/steps", body: "", headers: ["Authorization": "Bearer \(quietToken)"]).status == 200)
+        h.service.jobs.heartbeat()
+        var job: [String: Any] = [:]
+        for _ in 0..<100 {
+            job = try h.client.request("GET", "/api/jobs/\(id)").json
+            if job["status"] as? String != "running" { break }
+            usleep(50_000)
+        }
+        #expect(job["status"] as? String == "interrupted" && job["verdict"] as? String == "exploding", "\(job)")
+        #expect((job["error"] as? String)?.contains("no records for 1 s") == true)
+        #expect(try h.client.request("GET", "/api/jobs/\(id)/report").json["first_layer"] as? String == "fc1")
+        #expect(try h.client.request("GET", "/api/jobs/\(quiet)").json["status"] as? String == "running")
+    }
+
     @Test func badBatchesAreRejectedWholeWithTheField() throws {
         let h = try Harness()
         defer { h.close() }

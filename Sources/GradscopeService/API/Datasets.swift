@@ -33,8 +33,8 @@ extension Service {
         }
         let name = request.query["name"] ?? "dataset"
         let id: String
-        do { id = try await jobs.storeDataset(csv: request.body, name: name, rows: parsed.count, columns: header) } catch {
-            throw Self.storageError("the dataset", error.message)
+        do { id = try await jobs.storeDataset(csv: request.body, name: name, rows: parsed.count, columns: header) } catch let failure as StorageFailure where manager != nil {
+            throw Self.storageError("the dataset", failure.message)
         }
         return .json(encoding: DatasetDescription(id: id, name: name, rows: parsed.count, columns: header), status: 201)
     }

@@ -26,6 +26,7 @@ extension Service {
             HTTPError(400, "invalid_json", "record \(record) is not valid JSON: \(e)", field: "records[\(record)]")
         case .syntax(nil, let e): HTTPError(400, "invalid_json", "the body is not a valid JSON array: \(e)", field: "records")
         case .storage(let message): HTTPError(500, "storage", "the records could not be stored: \(message)")
+        case .unavailable(let message): unavailable(StorageFailure(message: message))
         case .busy(let seconds):
             HTTPError(429, "busy", "the store is behind on records; send this batch again in \(seconds) s", headers: [("Retry-After", "\(seconds)")])
         }

@@ -44,7 +44,7 @@ extension Service {
         do {
             let meta = try await jobs.submit(json: json, checkpoint: checkpoint)
             return .json(encoding: Self.created(meta), status: 201, headers: [("Location", "/api/jobs/\(meta.id)")])
-        } catch {
+        } catch let error as SubmitError {
             switch error {
             case .invalid(let e):
                 throw HTTPError(400, e.isLimit ? "limit_exceeded" : "invalid_spec", e.description, field: e.field.isEmpty ? nil : e.field)
@@ -54,6 +54,8 @@ extension Service {
                 throw HTTPError(503, "stopping", "the server is stopping; try again shortly", headers: [("Retry-After", "5")])
             case .storage(let message):
                 throw Self.storageError("the job", message)
+            case .unavailable(let message):
+                throw Self.unavailable(StorageFailure(message: message))
             }
         }
     }
@@ -91,7 +93,7 @@ extension Service {
 
     func cancel(_ request: Request) async throws -> Response {
         let meta = try await meta(request)
-        do { return .json(encoding: Self.summary(try await jobs.cancel(meta.id)), status: 202) } catch {
+        do { return .json(encoding: Self.summary(try await jobs.cancel(meta.id)), status: 202) } catch let error as CommandError {
             switch error {
             case .storage(let message): throw Self.unavailable(StorageFailure(message: message))
             case .notFound: throw HTTPError.notFound("no job \(meta.id)")
@@ -102,8 +104,10 @@ extension Service {
 
     func delete(_ request: Request) async throws -> Response {
         let meta = try await meta(request)
-        do { try await jobs.delete(meta.id) } catch {
-            if case .storage(let message) = error { throw Self.unavailable(StorageFailure(message: message)) }
+        do { try await jobs.delete(meta.id) } catch CommandError.storage(let message) {
+            throw Self.unavailable(StorageFailure(message: message))
+        } catch is CommandError {
+            // Gone already: deleted all the same.
         }
         rendered.withLock { _ = $0.removeValue(forKey: meta.id) }
         return .empty(204)
@@ -157,7 +161,10 @@ extension Service {
     /// Reads and re-encodes the whole history: off the I/O threads.
     func export(_ request: Request) async throws -> Response {
         let meta = try await meta(request)
-        return try offThread { [jobs] in .text(CSVExport.csv(try await jobs.records(meta.id)), contentType: "text/csv; charset=utf-8") }
+        return try offThread { [jobs] in
+            let records = try await jobs.records(meta.id)
+            return .text(try await Queues.slowWork { CSVExport.csv(records) }, contentType: "text/csv; charset=utf-8")
+        }
     }
 
     func remedies(_ request: Request) async throws -> Response {

@@ -11,7 +11,7 @@ extension Service {
     func createRun(_ request: Request) async throws -> Response {
         let json = try Self.parseBody(request)
         let created: (meta: JobMeta, token: String)
-        do { created = try await jobs.createRun(json: json) } catch {
+        do { created = try await jobs.createRun(json: json) } catch let error as SubmitError {
             switch error {
             case .invalid(let e): throw HTTPError(400, e.isLimit ? "limit_exceeded" : "invalid_run", e.description, field: e.field.isEmpty ? nil : e.field)
             case .queueFull:
@@ -21,6 +21,8 @@ extension Service {
                 throw HTTPError(503, "stopping", "the server is stopping; try again shortly", headers: [("Retry-After", "5")])
             case .storage(let message):
                 throw Self.storageError("the run", message)
+            case .unavailable(let message):
+                throw Self.unavailable(StorageFailure(message: message))
             }
         }
         let id = created.meta.id
@@ -40,7 +42,7 @@ extension Service {
         do {
             let result = try await jobs.ingest(id, token: Self.bearer(request), body: request.body)
             return .json(encoding: ["accepted": result.accepted, "duplicates": result.duplicates, "last_step": result.lastStep])
-        } catch {
+        } catch let error as IngestError {
             throw Self.ingestError(error, id: id)
         }
     }
@@ -70,7 +72,7 @@ extension Service {
         }
         do {
             return .json(encoding: Self.summary(try await jobs.finishRun(id, token: Self.bearer(request), status: status, dropped: dropped)))
-        } catch {
+        } catch let error as IngestError {
             throw Self.ingestError(error, id: id)
         }
     }

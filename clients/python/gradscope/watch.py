@@ -425,12 +425,19 @@ class Watch:
 
     def _flush(self, lines) -> None:
         steps = sum(1 for line in lines if not line.startswith('{"type": "nonfinite"'))
-        for attempt in range(3):
+        failures = busy = 0
+        while failures < 3:
             try:
                 self._post(f"/api/runs/{self.id}/steps", "\n".join(lines).encode(), {"Authorization": f"Bearer {self._token}"})
                 self.sent += steps
                 return
             except urllib.error.HTTPError as e:
+                if e.code in (429, 503) and busy < 10:
+                    # Busy (a database server's writer is behind) or briefly
+                    # away: the batch is sent again after the wait it asks for.
+                    busy += 1
+                    time.sleep(min(5.0, float(e.headers.get("Retry-After") or 1)))
+                    continue
                 if e.code in (404, 409):  # the run was deleted, cancelled or ended: stop measuring
                     self.errors.append(f"the server ended the run (HTTP {e.code})")
                     self._stopped = True
@@ -438,7 +445,8 @@ class Watch:
                     break
             except Exception:  # noqa: BLE001 - network errors of every kind: retry, then drop
                 pass
-            time.sleep(0.1 * (attempt + 1))
+            failures += 1
+            time.sleep(0.1 * failures)
         self._drop(steps)
 
     def close(self, status: str = "completed") -> None:

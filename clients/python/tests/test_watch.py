@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -227,6 +228,27 @@ def test_a_quiet_run_keeps_its_place_on_the_server(server, monkeypatch):
     run.close()
     steps = [body for path, body in posts if path.endswith("/steps")]
     assert steps[0].count(b"\n") == 0 and b'"step": 1' in steps[0] and steps.count(b"") >= 2, posts
+
+
+def test_a_busy_server_gets_the_batch_again_after_its_retry_after(server):
+    model = mlp(1, 8)
+    run = gradscope.watch(model, url=server, interval=0.05)
+    post, refusals = run._post, []
+
+    def busy_twice(path, body, headers=None):
+        if path.endswith("/steps") and body and len(refusals) < 2:
+            refusals.append(path)
+            raise urllib.error.HTTPError(server + path, 429, "busy", {"Retry-After": "0"}, None)
+        return post(path, body, headers)
+
+    run._post = busy_twice
+    x, y = data()
+    for _ in range(5):
+        nn.functional.cross_entropy(model(x), y).backward()
+    time.sleep(0.3)
+    run.close()
+    assert len(refusals) == 2 and run.dropped == 0 and run.sent == 5
+    assert get(f"{server}/api/jobs/{run.id}")["step"] == 5
 
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float64])
