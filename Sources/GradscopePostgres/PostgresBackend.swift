@@ -253,15 +253,7 @@ public final class PostgresBackend: JobBackend {
             case .invalid(let e): throw IngestError.invalid(e)
             }
         }
-        // The diagnosis reads each record as it will be stored (float32
-        // digits), so that one rebuilt from the stored records on another
-        // replica is the same diagnosis.
-        let stored = parsed.map { record -> ExternalRecord in
-            guard case .step(let r, let lossKnown) = record,
-                  case .step(let read, let known)? = try? Record(line: r.json(lossKnown: lossKnown)) else { return record }
-            return .step(read, lossKnown: known)
-        }
-        switch await writer.submit(run.number, .ingest(ExternalRunState.ordered(stored), spec: run.spec)) {
+        switch await writer.submit(run.number, .ingest(ExternalRunState.ordered(parsed), spec: run.spec)) {
         case .ingested(let result):
             ingested.withLock { $0 += result.accepted }
             return result
@@ -347,22 +339,24 @@ public final class PostgresBackend: JobBackend {
         return (page.map(\.1), rows.count > limit ? page.last?.0 : nil)
     }
 
-    /// `ChartSample`'s rule in SQL: buckets by `ntile`, and in each the
-    /// first record, the largest norm and the first NaN/Inf; only the kept
-    /// records' bodies are read.
+    /// `ChartSample`'s rule in SQL: buckets by `ntile` over the step index
+    /// (which holds each step's norm and NaN flag, so the scan reads no
+    /// record), in each the first step, the largest norm and the first
+    /// NaN/Inf; then only the kept records' bodies are read.
     public func chart(_ id: String, from: Int, points: Int) async throws -> [String] {
         guard let number = Self.number(id) else { return [] }
         return try await db.rows("""
-            SELECT r.body FROM records r JOIN (
-                SELECT DISTINCT step FROM (
-                    SELECT step, nonfinite,
-                        row_number() OVER (PARTITION BY b ORDER BY step) AS nth,
-                        row_number() OVER (PARTITION BY b ORDER BY grad_norm DESC NULLS LAST, step) AS top,
-                        row_number() OVER (PARTITION BY b, nonfinite ORDER BY step) AS nth_of_kind
-                    FROM (SELECT step, grad_norm, nonfinite, ntile(\(ChartSample.buckets(points: points))::int) OVER (ORDER BY step) AS b
-                          FROM records WHERE job = \(number) AND type = 'step' AND step > \(from)) AS s) AS t
-                WHERE nth = 1 OR top = 1 OR (nonfinite AND nth_of_kind = 1)) AS k USING (step)
-            WHERE r.job = \(number) AND r.type = 'step' ORDER BY r.step
+            WITH s AS (
+                SELECT step, grad_norm, nonfinite, ntile(\(ChartSample.buckets(points: points))::int) OVER (ORDER BY step) AS b
+                FROM records WHERE job = \(number) AND type = 'step' AND step > \(from)),
+            k AS (
+                SELECT min(step) AS first, (array_agg(step ORDER BY grad_norm DESC NULLS LAST, step))[1] AS top,
+                       min(step) FILTER (WHERE nonfinite) AS bad
+                FROM s GROUP BY b)
+            SELECT body FROM records
+            WHERE job = \(number) AND type = 'step'
+              AND step IN (SELECT first FROM k UNION SELECT top FROM k UNION SELECT bad FROM k WHERE bad IS NOT NULL)
+            ORDER BY step
             """, as: (String).self)
     }
 

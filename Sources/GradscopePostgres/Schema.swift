@@ -71,8 +71,9 @@ public enum Schema {
                 PRIMARY KEY (job, seq)
             ) PARTITION BY RANGE (job)
             """,
-            // A retried batch costs an index probe, never a history scan.
-            "CREATE UNIQUE INDEX records_steps ON records (job, step) WHERE type = 'step'",
+            // A retried batch costs an index probe, never a history scan; a
+            // chart's sample is read from this index alone.
+            "CREATE UNIQUE INDEX records_steps ON records (job, step) INCLUDE (grad_norm, nonfinite) WHERE type = 'step'",
             """
             CREATE TABLE datasets (
                 id text PRIMARY KEY,
