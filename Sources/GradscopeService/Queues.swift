@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Every Dispatch queue the service runs work on, created here and nowhere
 /// else (the HTTP layer keeps its own for its deadlines).
@@ -15,6 +16,22 @@ public enum Queues {
         try await withCheckedThrowingContinuation { done in
             requests.async { done.resume(with: Result { try work() }) }
         }
+    }
+
+    /// Waits on this thread for async work: for a command's start (the main
+    /// thread) and for tests, never from Swift's concurrency pool, whose
+    /// threads the work itself needs.
+    public static func block<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+        let result = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let outcome: Result<T, any Error>
+            do { outcome = .success(try await work()) } catch { outcome = .failure(error) }
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+        done.wait()
+        return try result.withLock { $0! }.get()
     }
 
     /// Timers: stream heartbeats, the access log's flushes.

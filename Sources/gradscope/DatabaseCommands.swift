@@ -28,7 +28,7 @@ struct DatabaseOption: ParsableArguments {
         var said = false
         while true {
             do {
-                try blocking { migrated ? try await Schema.check(db) : try await Schema.reachable(db) }
+                try Queues.block { migrated ? try await Schema.check(db) : try await Schema.reachable(db) }
                 return db
             } catch {
                 guard Date() < deadline else { fail("\(error)") }
@@ -51,7 +51,7 @@ struct MigrateCommand: ParsableCommand {
     func run() throws {
         let db = database.open(maxConnections: 1, migrated: false)
         let applied: [Int]
-        do { applied = try blocking { try await Schema.migrate(db) } } catch { fail("cannot migrate: \(error)") }
+        do { applied = try Queues.block { try await Schema.migrate(db) } } catch { fail("cannot migrate: \(error)") }
         print(applied.isEmpty ? "the database is at schema version \(Schema.latest); nothing to do"
               : "applied migration\(applied.count == 1 ? "" : "s") \(applied.map(String.init).joined(separator: ", ")); the database is at version \(Schema.latest)")
     }
@@ -110,17 +110,3 @@ func runUntilSignalled(_ worker: Worker) {
 }
 
 nonisolated(unsafe) private var workerSignals: [DispatchSourceSignal] = []
-
-/// The result of async `work`, waited for on this thread (commands start here).
-func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-    let result = Mutex<Result<T, any Error>?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        let outcome: Result<T, any Error>
-        do { outcome = .success(try await work()) } catch { outcome = .failure(error) }
-        result.withLock { $0 = outcome }
-        done.signal()
-    }
-    done.wait()
-    return try result.withLock { $0! }.get()
-}

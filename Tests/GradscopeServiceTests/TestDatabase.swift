@@ -40,16 +40,5 @@ enum TestDatabase {
 
     /// Waits on this (test) thread for async work.
     @discardableResult
-    static func wait<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-        let result = Mutex<Result<T, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            let outcome: Result<T, any Error>
-            do { outcome = .success(try await work()) } catch { outcome = .failure(error) }
-            result.withLock { $0 = outcome }
-            done.signal()
-        }
-        done.wait()
-        return try result.withLock { $0! }.get()
-    }
+    static func wait<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T { try Queues.block(work) }
 }
