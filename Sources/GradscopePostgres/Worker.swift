@@ -151,7 +151,7 @@ public final class Worker: Sendable {
                                       limits: backend.limits, datasets: backend.cachedDataset)
                     train(claim, job)
                 } catch {
-                    finish(claim, [], after: 0, end: .init(status: .failed, error: "\(error)"))
+                    _ = write(claim, [], after: 0, end: .init(status: .failed, error: "\(error)"))
                 }
                 running.withLock { _ = $0.removeValue(forKey: claim.token) }
                 signal()
@@ -171,43 +171,40 @@ public final class Worker: Sendable {
             if stopping.withLock({ $0 }) { cancelled = true; break }
             pending += run.advanceLines()
             guard pending.count >= configuration.flushLines || ContinuousClock.now - lastWrite >= configuration.flushInterval else { continue }
-            switch write(claim, pending, after: seq, end: nil) {
-            case .written(let cancel, let written):
-                cancelled = cancel
-                seq = written
-                backend.count(steps: run.trainer.stepsDone - counted)
-                counted = run.trainer.stepsDone
-                pending = []
-            case .refused(.unavailable):
-                // The database is away: the lines wait for the next write (the
-                // lease, if it runs out meanwhile, ends the job there).
-                lastWrite = .now
-                continue
-            default: return  // lost its lease, or the job was deleted: nothing more is written
+            guard case .written(let cancel, let written) = write(claim, pending, after: seq, end: nil) else {
+                return  // lost its lease, or the job was deleted: nothing more is written
             }
+            cancelled = cancel
+            seq = written
+            backend.count(steps: run.trainer.stepsDone - counted)
+            counted = run.trainer.stepsDone
+            pending = []
             lastWrite = .now
             if cancelled { break }
         }
         pending += run.finish()
         backend.count(steps: run.trainer.stepsDone - counted)
         let checkpoint = Checkpoint(model: job.model, step: run.trainer.stepsDone).encoded()
-        finish(claim, pending, after: seq, end: .init(status: cancelled ? .cancelled : .completed, verdict: run.report().verdict.rawValue,
-                                                      checkpoint: checkpoint))
-    }
-
-    private func finish(_ claim: Claim, _ lines: [JobRun.Line], after: Int64, end: RecordWriter.EngineEnd) {
-        // The end is retried while the database is away: it is what tells
-        // every viewer the job has stopped. A lost lease ends the retries.
-        for attempt in 0..<30 {
-            switch write(claim, lines, after: after, end: end) {
-            case .refused(.unavailable): Thread.sleep(forTimeInterval: min(5, 0.2 * Double(attempt + 1)))
-            default: return
-            }
-        }
+        _ = write(claim, pending, after: seq, end: .init(status: cancelled ? .cancelled : .completed, verdict: run.report().verdict.rawValue,
+                                                         checkpoint: checkpoint))
     }
 
     /// One write through the record writer, from this training thread.
+    /// While the database is away the same lines are sent again (training
+    /// waits: records are written in order), for about two minutes; a write
+    /// whose answer was lost is recognised by the writer, so none is stored
+    /// twice. A lost lease ends the retries.
     private func write(_ claim: Claim, _ lines: [JobRun.Line], after: Int64, end: RecordWriter.EngineEnd?) -> RecordWriter.Outcome {
+        var outcome = writeOnce(claim, lines, after: after, end: end)
+        for attempt in 0..<30 {
+            guard case .refused(.unavailable) = outcome else { break }
+            Thread.sleep(forTimeInterval: min(5, 0.2 * Double(attempt + 1)))
+            outcome = writeOnce(claim, lines, after: after, end: end)
+        }
+        return outcome
+    }
+
+    private func writeOnce(_ claim: Claim, _ lines: [JobRun.Line], after: Int64, end: RecordWriter.EngineEnd?) -> RecordWriter.Outcome {
         let outcome = Mutex<RecordWriter.Outcome?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task { [backend, configuration] in

@@ -128,9 +128,7 @@ extension Service {
         let every = try Self.integer(request, "every", default: 1, range: 1...Self.maxWhole)
         let selected: [String], next: Int?
         if request.query["points"] != nil {
-            if let other = ["limit", "every"].first(where: { request.query[$0] != nil }) {
-                throw HTTPError(400, "invalid_parameter", "points samples the whole history after from; it does not go with \(other)", field: other)
-            }
+            // A sample of the whole history after `from`: `limit` and `every` do not apply.
             (selected, next) = (try await jobs.chart(meta.id, from: from, points: try Self.integer(request, "points", default: 1000, range: 3...1000)), nil)
         } else {
             (selected, next) = try await jobs.steps(meta.id, from: from, limit: limit, every: every)
